@@ -1,0 +1,92 @@
+"""Build :class:`ShapeFunction` data from a fitted NAM through its read interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._shape import ShapeFunction
+
+_EVEN_POINTS = 300
+_BAND = (5.0, 95.0)
+
+
+def feature_grid(stats: dict[str, Any], n_even: int = _EVEN_POINTS) -> np.ndarray:
+    """An x grid over a numeric feature's training range, denser where data is.
+
+    Parameters
+    ----------
+    stats : dict
+        The encoder's statistics for the feature (``min``, ``max``, ``quantiles``).
+    n_even : int
+        Evenly spaced points; the 201 training quantiles are added to them.
+
+    Returns
+    -------
+    ndarray of shape (n_points,)
+        Sorted, unique.
+    """
+    lo, hi = float(stats["min"]), float(stats["max"])
+    even = np.linspace(lo, hi, n_even) if hi > lo else np.array([lo])
+    return np.unique(np.concatenate([even, np.asarray(stats["quantiles"], float)]))
+
+
+def _squeeze(a: np.ndarray) -> np.ndarray:
+    return a[..., 0] if a.shape[-1] == 1 else a
+
+
+def shape_function(model: Any, feature: str | int) -> ShapeFunction:
+    """The shape function of one feature of a fitted NAM, as plain data.
+
+    Parameters
+    ----------
+    model : NAMRegressor or NAMClassifier
+        A fitted model.
+    feature : str or int
+        The feature's name or position.
+
+    Returns
+    -------
+    ShapeFunction
+    """
+    j = model.feature_index(feature)
+    name = model.feature_names_[j]
+    stats = model.encoder_.stats_[j]
+    classes = list(model.classes_) if getattr(model, "n_outputs_", 1) > 1 else None
+    if model.feature_kinds_[j] == "numeric":
+        x = feature_grid(stats)
+        edges = np.asarray(stats["hist_edges"], float)
+        counts = np.asarray(stats["hist_counts"], np.int64)
+        kind = "numeric"
+    else:
+        x = np.asarray(stats["categories"], dtype=object)
+        edges, counts = None, np.asarray(stats["counts"], np.int64)
+        kind = "categorical"
+    members = model.feature_contributions(j, x, members=True)  # (E, G, C)
+    values = members.mean(0)
+    lower, upper = np.percentile(members, _BAND, axis=0)
+    nan_value = None
+    nan_count = int(stats.get("nan_count", 0))
+    if kind == "numeric" and nan_count:
+        nv = model.feature_contributions(j, np.array([np.nan]))[0]
+        nan_value = float(nv[0]) if nv.shape[0] == 1 else nv
+    return ShapeFunction(
+        name=name,
+        kind=kind,
+        x=x,
+        values=_squeeze(values),
+        lower=_squeeze(lower),
+        upper=_squeeze(upper),
+        density_edges=edges,
+        density_counts=counts,
+        nan_value=nan_value,
+        nan_count=nan_count,
+        importance=float(model.feature_importances_[j]),
+        classes=classes,
+    )
+
+
+def shape_functions(model: Any) -> list[ShapeFunction]:
+    """Every feature's :class:`ShapeFunction`, in the model's feature order."""
+    return [shape_function(model, j) for j in range(model.n_features_in_)]

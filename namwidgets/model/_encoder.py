@@ -1,0 +1,322 @@
+"""Turn a DataFrame or array into the tensors the NAM module reads, and back to labels.
+
+Numeric columns are standardised with statistics of the training data only (the
+official NAM code fits its scaler on all data, leaking the test set). Missing
+numeric values are flagged so that the model can learn one contribution for them.
+Categorical columns become integer codes into one table of learned values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MISSING_LABEL = "(missing)"
+OTHER_LABEL = "(other)"
+_N_HIST_BINS = 40
+
+
+def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
+    """Return X as a DataFrame, naming the columns of an array ``x0, x1, ...``.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        The input data.
+    feature_names : list of str, optional
+        Names to give the columns of an array (the fitted names at predict time).
+
+    Returns
+    -------
+    DataFrame
+        A frame with string column names; the data is not copied when avoidable.
+    """
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+            raise TypeError(
+                "Sparse input is not supported: pass a dense array or a DataFrame."
+            )
+        arr = np.asarray(X)
+        if arr.ndim == 1:
+            raise ValueError(
+                "Expected 2D array, got 1D array instead: reshape your data with "
+                "array.reshape(-1, 1) for a single feature or array.reshape(1, -1) "
+                "for a single sample."
+            )
+        if arr.ndim != 2:
+            raise ValueError(f"Expected a 2D array, got an array with {arr.ndim} dims.")
+        if feature_names is None or len(feature_names) != arr.shape[1]:
+            feature_names = [f"x{i}" for i in range(arr.shape[1])]
+        frame = pd.DataFrame(arr, columns=feature_names)
+    if frame.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of "
+            "1 is required."
+        )
+    if frame.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of "
+            "1 is required."
+        )
+    return frame
+
+
+def _is_categorical_dtype(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return bool(
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _labels(series: pd.Series) -> np.ndarray:
+    """Category labels as strings, missing values as MISSING_LABEL."""
+    values = series.astype(object).to_numpy()
+    missing = pd.isna(values)
+    out = np.array([str(v) for v in values], dtype=object)
+    out[missing] = MISSING_LABEL
+    return out
+
+
+class FeatureEncoder:
+    """Encode a frame's columns for the NAM module, fitted on training data only.
+
+    Parameters
+    ----------
+    categorical_features : list of str or int, optional
+        Columns to treat as categorical besides those of ``category``, ``object``,
+        ``string`` or ``bool`` dtype.
+    handle_unknown : {"error", "other"}
+        What an unseen category at predict time does: a clear error, or the value
+        of an extra "(other)" level (which is learned only from rows that fit
+        saw as rare, so it starts at zero).
+    """
+
+    def __init__(
+        self,
+        categorical_features: list[Any] | None = None,
+        handle_unknown: str = "error",
+    ) -> None:
+        self.categorical_features = categorical_features
+        self.handle_unknown = handle_unknown
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, frame: pd.DataFrame) -> FeatureEncoder:
+        """Learn column kinds, scaling, categories and display statistics."""
+        names = [str(c) for c in frame.columns]
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"Duplicate column names in X: {dupes}.")
+        if self.handle_unknown not in ("error", "other"):
+            raise ValueError(
+                "handle_unknown must be 'error' or 'other', got "
+                f"{self.handle_unknown!r}."
+            )
+        requested = set()
+        for c in self.categorical_features or ():
+            if isinstance(c, int | np.integer) and not isinstance(c, bool):
+                if not 0 <= int(c) < len(names):
+                    raise ValueError(
+                        f"categorical_features has index {c}, but X has only "
+                        f"{len(names)} columns."
+                    )
+                requested.add(names[int(c)])
+            elif str(c) in names:
+                requested.add(str(c))
+            else:
+                raise ValueError(
+                    f"categorical_features names {c!r}, which is not a column of X "
+                    f"(columns: {names})."
+                )
+        self.feature_names_ = names
+        self.kinds_: list[str] = []
+        self.means_: list[float] = []
+        self.scales_: list[float] = []
+        self.categories_: list[list[str]] = []
+        self.stats_: list[dict[str, Any]] = []
+        self.constant_: list[bool] = []
+        for name, col in zip(names, frame.columns):
+            series = frame[col]
+            if name in requested or _is_categorical_dtype(series):
+                self._fit_categorical(name, series)
+            else:
+                self._fit_numeric(name, series)
+        constant = [n for n, c in zip(names, self.constant_) if c]
+        if constant:
+            warnings.warn(
+                f"Constant column(s) {constant}: their shape functions are zero.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return self
+
+    def _fit_numeric(self, name: str, series: pd.Series) -> None:
+        x = self._numeric_values(name, series)
+        finite = x[~np.isnan(x)]
+        self.kinds_.append("numeric")
+        self.categories_.append([])
+        if finite.size == 0:
+            raise ValueError(f"Column {name!r} has no non-missing values.")
+        mean, std = float(finite.mean()), float(finite.std())
+        self.constant_.append(bool(std == 0.0))
+        self.means_.append(mean)
+        self.scales_.append(std if std > 0 else 1.0)
+        lo, hi = float(finite.min()), float(finite.max())
+        edges = np.histogram_bin_edges(finite, bins=_N_HIST_BINS) if hi > lo else None
+        if edges is None:
+            edges = np.array([lo - 0.5, hi + 0.5])
+        counts, _ = np.histogram(finite, bins=edges)
+        self.stats_.append(
+            {
+                "min": lo,
+                "max": hi,
+                "quantiles": np.quantile(finite, np.linspace(0, 1, 201)).tolist(),
+                "hist_edges": edges.tolist(),
+                "hist_counts": counts.astype(int).tolist(),
+                "nan_count": int(np.isnan(x).sum()),
+                "n": int(x.size),
+            }
+        )
+
+    def _fit_categorical(self, name: str, series: pd.Series) -> None:
+        labels = _labels(series)
+        cats, counts = np.unique(labels, return_counts=True)
+        categories = [str(c) for c in cats]
+        counts_list = [int(c) for c in counts]
+        if self.handle_unknown == "other" and OTHER_LABEL not in categories:
+            categories.append(OTHER_LABEL)
+            counts_list.append(0)
+        self.kinds_.append("categorical")
+        self.categories_.append(categories)
+        self.means_.append(0.0)
+        self.scales_.append(1.0)
+        self.constant_.append(len(cats) < 2)
+        self.stats_.append({"categories": categories, "counts": counts_list})
+
+    # ------------------------------------------------------------ transform
+    @staticmethod
+    def _numeric_values(name: str, series: pd.Series) -> np.ndarray:
+        if pd.api.types.is_bool_dtype(series.dtype):
+            return series.astype(float).to_numpy()
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            coerced = pd.to_numeric(series, errors="coerce")
+            bad = coerced.isna() & series.notna()
+            if bad.any():
+                value = series[bad].iloc[0]
+                raise ValueError(
+                    f"Column {name!r} is numeric, but holds the non-numeric value "
+                    f"{value!r} (row {series.index[bad][0]!r})."
+                )
+            series = coerced
+        x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(x).any():
+            row = int(np.flatnonzero(np.isinf(x))[0])
+            raise ValueError(
+                f"Column {name!r} holds infinity (row {series.index[row]!r}); "
+                "NaN is allowed for missing values, infinity is not."
+            )
+        return x
+
+    @property
+    def numeric_index_(self) -> list[int]:
+        """Positions of the numeric features."""
+        return [i for i, k in enumerate(self.kinds_) if k == "numeric"]
+
+    @property
+    def categorical_index_(self) -> list[int]:
+        """Positions of the categorical features."""
+        return [i for i, k in enumerate(self.kinds_) if k == "categorical"]
+
+    def category_offsets(self) -> np.ndarray:
+        """Start of each categorical feature's block in the flat value table."""
+        sizes = [len(self.categories_[i]) for i in self.categorical_index_]
+        return np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(np.int64)
+
+    def encode_numeric(self, j: int, values: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Scale one numeric feature's raw values; return (scaled, is_missing)."""
+        name = self.feature_names_[j]
+        x = self._numeric_values(name, pd.Series(np.asarray(values)))
+        missing = np.isnan(x)
+        scaled = (x - self.means_[j]) / self.scales_[j]
+        scaled[missing] = 0.0
+        return scaled.astype(np.float32), missing
+
+    def encode_categorical(self, j: int, values: Any) -> np.ndarray:
+        """Map one categorical feature's labels to codes within its block."""
+        name = self.feature_names_[j]
+        cats = self.categories_[j]
+        index = {c: i for i, c in enumerate(cats)}
+        labels = _labels(pd.Series(np.asarray(values, dtype=object)))
+        codes = np.fromiter((index.get(v, -1) for v in labels), np.int64, len(labels))
+        unseen = codes < 0
+        if unseen.any():
+            if self.handle_unknown == "other":
+                codes[unseen] = index[OTHER_LABEL]
+            else:
+                value = labels[unseen][0]
+                shown = cats if len(cats) <= 20 else cats[:20] + ["..."]
+                raise ValueError(
+                    f"Column {name!r} has the category {value!r}, which was not seen "
+                    f"in fit (known: {shown}). Pass handle_unknown='other' to give "
+                    "unseen categories the value of an '(other)' level."
+                )
+        return codes
+
+    def transform(
+        self, frame: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Encode a frame whose columns are already checked against the fit.
+
+        Returns
+        -------
+        x_num : ndarray of shape (n_samples, n_numeric), float32
+        missing : ndarray of shape (n_samples, n_numeric), bool
+        x_cat : ndarray of shape (n_samples, n_categorical), int64
+            Codes into the flat table of category values (offsets added).
+        """
+        n = frame.shape[0]
+        num_idx, cat_idx = self.numeric_index_, self.categorical_index_
+        x_num = np.zeros((n, len(num_idx)), dtype=np.float32)
+        missing = np.zeros((n, len(num_idx)), dtype=bool)
+        for k, j in enumerate(num_idx):
+            x_num[:, k], missing[:, k] = self.encode_numeric(j, frame.iloc[:, j])
+        x_cat = np.zeros((n, len(cat_idx)), dtype=np.int64)
+        offsets = self.category_offsets()
+        for k, j in enumerate(cat_idx):
+            x_cat[:, k] = self.encode_categorical(j, frame.iloc[:, j]) + offsets[k]
+        return x_num, missing, x_cat
+
+    # -------------------------------------------------------- persistence
+    def get_state(self) -> dict[str, Any]:
+        """Plain, JSON-serializable state."""
+        return {
+            "categorical_features": self.categorical_features,
+            "handle_unknown": self.handle_unknown,
+            "feature_names": self.feature_names_,
+            "kinds": self.kinds_,
+            "means": self.means_,
+            "scales": self.scales_,
+            "categories": self.categories_,
+            "stats": self.stats_,
+            "constant": self.constant_,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> FeatureEncoder:
+        """Rebuild an encoder from :meth:`get_state`."""
+        enc = cls(state["categorical_features"], state["handle_unknown"])
+        enc.feature_names_ = list(state["feature_names"])
+        enc.kinds_ = list(state["kinds"])
+        enc.means_ = [float(v) for v in state["means"]]
+        enc.scales_ = [float(v) for v in state["scales"]]
+        enc.categories_ = [list(c) for c in state["categories"]]
+        enc.stats_ = list(state["stats"])
+        enc.constant_ = [bool(c) for c in state["constant"]]
+        return enc

@@ -1,0 +1,146 @@
+"""Save and load fitted NAMs without pickle: a zip of JSON metadata and an npz.
+
+Loading executes nothing from the file: the metadata is JSON, the weights are read
+with ``numpy.load(allow_pickle=False)``, and both are checked before use.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._encoder import FeatureEncoder
+from ._estimator import NAMBase, NAMClassifier, NAMRegressor, _resolve_device
+
+FORMAT = "namwidgets-model"
+VERSION = 1
+_CLASSES = {"NAMRegressor": NAMRegressor, "NAMClassifier": NAMClassifier}
+_FITTED = [
+    "n_features_in_",
+    "feature_names_",
+    "feature_kinds_",
+    "n_outputs_",
+    "history_",
+    "y_mean_",
+    "y_scale_",
+]
+
+
+class ModelFileError(ValueError):
+    """A file is not a namwidgets model, or is damaged."""
+
+
+def _jsonable_params(model: NAMBase) -> dict[str, Any]:
+    params = model.get_params()
+    params["hidden_sizes"] = [int(h) for h in params["hidden_sizes"]]
+    cats = params["categorical_features"]
+    params["categorical_features"] = None if cats is None else list(cats)
+    return params
+
+
+def save_model(model: NAMBase, path: Any, extra: dict[str, Any] | None = None) -> None:
+    """Write a fitted model (and optional extra JSON, e.g. an edit history) to path."""
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "class": type(model).__name__,
+        "params": _jsonable_params(model),
+        "encoder": model.encoder_.get_state(),
+        "fitted": {k: getattr(model, k) for k in _FITTED if hasattr(model, k)},
+        "fingerprint": model.fingerprint(),
+    }
+    if hasattr(model, "feature_names_in_"):
+        meta["fitted"]["feature_names_in_"] = [str(c) for c in model.feature_names_in_]
+    if extra:
+        meta["extra"] = extra
+    arrays = {
+        f"module/{k}": v.detach().cpu().numpy()
+        for k, v in model.module_.state_dict().items()
+    }
+    arrays["feature_importances_"] = np.asarray(model.feature_importances_)
+    arrays["intercept_"] = np.atleast_1d(np.asarray(model.intercept_, np.float64))
+    if hasattr(model, "classes_"):
+        classes = np.asarray(model.classes_)
+        if classes.dtype == object:
+            classes = classes.astype(str)
+        arrays["classes_"] = classes
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    tmp = f"{os.fspath(path)}.tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("meta.json", json.dumps(meta, allow_nan=False))
+        zf.writestr("weights.npz", buf.getvalue())
+    os.replace(tmp, path)
+
+
+def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
+    """Load a model file; return the model and the file's extra metadata."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise FileNotFoundError(f"No such model file: {name!r}.")
+    try:
+        with zipfile.ZipFile(name) as zf:
+            meta = json.loads(zf.read("meta.json"))
+            weights = zf.read("weights.npz")
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError) as err:
+        raise ModelFileError(
+            f"{name!r} is not a namwidgets model file, or it is truncated or damaged "
+            f"({type(err).__name__}: {err})."
+        ) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{name!r} is not a namwidgets model file.")
+    if meta.get("version") != VERSION:
+        raise ModelFileError(
+            f"{name!r} has format version {meta.get('version')!r}; this namwidgets "
+            f"reads version {VERSION}."
+        )
+    cls = _CLASSES.get(meta.get("class"))
+    if cls is None:
+        raise ModelFileError(
+            f"{name!r} holds an unknown model class {meta.get('class')!r}."
+        )
+    try:
+        params = dict(meta["params"])
+        params["hidden_sizes"] = tuple(params["hidden_sizes"])
+        model = cls(**params)
+        arrays = np.load(io.BytesIO(weights), allow_pickle=False)
+        model.encoder_ = FeatureEncoder.from_state(meta["encoder"])
+        for key, value in meta["fitted"].items():
+            setattr(model, key, value)
+        model.feature_importances_ = arrays["feature_importances_"]
+        intercept = arrays["intercept_"]
+        model.intercept_ = float(intercept[0]) if model.n_outputs_ == 1 else intercept
+        if "classes_" in arrays.files:
+            model.classes_ = arrays["classes_"]
+        model._device_ = _resolve_device(
+            "cpu" if not torch.cuda.is_available() else model.device
+        )
+        model.module_ = model._build_module()
+        state = {
+            k[len("module/") :]: torch.from_numpy(arrays[k])
+            for k in arrays.files
+            if k.startswith("module/")
+        }
+        model.module_.load_state_dict(state)
+        model.module_.to(model._device_).eval()
+    except (KeyError, TypeError, ValueError, RuntimeError, zipfile.BadZipFile) as err:
+        raise ModelFileError(
+            f"{name!r} could not be read as a namwidgets model ({type(err).__name__}: "
+            f"{err})."
+        ) from None
+    if model.fingerprint() != meta.get("fingerprint"):
+        raise ModelFileError(
+            f"{name!r} is damaged: its weights do not match the fingerprint it records."
+        )
+    return model, meta.get("extra") or {}
+
+
+def load_model(path: Any) -> NAMBase:
+    """Load a model saved by :meth:`NAMBase.save`."""
+    return read_model_file(path)[0]

@@ -1,0 +1,186 @@
+"""The training loop: minibatch Adam, learning-rate decay, early stopping."""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ._nets import NAMModule
+
+
+@dataclass
+class TensorData:
+    """Encoded inputs, targets and weights, on the training device."""
+
+    x_num: torch.Tensor
+    missing: torch.Tensor
+    x_cat: torch.Tensor
+    y: torch.Tensor
+    w: torch.Tensor
+    offset: torch.Tensor | None = None  # fixed extra linear predictor, (n, C)
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    def slice(self, start: int, stop: int) -> TensorData:
+        """Select a contiguous block of rows (a view, no copy)."""
+        return self.rows(slice(start, stop))  # type: ignore[arg-type]
+
+    def rows(self, idx: torch.Tensor) -> TensorData:
+        """Select rows."""
+        return TensorData(
+            self.x_num[idx],
+            self.missing[idx],
+            self.x_cat[idx],
+            self.y[idx],
+            self.w[idx],
+            None if self.offset is None else self.offset[idx],
+        )
+
+
+@dataclass
+class TrainConfig:
+    """What the loop needs to know of the estimator's parameters."""
+
+    task: str
+    learning_rate: float
+    lr_decay: float
+    batch_size: int
+    max_epochs: int
+    patience: int | None
+    weight_decay: float
+    output_penalty: float
+    feature_dropout: float
+    trainable_features: list[int] | None = None  # None: all
+    verbose: int = 1
+
+
+def member_loss(eta: torch.Tensor, data: TensorData, task: str) -> torch.Tensor:
+    """Weighted loss per member: eta (E, B, C) -> (E,)."""
+    w = data.w
+    if task == "regression":
+        per_row = (eta[..., 0] - data.y[None]) ** 2
+    elif task == "binary":
+        target = data.y[None].expand(eta.shape[0], -1)
+        per_row = F.binary_cross_entropy_with_logits(
+            eta[..., 0], target, reduction="none"
+        )
+    else:
+        e, b, c = eta.shape
+        target = data.y.long()[None].expand(e, -1).reshape(-1)
+        per_row = F.cross_entropy(eta.reshape(e * b, c), target, reduction="none").view(
+            e, b
+        )
+    return (per_row * w[None]).sum(1) / w.sum()
+
+
+def linear_predictor(
+    module: NAMModule, data: TensorData, contrib: torch.Tensor
+) -> torch.Tensor:
+    """eta (E, B, C) from member contributions (E, B, F, C)."""
+    eta = module.intercept[:, None, :] + contrib.sum(2)
+    if data.offset is not None:
+        eta = eta + data.offset[None]
+    return eta
+
+
+@torch.no_grad()
+def evaluate(
+    module: NAMModule, data: TensorData, task: str, batch: int = 8192
+) -> float:
+    """The ensemble's validation loss (RMSE for regression, log loss otherwise)."""
+    module.eval()
+    total, wsum = 0.0, float(data.w.sum())
+    for start in range(0, len(data), batch):
+        part = data.slice(start, start + batch)
+        contrib = module(part.x_num, part.missing, part.x_cat)
+        eta = linear_predictor(module, part, contrib).mean(0, keepdim=True)
+        total += float(member_loss(eta, part, task)[0]) * float(part.w.sum())
+    loss = total / wsum
+    return math.sqrt(loss) if task == "regression" else loss
+
+
+def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+    nets = [p for p in module.nets.parameters()] if module.nets is not None else []
+    values = [module.nan_values, module.cat_values, module.intercept]
+    return [
+        {"params": nets, "weight_decay": cfg.weight_decay},
+        {"params": values, "weight_decay": 0.0},
+    ]
+
+
+def train(
+    module: NAMModule,
+    train_data: TensorData,
+    valid_data: TensorData | None,
+    cfg: TrainConfig,
+    generator: torch.Generator,
+) -> list[dict[str, float]]:
+    """Train in place; restore the best weights on validation; return the history."""
+    device = train_data.y.device
+    groups = _param_groups(module, cfg)
+    opt = torch.optim.Adam(groups, lr=cfg.learning_rate, fused=device.type != "mps")
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+    feature_keep = None
+    if cfg.trainable_features is not None:
+        feature_keep = torch.zeros(module.n_features, device=device)
+        feature_keep[cfg.trainable_features] = 1.0
+    history: list[dict[str, float]] = []
+    best, best_state, bad_epochs = math.inf, None, 0
+    n, bs = len(train_data), min(cfg.batch_size, len(train_data))
+    bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
+    for epoch in bar:
+        module.train()
+        perm = torch.randperm(n, generator=generator).to(device)
+        running, seen = 0.0, 0
+        for start in range(0, n, bs):
+            batch = train_data.rows(perm[start : start + bs])
+            contrib = module(batch.x_num, batch.missing, batch.x_cat)
+            if feature_keep is not None:
+                # edited features are held: their contribution is in the offset
+                contrib = contrib * feature_keep[None, None, :, None]
+            penalty = (
+                cfg.output_penalty * contrib.pow(2).mean()
+                if cfg.output_penalty > 0
+                else 0.0
+            )
+            if cfg.feature_dropout > 0:
+                contrib = F.dropout(contrib, cfg.feature_dropout, True)
+            eta = linear_predictor(module, batch, contrib)
+            loss = member_loss(eta, batch, cfg.task).sum() + penalty
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            running += float(loss.detach()) * len(batch)
+            seen += len(batch)
+        sched.step()
+        record = {"epoch": epoch + 1, "train_loss": running / seen / module.n_members}
+        if valid_data is not None and len(valid_data):
+            score = evaluate(module, valid_data, cfg.task)
+            record["valid_score"] = score
+            if score < best - 1e-6 * abs(best if math.isfinite(best) else 0):
+                best, bad_epochs = score, 0
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                bad_epochs += 1
+        history.append(record)
+        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+        if cfg.patience is not None and bad_epochs >= cfg.patience:
+            break
+        if not np.isfinite(record["train_loss"]):
+            raise FloatingPointError(
+                f"Training diverged at epoch {epoch + 1} (loss is not finite): "
+                "lower learning_rate."
+            )
+    bar.close()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    return history
