@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import check_array
 
 MISSING_LABEL = "(missing)"
 OTHER_LABEL = "(other)"
@@ -41,18 +42,12 @@ def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
             raise TypeError(
                 "Sparse input is not supported: pass a dense array or a DataFrame."
             )
-        arr = np.asarray(X)
-        if arr.ndim == 1:
-            raise ValueError(
-                "Expected 2D array, got 1D array instead: reshape your data with "
-                "array.reshape(-1, 1) for a single feature or array.reshape(1, -1) "
-                "for a single sample."
-            )
-        if arr.ndim != 2:
-            raise ValueError(f"Expected a 2D array, got an array with {arr.ndim} dims.")
+        # scikit-learn's own checks and messages for arrays (1D, 3D, complex, ...)
+        arr = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=0)
         if feature_names is None or len(feature_names) != arr.shape[1]:
             feature_names = [f"x{i}" for i in range(arr.shape[1])]
-        frame = pd.DataFrame(arr, columns=feature_names)
+        # an object array of numbers is numeric; strings stay categorical
+        frame = pd.DataFrame(arr, columns=feature_names).infer_objects()
     if frame.shape[0] == 0:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import itertools
 import json
 import numbers
 from typing import Any
@@ -14,7 +16,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._encoder import FeatureEncoder, as_frame
@@ -158,6 +160,7 @@ class NAMBase(BaseEstimator):
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.string = True  # text columns are categorical features
         tags.non_deterministic = False
         return tags
 
@@ -220,21 +223,12 @@ class NAMBase(BaseEstimator):
 
     def _frame(self, X: Any, *, reset: bool) -> pd.DataFrame:
         """Check X against the fit (names, count, order) and return a frame."""
+        if not isinstance(X, pd.DataFrame):
+            X = check_array(
+                X, dtype=None, ensure_all_finite=False, ensure_min_samples=0
+            )
         validate_data(self, X, reset=reset, skip_check_array=True)
-        if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
-            names = [str(c) for c in X.columns]
-            if not reset and names != self.feature_names_:
-                missing = [c for c in self.feature_names_ if c not in names]
-                extra = [c for c in names if c not in self.feature_names_]
-                if missing or extra:
-                    raise ValueError(
-                        f"X's columns differ from fit: missing {missing}, unexpected "
-                        f"{extra}."
-                    )
-                raise ValueError(
-                    "X has the fitted columns in a different order; reorder them as "
-                    f"in fit: {self.feature_names_}."
-                )
+        # scikit-learn's check names missing, unexpected and reordered columns
         frame = as_frame(X, None if reset else self.feature_names_)
         if not reset and frame.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -275,9 +269,14 @@ class NAMBase(BaseEstimator):
         self._check_params()
         frame = self._frame(X, reset=True)
         n = frame.shape[0]
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None."
+            )
         y_arr = np.asarray(y)
         if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr.ravel()
+            y_arr = column_or_1d(y_arr, warn=True)
         if y_arr.ndim != 1:
             raise ValueError(f"y must be 1-dimensional, got shape {y_arr.shape}.")
         if y_arr.shape[0] != n:
@@ -389,15 +388,34 @@ class NAMBase(BaseEstimator):
     def _task_name(self) -> str:
         return self._task
 
+    def _inference_module(self) -> NAMModule:
+        """The module in float64 on CPU, so that results do not depend on batching.
+
+        float32 matmuls round differently for different batch sizes (1e-7 level);
+        in float64 a row's prediction is the same alone or in any batch. The copy
+        is cached until any weight or buffer changes in place.
+        """
+        m = self.module_
+        if m.intercept.device.type != "cpu":
+            return m.eval()
+        tensors = itertools.chain(m.parameters(), m.buffers())
+        key = (id(m), sum(t._version for t in tensors))
+        cache = getattr(self, "_inference_cache", None)
+        if cache is None or cache[0] != key:
+            cache = (key, copy.deepcopy(m).double().eval())
+            self._inference_cache = cache
+        return cache[1]
+
     @torch.no_grad()
     def _member_contributions(
         self, data: TensorData, batch: int = 16384
     ) -> torch.Tensor:
         """(E, n, F, C) contributions, batched over rows to bound memory."""
-        self.module_.eval()
+        module = self._inference_module()
+        dtype = module.intercept.dtype
         parts = [
-            self.module_(
-                data.x_num[s : s + batch],
+            module(
+                data.x_num[s : s + batch].to(dtype),
                 data.missing[s : s + batch],
                 data.x_cat[s : s + batch],
             )
@@ -410,7 +428,7 @@ class NAMBase(BaseEstimator):
         """Centre each member's f_j on the fit data; fold target scaling in."""
         module = self.module_
         contrib = self._member_contributions(data)  # (E, n, F, C)
-        w = data.w / data.w.sum()
+        w = (data.w / data.w.sum()).to(contrib.dtype)
         means = torch.einsum("enfc,n->efc", contrib, w)
         module.centers.add_(means)
         module.intercept.add_(means.sum(1))
@@ -545,17 +563,6 @@ class NAMBase(BaseEstimator):
             f"{self.feature_names_}."
         )
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The linear predictor ``intercept_ + sum_j f_j(x_j)``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_classes) for multiclass
-        """
-        check_is_fitted(self)
-        eta = self.linear_predictor(self.contributions_array(X))
-        return eta[:, 0] if self.n_outputs_ == 1 else eta
-
     def linear_predictor(self, contributions: np.ndarray) -> np.ndarray:
         """``intercept_ + contributions.sum(1)``, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
@@ -665,7 +672,7 @@ class NAMBase(BaseEstimator):
     def _recentre(self, data: TensorData, keep: list[int]) -> None:
         self._fold_target_scale()
         contrib = self._member_contributions(data)
-        w = data.w / data.w.sum()
+        w = (data.w / data.w.sum()).to(contrib.dtype)
         means = torch.einsum("enfc,n->efc", contrib, w)
         means[:, [j for j in range(self.n_features_in_) if j not in keep]] = 0.0
         self.module_.centers.add_(means)
@@ -674,8 +681,6 @@ class NAMBase(BaseEstimator):
 
 
 def _copy_module(module: NAMModule) -> NAMModule:
-    import copy
-
     return copy.deepcopy(module)
 
 
@@ -704,6 +709,8 @@ class NAMRegressor(RegressorMixin, NAMBase):
     def _encode_target(
         self, y: np.ndarray, refit: bool = False
     ) -> tuple[np.ndarray, int]:
+        if np.iscomplexobj(y):
+            raise ValueError("Complex data not supported in y.")
         try:
             t = np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as err:
@@ -751,7 +758,7 @@ class NAMRegressor(RegressorMixin, NAMBase):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values, ndarray of shape (n_samples,)."""
         check_is_fitted(self)
-        return self.decision_function(X)
+        return self.linear_predictor(self.contributions_array(X))[:, 0]
 
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """Predictions from the linear predictor (identity), shape (n_samples,)."""
@@ -824,6 +831,17 @@ class NAMClassifier(ClassifierMixin, NAMBase):
         z = eta - eta.max(1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(1, keepdims=True)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The linear predictor ``intercept_ + sum_j f_j(x_j)``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes) for multiclass
+        """
+        check_is_fitted(self)
+        eta = self.linear_predictor(self.contributions_array(X))
+        return eta[:, 0] if self.n_outputs_ == 1 else eta
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, ndarray of shape (n_samples, n_classes)."""

@@ -1,0 +1,85 @@
+"""Save and load: exact round trip, no code execution, clear errors for bad files."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import namwidgets
+from namwidgets.model._io import ModelFileError
+
+
+def test_round_trip_is_bit_exact(
+    tmp_path, fitted_regressor, fitted_classifier, additive_data
+):
+    X, _ = additive_data
+    path = tmp_path / "reg.nam"
+    fitted_regressor.save(path)
+    loaded = namwidgets.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), fitted_regressor.predict(X))
+    assert loaded.fingerprint() == fitted_regressor.fingerprint()
+    assert loaded.get_params() == fitted_regressor.get_params()
+    clf, Xc, _ = fitted_classifier
+    clf.save(tmp_path / "clf.nam")
+    loaded = namwidgets.load(tmp_path / "clf.nam")
+    np.testing.assert_array_equal(loaded.predict_proba(Xc), clf.predict_proba(Xc))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+
+
+def test_file_holds_no_pickle(tmp_path, fitted_regressor):
+    path = tmp_path / "m.nam"
+    fitted_regressor.save(path)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["meta.json", "weights.npz"]
+        json.loads(zf.read("meta.json"))
+        with zf.open("weights.npz") as fh:
+            arrays = np.load(fh, allow_pickle=False)
+            assert all(arrays[k].dtype != object for k in arrays.files)
+
+
+def test_truncated_file(tmp_path, fitted_regressor):
+    path = tmp_path / "m.nam"
+    fitted_regressor.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="truncated or damaged"):
+        namwidgets.load(path)
+
+
+def test_foreign_file(tmp_path):
+    path = tmp_path / "notes.nam"
+    path.write_text("hello")
+    with pytest.raises(ModelFileError, match="not a namwidgets model"):
+        namwidgets.load(path)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("meta.json", json.dumps({"format": "something-else"}))
+        zf.writestr("weights.npz", b"")
+    with pytest.raises(ModelFileError, match="not a namwidgets model"):
+        namwidgets.load(other)
+
+
+def test_tampered_weights(tmp_path, fitted_regressor):
+    path = tmp_path / "m.nam"
+    fitted_regressor.save(path)
+    with zipfile.ZipFile(path) as zf:
+        meta, weights = zf.read("meta.json"), zf.read("weights.npz")
+    import io
+
+    arrays = dict(np.load(io.BytesIO(weights)))
+    arrays["module/intercept"] = arrays["module/intercept"] + 1.0
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("meta.json", meta)
+        zf.writestr("weights.npz", buf.getvalue())
+    with pytest.raises(ModelFileError, match="fingerprint"):
+        namwidgets.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such model file"):
+        namwidgets.load(tmp_path / "nope.nam")
