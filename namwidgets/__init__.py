@@ -1,14 +1,47 @@
 """namwidgets: Neural Additive Models in PyTorch, with a live editor for Jupyter."""
 
+from typing import Any
+
+from .edit import EditedNAM, EditSession
 from .explain import ShapeFunction
-from .model import NAMClassifier, NAMRegressor, load_model
+from .model import NAMClassifier, NAMRegressor
+from .model._io import read_model_file
 
 __version__ = "0.1.0"
 
 
-def load(path):  # noqa: ANN001, ANN201
-    """Load a model saved with ``save`` (an edited model comes back edited)."""
-    return load_model(path)
+def load(path: Any) -> Any:
+    """Load a model saved with ``save``.
+
+    Parameters
+    ----------
+    path : path-like
+        A file written by ``NAMRegressor.save``, ``NAMClassifier.save`` or
+        ``EditedNAM.save``.
+
+    Returns
+    -------
+    NAMRegressor, NAMClassifier or EditedNAM
+        An edited model comes back with its edits applied.
+    """
+    model, extra = read_model_file(path)
+    if "edits" in extra:
+        from .edit import Edit, EditError
+
+        try:
+            edits = [Edit.from_dict(d) for d in extra["edits"]]
+        except (EditError, TypeError) as err:
+            raise EditError(f"{path!s}: its saved edits are damaged: {err}") from None
+        return EditedNAM(model, edits)
+    return model
 
 
-__all__ = ["NAMClassifier", "NAMRegressor", "ShapeFunction", "load", "__version__"]
+__all__ = [
+    "EditSession",
+    "EditedNAM",
+    "NAMClassifier",
+    "NAMRegressor",
+    "ShapeFunction",
+    "__version__",
+    "load",
+]

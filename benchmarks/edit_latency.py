@@ -1,0 +1,125 @@
+"""Edit latency: one edit -> new predictions + metrics, at 10k, 100k and 1M rows.
+
+Prints a markdown table of median and p95 milliseconds per operation. The
+timed step is what a slider move costs in the panel: ``session.apply`` (which
+recomputes the edited feature's column only), the predictions, and the metrics.
+
+    python benchmarks/edit_latency.py            # 10k, 100k, 1M rows
+    python benchmarks/edit_latency.py --quick    # 10k and 100k, fewer repeats
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch
+
+from namwidgets import EditSession, NAMClassifier, NAMRegressor
+from namwidgets.datasets import make_additive
+
+
+def _ops(session, rng):
+    """(name, callable applying one edit) for each operation."""
+    pos = session.knot_positions("smooth", 5)
+    return {
+        "zero": lambda: session.zero("smooth"),
+        "scale (drag)": lambda: session.scale(
+            "smooth", float(rng.uniform(0, 2)), merge=True
+        ),
+        "shift": lambda: session.shift("jagged", float(rng.uniform(-1, 1))),
+        "knots (5, drag)": lambda: session.set_knots(
+            "smooth", offsets=rng.uniform(-1, 1, 5).tolist(), positions=pos, merge=True
+        ),
+        "flatten": lambda: session.flatten("step", 1.0, 2.5),
+        "monotone": lambda: session.monotone("quadratic", True, -1.0, 2.0),
+        "smooth": lambda: session.smooth("smooth", 0.3),
+        "set category": lambda: session.set_category(
+            "colour", "red", float(rng.uniform(-1, 1))
+        ),
+    }
+
+
+def _time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    repeats = 7 if args.quick else 25
+    X, y = make_additive(5000, random_state=0)
+    reg = NAMRegressor(
+        hidden_sizes=(32, 32), max_epochs=20, verbose=0, random_state=0
+    ).fit(X, y)
+    Xc, yc = make_additive(5000, classification=True, random_state=0)
+    clf = NAMClassifier(
+        hidden_sizes=(32, 32), max_epochs=20, verbose=0, random_state=0
+    ).fit(Xc, yc)
+    print(
+        f"# Edit latency ({platform.processor() or platform.machine()}, torch threads {args.threads})"
+    )
+    print()
+    print(
+        "Each cell: median / p95 ms of apply(edit) + predictions + metrics, over",
+        repeats,
+        "repeats.",
+    )
+    print()
+    rows = {}
+    for n in sizes:
+        Xn, yn = make_additive(n, random_state=1)
+        s = EditSession(reg, Xn, yn)
+        rng = np.random.default_rng(0)
+        for name, op in _ops(s, rng).items():
+
+            def step(op=op):
+                op()
+                s.predictions()
+                s.metrics()
+                if not name.endswith("(drag)"):
+                    s.undo()
+
+            rows.setdefault(f"regression: {name}", {})[n] = _time(step, repeats)
+        Xn, yn = make_additive(n, classification=True, random_state=1)
+        s = EditSession(clf, Xn, yn)
+        rng = np.random.default_rng(0)
+        ops = _ops(s, rng)
+        for auc in (False, True):
+
+            def step(auc=auc):
+                ops["scale (drag)"]()
+                s.predictions()
+                s.metrics(auc=auc)
+
+            label = "classifier: scale (drag), metrics " + (
+                "with AUC" if auc else "without AUC"
+            )
+            rows.setdefault(label, {})[n] = _time(step, repeats)
+        rows.setdefault("classifier: AUC alone", {})[n] = _time(
+            lambda: s.metrics(auc=True)["roc_auc"], repeats
+        )
+    header = "| operation | " + " | ".join(f"{n:,} rows" for n in sizes) + " |"
+    print(header)
+    print("|" + "---|" * (len(sizes) + 1))
+    for name, cells in rows.items():
+        print(
+            f"| {name} | "
+            + " | ".join(f"{cells[n][0]:.1f} / {cells[n][1]:.1f}" for n in sizes)
+            + " |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""The edit session: exactness properties, undo/redo, JSON, metrics, refit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import FAST
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import namwidgets
+from namwidgets import EditSession, NAMClassifier
+from namwidgets.datasets import make_additive
+from namwidgets.edit import EditError
+
+NUMERIC = ["smooth", "jagged", "step", "quadratic", "noise"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_additive(600, random_state=5)
+
+
+@pytest.fixture(scope="module")
+def model(fitted_regressor):
+    return fitted_regressor
+
+
+@pytest.fixture()
+def session(model, data):
+    X, y = data
+    return EditSession(model, X, y)
+
+
+def _fresh_eta(s):
+    """Recompute the session's linear predictor from scratch."""
+    return s.model.linear_predictor(s.to_model().contributions_array(s._frame))
+
+
+def test_zero_changes_each_row_by_exactly_minus_f(session, model, data):
+    X, _ = data
+    contrib = model.contributions(X)
+    for name in ["smooth", "colour", "quadratic"]:
+        before = session.linear_predictor()[:, 0].copy()
+        session.zero(name)
+        after = session.linear_predictor()[:, 0]
+        np.testing.assert_allclose(
+            after - before, -contrib[name].to_numpy(), atol=1e-12
+        )
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["zero", "scale", "shift", "knots", "cat", "mono"]),
+            st.sampled_from(NUMERIC),
+            st.floats(-2, 2),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    undo=st.integers(0, 8),
+)
+def test_undo_restores_bit_exactly_and_json_round_trips(
+    session, model, data, ops, undo
+):
+    X, y = data
+    s = session
+    start = s.predictions().copy()
+    snapshots = [start]
+    for op, feat, v in ops:
+        _apply(s, op, feat, v)
+        snapshots.append(s.predictions().copy())
+    n_undo = min(undo, len(ops))
+    for _ in range(n_undo):
+        assert s.undo()
+    np.testing.assert_array_equal(s.predictions(), snapshots[len(ops) - n_undo])
+    # the saved history (with its undone tail) reloads to the same predictions
+    other = EditSession.from_json(model, X, y, s.to_json())
+    np.testing.assert_array_equal(other.predictions(), s.predictions())
+    assert other.position == s.position and len(other.history) == len(s.history)
+    # and the exported model predicts the same on the same rows
+    np.testing.assert_allclose(s.to_model().predict(X), s.predictions(), atol=1e-12)
+    while s.undo():
+        pass
+    np.testing.assert_array_equal(s.predictions(), start)
+
+
+def _apply(s, op, feat, v):
+    if op == "zero":
+        s.zero(feat)
+    elif op == "scale":
+        s.scale(feat, v)
+    elif op == "shift":
+        s.shift(feat, v)
+    elif op == "knots":
+        s.set_knots(feat, offsets=[v, -v, 0.5 * v])
+    elif op == "cat":
+        s.set_category("colour", "red", v)
+    else:
+        s.monotone(feat, increasing=v >= 0)
+
+
+def test_two_thousand_random_sequences_match_recomputation(model, data):
+    X, y = data
+    s = EditSession(model, X.iloc[:200], y.iloc[:200])
+    rng = np.random.default_rng(0)
+    ops = ["zero", "scale", "shift", "knots", "cat", "mono", "undo", "redo", "reset"]
+    for step in range(2000):
+        op = ops[rng.integers(len(ops))]
+        feat = NUMERIC[rng.integers(len(NUMERIC))]
+        if op == "undo":
+            s.undo()
+        elif op == "redo":
+            s.redo()
+        elif op == "reset":
+            s.reset_feature(feat)
+        else:
+            _apply(s, op, feat, float(rng.uniform(-2, 2)))
+        if step % 50 == 0 or step == 1999:
+            np.testing.assert_allclose(s.linear_predictor(), _fresh_eta(s), atol=1e-10)
+    assert len(s.history) > 100
+
+
+def test_monotone_is_monotone_on_region_and_unchanged_outside(session, model):
+    ref0 = session.reference("smooth", original=True)
+    session.monotone("smooth", increasing=True, lo=-2.0, hi=1.0)
+    ref = session.reference("smooth")
+    inside = (ref.grid >= -2.0) & (ref.grid <= 1.0)
+    assert inside.sum() > 50
+    assert np.all(np.diff(ref.grid_values[inside, 0]) >= -1e-12)
+    np.testing.assert_array_equal(ref.grid_values[~inside], ref0.grid_values[~inside])
+    # on the data too
+    x = session._x[0]
+    order = np.argsort(x)
+    xs, col = x[order], session.contributions()[order, 0, 0]
+    rows = (xs >= -2.0) & (xs <= 1.0)
+    assert rows.sum() > 50
+    assert np.all(np.diff(col[rows]) >= -1e-12)
+    np.testing.assert_array_equal(
+        session.contributions()[:, 0][~((x >= -2) & (x <= 1))],
+        session.contributions("original")[:, 0][~((x >= -2) & (x <= 1))],
+    )
+
+
+def test_merge_keeps_one_step_per_drag(session):
+    for f in [0.9, 0.8, 0.5]:
+        session.scale("smooth", f, merge=True)
+    assert len(session.history) == 1
+    assert session.history[0][0].factor == 0.5
+    m = session.metrics_table()
+    assert m["last"] == m["original"]  # "last" is the state before the drag
+    after_drag = session.metrics()
+    session.shift("step", 1.0)
+    assert session.metrics_table()["last"] == after_drag != session.metrics()
+    assert len(session.history) == 2
+
+
+def test_three_state_metrics(session):
+    t0 = session.metrics_table()
+    assert set(t0) == {"original", "last", "current"}
+    assert set(t0["current"]) == {"rmse", "mae", "r2"}
+    session.zero("smooth")
+    t1 = session.metrics_table()
+    assert t1["current"]["rmse"] > t0["current"]["rmse"]
+    assert t1["last"] == t0["current"]
+    session.scale("step", 0.5)
+    t2 = session.metrics_table()
+    assert t2["last"] == t1["current"] and t2["original"] == t0["original"]
+
+
+def test_affected_counts_moved_rows_and_flips(fitted_classifier):
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X.iloc[:500], y.iloc[:500])
+    assert s.affected()["n_changed"] == 0
+    s.set_category("colour", "blue", 0.0)
+    a = s.affected()
+    blue = (X.iloc[:500]["colour"] == "blue").to_numpy()
+    assert a["n_changed"] == blue.sum()
+    assert a["n_flipped"] == int(
+        (s.predictions().argmax(1) != s.predictions("original").argmax(1)).sum()
+    )
+    assert a["n_flipped"] > 0 and sum(a["hist_counts"]) == a["n_changed"]
+    m = s.metrics()
+    assert {
+        "roc_auc",
+        "accuracy",
+        "balanced_accuracy",
+        "log_loss",
+        "brier",
+        "confusion_matrix",
+    } <= set(m)
+    table = s.slice_metrics("colour")
+    flips = table[(table.metric == "flipped")].set_index("slice")["current"]
+    assert flips.sum() == a["n_flipped"] and flips.get("red", 0) == 0
+
+
+def test_slice_metrics_by_numeric_range(session):
+    session.zero("step")
+    t = session.slice_metrics("step", bins=[0, 1, 2, 4])
+    assert list(t["slice"].unique()) == ["[0, 1)", "[1, 2)", "[2, 4]"]
+    assert t.groupby("slice")["n"].first().sum() == session._n
+
+
+def test_to_model_save_load(tmp_path, session, data):
+    X, _ = data
+    session.zero("jagged").set_knots("smooth", offsets=[0.0, 1.0, 0.0, -1.0])
+    edited = session.to_model()
+    edited.save(tmp_path / "edited.nam")
+    loaded = namwidgets.load(tmp_path / "edited.nam")
+    np.testing.assert_array_equal(loaded.predict(X), edited.predict(X))
+    np.testing.assert_allclose(loaded.predict(X), session.predictions(), atol=1e-12)
+    assert loaded.contributions(X)["jagged"].abs().max() == 0.0
+
+
+def _bad_json(session, mutate):
+    doc = json.loads(session.to_json())
+    mutate(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    "mutate, pattern",
+    [
+        (lambda d: d["history"][0][0].update(feature="height"), "height"),
+        (
+            lambda d: d["history"][0][0].update(positions=[-99.0, 0.0, 1.0]),
+            "outside the training range",
+        ),
+        (lambda d: d["history"][0][0].update(offsets=[1.0]), "offsets"),
+        (lambda d: d.update(model_fingerprint="0123456789abcdef"), "different model"),
+        (lambda d: d.update(format="other"), "not a namwidgets edit history"),
+        (lambda d: d["history"][0][0].update(kind="explode"), "unknown edit kind"),
+    ],
+)
+def test_bad_history_is_a_clear_error_and_leaves_session_unchanged(
+    session, mutate, pattern
+):
+    session.set_knots("smooth", offsets=[0.0, 1.0, 0.0])
+    text = _bad_json(session, mutate)
+    session.zero("step")
+    before = session.predictions().copy(), len(session.history)
+    with pytest.raises(EditError, match=pattern):
+        session.load_json(text)
+    np.testing.assert_array_equal(session.predictions(), before[0])
+    assert len(session.history) == before[1]
+
+
+def test_malformed_json(session):
+    with pytest.raises(EditError, match="not valid JSON"):
+        session.load_json("{not json")
+
+
+def test_bad_edit_leaves_session_unchanged(session):
+    session.zero("smooth")
+    before = session.predictions().copy()
+    with pytest.raises(EditError, match="Unknown feature"):
+        session.zero("height")
+    with pytest.raises(EditError, match="categorical"):
+        session.monotone("colour")
+    with pytest.raises(EditError, match="'purple'"):
+        session.set_category("colour", "purple", 1.0)
+    with pytest.raises(EditError, match="outside the training range"):
+        session.set_knots("smooth", offsets=[0, 1], positions=[-100, 0])
+    np.testing.assert_array_equal(session.predictions(), before)
+    assert len(session.history) == 1
+
+
+def test_session_data_errors(model, data):
+    X, y = data
+    with pytest.raises(ValueError, match="must match"):
+        EditSession(model, X, y[:10])
+    with pytest.raises(ValueError, match=r"missing:\n- smooth"):
+        EditSession(model, X.drop(columns="smooth"), y)
+    with pytest.raises(ValueError, match="needs targets"):
+        EditSession(model, X).metrics()
+
+
+def test_reset_feature_and_reset_all_are_undoable(session):
+    session.zero("smooth").scale("step", 2.0)
+    edited = session.predictions().copy()
+    session.reset_all()
+    np.testing.assert_array_equal(
+        session.predictions(), session.predictions("original")
+    )
+    assert session.edited_features == []
+    session.undo()
+    np.testing.assert_array_equal(session.predictions(), edited)
+    session.reset_feature("smooth")
+    assert session.edited_features == ["step"]
+
+
+def test_refit_others_lets_a_proxy_absorb_a_removed_feature():
+    rng = np.random.default_rng(0)
+    import pandas as pd
+
+    n = 1500
+    a = rng.normal(size=n)
+    X = pd.DataFrame(
+        {"a": a, "proxy": a + 0.3 * rng.normal(size=n), "b": rng.normal(size=n)}
+    )
+    y = (2 * a + X["b"] + 0.1 * rng.normal(size=n) > 0).astype(int)
+    clf = NAMClassifier(random_state=0, **FAST).fit(X, y)
+    s = EditSession(clf, X, y)
+    s.zero("a")
+    auc_zeroed = s.metrics()["roc_auc"]
+    report = s.refit_others(epochs=15).set_index("feature")
+    assert report.loc["a", "held"] and report.loc["a", "importance_after"] == 0.0
+    assert (
+        report.loc["proxy", "importance_after"]
+        > report.loc["proxy", "importance_before"]
+    )
+    assert report.loc["proxy", "absorbed"] > 0.2
+    assert report.loc["proxy", "absorbed"] > 3 * abs(report.loc["b", "absorbed"])
+    assert s.metrics()["roc_auc"] > auc_zeroed + 0.02
+    # the zeroed feature stays zeroed in the retrained model
+    assert np.all(s.to_model().contributions(X)["a"] == 0.0)
