@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn import metrics as skm
 
 
@@ -25,6 +26,13 @@ def compute_metrics(
     for multiclass), accuracy, balanced_accuracy, log_loss, brier, and
     confusion_matrix (a nested list, rows = true class).
     """
+    # predictions are finite by construction and y was checked when the session
+    # opened: skip scikit-learn's repeated finiteness scans (a third of the cost)
+    with sklearn.config_context(assume_finite=True):
+        return _metrics(task, y, pred, classes, sample_weight, auc=auc)
+
+
+def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
     w = sample_weight
     if task == "regression":
         return {

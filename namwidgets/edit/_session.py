@@ -106,12 +106,15 @@ class EditSession:
         return arr
 
     def _set_base(self, model: Any) -> None:
-        self._base = model.contributions_array(self._frame)  # (n, F, C), unedited
+        # feature-major (F, n, C): a feature's column is contiguous to rewrite and
+        # the linear predictor is F contiguous adds
+        contrib = model.contributions_array(self._frame)  # (n, F, C), unedited
+        self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
         self._refs0 = references(model)
         self._current = self._base.copy()
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
-        self._eta = self._intercept + self._current.sum(1)
+        self._eta = self._intercept + self._current.sum(0)
 
     # ------------------------------------------------------------ reading
     @property
@@ -136,7 +139,7 @@ class EditSession:
             n
             for j, n in enumerate(self.names)
             if not np.array_equal(self._refs[j].grid_values, self._refs0[j].grid_values)
-            or not np.array_equal(self._current[:, j], self._base[:, j])
+            or not np.array_equal(self._current[j], self._base[j])
         ]
 
     def reference(
@@ -147,11 +150,14 @@ class EditSession:
         return self._refs0[j] if original else self._refs[j]
 
     def contributions(self, state: str = "current") -> np.ndarray:
-        """Contribution matrix, ndarray of shape (n_samples, n_features, n_outputs)."""
+        """Contribution matrix, ndarray of shape (n_samples, n_features, n_outputs).
+
+        A read-only view: edit through the session's methods.
+        """
         if state == "current":
-            return self._current
+            return self._current.transpose(1, 0, 2)
         if state == "original":
-            return self._base
+            return self._base.transpose(1, 0, 2)
         raise ValueError(f"state must be 'current' or 'original', got {state!r}.")
 
     def linear_predictor(self, state: str = "current") -> np.ndarray:
@@ -272,16 +278,14 @@ class EditSession:
         for name in touched:
             j = self.names.index(name)
             mine = [e for e in applied_new if e.feature == name]
-            cols[j], refs[j] = replay(
-                mine, self._x[j], self._base[:, j], self._refs0[j]
-            )
+            cols[j], refs[j] = replay(mine, self._x[j], self._base[j], self._refs0[j])
         # nothing failed: swap in
         if not keep_last:
             self._eta_last = self._eta
         for j in cols:
-            self._current[:, j] = cols[j]
+            self._current[j] = cols[j]
             self._refs[j] = refs[j]
-        self._eta = self._intercept + self._current.sum(1)
+        self._eta = self._intercept + self._current.sum(0)
         self.history, self.position = history, position
 
     def zero(self, feature: str, *, message: str = "") -> EditSession:
@@ -520,7 +524,7 @@ class EditSession:
         frame = self._frame if X is None else self.model._frame(X, reset=False)
         if X is None:
             held_cols = {
-                self.names.index(n): self._current[:, self.names.index(n)]
+                self.names.index(n): self._current[self.names.index(n)]
                 for n in held_names
             }
         else:
@@ -542,14 +546,14 @@ class EditSession:
         self._set_base(new_model)
         self._recompute_all(self.history[: self.position])
         self._eta_last = eta_last
-        delta = (self._current - before).sum(2)  # (n, F)
+        delta = (self._current - before).sum(2).T  # (n, F)
         denom = float(removed @ removed) or 1.0
         report = pd.DataFrame(
             {
                 "feature": self.names,
                 "held": [n in held_names for n in self.names],
-                "importance_before": np.abs(before).sum(2).mean(0),
-                "importance_after": np.abs(self._current).sum(2).mean(0),
+                "importance_before": np.abs(before).sum(2).mean(1),
+                "importance_after": np.abs(self._current).sum(2).mean(1),
                 "absorbed": (delta * removed[:, None]).sum(0) / denom,
             }
         )
@@ -560,10 +564,10 @@ class EditSession:
         applied = [e for a in actions for e in a]
         for j, name in enumerate(self.names):
             mine = [e for e in applied if e.feature == name]
-            self._current[:, j], self._refs[j] = replay(
-                mine, self._x[j], self._base[:, j], self._refs0[j]
+            self._current[j], self._refs[j] = replay(
+                mine, self._x[j], self._base[j], self._refs0[j]
             )
-        self._eta = self._intercept + self._current.sum(1)
+        self._eta = self._intercept + self._current.sum(0)
 
     # ----------------------------------------------------------- helpers
     @property

@@ -1,0 +1,453 @@
+"""Helpers that drive JupyterLab / Voila pages and read what they drew.
+
+Everything here takes a Playwright ``Page`` (sync API) and uses explicit waits
+with generous timeouts: kernels start slowly on a busy 2-core machine. No
+helper asserts on time; :func:`measure_key_to_redraw_ms` only reports it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, unquote, urlsplit
+
+import nbformat
+
+if TYPE_CHECKING:  # playwright is optional outside the browser tests
+    from playwright.sync_api import BrowserContext, Locator, Page, Request, WebSocket
+
+KERNEL_TIMEOUT_MS = 120_000
+"""Kernel start plus a first execution, on a busy machine."""
+RENDER_TIMEOUT_MS = 60_000
+"""From "cells are running" to a drawn chart."""
+REDRAW_TIMEOUT_MS = 20_000
+"""From one slider key press to the redrawn chart."""
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
+
+# Voila's "lab" template (share/jupyter/voila/templates/lab/index.html.j2, Voila
+# 0.5) links these two stylesheets from jsDelivr for its Font Awesome icons. They
+# are the template's, not ours; without network only the icons go missing. They
+# are told apart by exact URL *and* resource type, so anything else from that CDN
+# (a script, or the web fonts those sheets would load if the network were up)
+# still fails the check.
+VOILA_TEMPLATE_ICON_CSS = frozenset(
+    {
+        "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/all.min.css",
+        "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/v4-shims.min.css",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ExternalRequest:
+    """A request the page made to somewhere other than the local server."""
+
+    url: str
+    resource_type: str
+
+
+@dataclass
+class RequestLog:
+    """Every request a browser context made that did not stay on this machine.
+
+    Filled by :func:`record_external_requests`; read with :meth:`unexpected`
+    or :func:`assert_no_external_requests`.
+    """
+
+    external: list[ExternalRequest] = field(default_factory=list)
+
+    def unexpected(
+        self, allowed: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[ExternalRequest]:
+        """Return the external requests not in ``allowed``.
+
+        Parameters
+        ----------
+        allowed : frozenset of (url, resource_type)
+            Exact pairs that may occur; URLs are compared percent-decoded.
+
+        Returns
+        -------
+        list of ExternalRequest
+        """
+        allowed_decoded = {(unquote(u), t) for u, t in allowed}
+        return [
+            r
+            for r in self.external
+            if (unquote(r.url), r.resource_type) not in allowed_decoded
+        ]
+
+
+def is_local_url(url: str) -> bool:
+    """Tell whether ``url`` stays on this machine.
+
+    Parameters
+    ----------
+    url : str
+        A request or WebSocket URL.
+
+    Returns
+    -------
+    bool
+        True for ``data:``, ``blob:`` and ``about:`` URLs and for any URL whose
+        host is 127.0.0.1, localhost or ::1; False otherwise.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+def record_external_requests(context: BrowserContext) -> RequestLog:
+    """Start recording every non-local request and WebSocket of ``context``.
+
+    Listening on the context (not one page) also catches popups and service
+    workers.
+
+    Parameters
+    ----------
+    context : playwright.sync_api.BrowserContext
+        A fresh context, before any page navigates.
+
+    Returns
+    -------
+    RequestLog
+        Filled in as the pages run.
+    """
+    log = RequestLog()
+
+    def on_request(request: Request) -> None:
+        if not is_local_url(request.url):
+            log.external.append(ExternalRequest(request.url, request.resource_type))
+
+    def on_websocket(ws: WebSocket) -> None:
+        if not is_local_url(ws.url):
+            log.external.append(ExternalRequest(ws.url, "websocket"))
+
+    context.on("request", on_request)
+    context.on("page", lambda page: page.on("websocket", on_websocket))
+    return log
+
+
+def assert_no_external_requests(
+    log: RequestLog, allowed: frozenset[tuple[str, str]] = frozenset()
+) -> None:
+    """Fail if the page asked for anything off this machine beyond ``allowed``.
+
+    Parameters
+    ----------
+    log : RequestLog
+        From :func:`record_external_requests`.
+    allowed : frozenset of (url, resource_type)
+        Exact pairs to tolerate, e.g. ``voila_allowed_requests()``.
+    """
+    bad = log.unexpected(allowed)
+    assert not bad, "external requests (the page is not offline):\n" + "\n".join(
+        f"  {r.resource_type}: {r.url}" for r in bad
+    )
+
+
+def voila_allowed_requests() -> frozenset[tuple[str, str]]:
+    """Return the Voila template's own icon-stylesheet requests, and nothing else.
+
+    Returns
+    -------
+    frozenset of (url, resource_type)
+    """
+    return frozenset((url, "stylesheet") for url in VOILA_TEMPLATE_ICON_CSS)
+
+
+def serve_copy(notebook: Path, folder: Path, *, clear_outputs: bool = True) -> str:
+    """Copy a notebook into a served folder, so autosave never touches the source.
+
+    Parameters
+    ----------
+    notebook : Path
+        Source notebook, e.g. ``notebooks/01_quickstart.ipynb``.
+    folder : Path
+        The server's root folder.
+    clear_outputs : bool, default=True
+        Drop outputs and saved widget state, so only the browser run produces them.
+
+    Returns
+    -------
+    str
+        The file name to open, relative to ``folder``.
+    """
+    notebook = Path(notebook)
+    target = Path(folder) / notebook.name
+    if not clear_outputs:
+        shutil.copyfile(notebook, target)
+        return target.name
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, target)
+    return target.name
+
+
+# --- JupyterLab ---------------------------------------------------------------
+
+
+_KERNEL_READY = """
+() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  const ctx = panel && panel.sessionContext;
+  const kernel = ctx && ctx.session && ctx.session.kernel;
+  return Boolean(kernel) && kernel.connectionStatus === 'connected'
+    && kernel.status === 'idle';
+}
+"""
+
+
+def open_notebook_in_lab(page: Page, url: str, token: str, name: str) -> None:
+    """Open ``name`` in JupyterLab in a fresh workspace and wait for an idle kernel.
+
+    A unique workspace name keeps JupyterLab from restoring the tabs of an
+    earlier test. Needs the app exposed as ``window.jupyterapp`` (the
+    ``jupyter_lab`` fixture starts JupyterLab with ``expose_app_in_browser``).
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    url : str
+        Server base URL, e.g. ``http://127.0.0.1:8888``.
+    token : str
+        The server's token.
+    name : str
+        Notebook path relative to the server root.
+    """
+    workspace = f"test-{uuid.uuid4().hex[:12]}"
+    page.goto(
+        f"{url}/lab/workspaces/{workspace}/tree/{quote(name)}?token={quote(token)}",
+        wait_until="domcontentloaded",
+    )
+    page.locator(".jp-NotebookPanel").first.wait_for(
+        state="visible", timeout=KERNEL_TIMEOUT_MS
+    )
+    # The toolbar's execution indicator reads "idle" before any kernel exists (and
+    # running cells then opens a "Select Kernel" dialog): ask the app instead.
+    page.wait_for_function(_KERNEL_READY, timeout=KERNEL_TIMEOUT_MS)
+
+
+def run_all_cells_in_lab(page: Page) -> None:
+    """Run every cell of the current notebook through JupyterLab's command.
+
+    The command's promise is deliberately not awaited: it may never resolve, and
+    ``page.evaluate`` has no timeout. Wait for what the cells draw instead.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+        A page showing a notebook, after :func:`open_notebook_in_lab`.
+    """
+    page.wait_for_function(
+        "() => window.jupyterapp !== undefined", timeout=KERNEL_TIMEOUT_MS
+    )
+    page.evaluate(
+        "() => { window.jupyterapp.commands.execute('notebook:run-all-cells');"
+        " return true; }"
+    )
+
+
+# --- Reading and driving widgets -----------------------------------------------
+
+
+def wait_for_chart(
+    page: Page, *, count: int = 1, timeout_ms: int = RENDER_TIMEOUT_MS
+) -> None:
+    """Wait until at least ``count`` Vega charts have drawn an SVG.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    count : int, default=1
+        How many ``.vega-embed svg`` elements to wait for.
+    timeout_ms : int
+        Playwright timeout in milliseconds.
+    """
+    page.wait_for_function(
+        "n => document.querySelectorAll('.vega-embed svg').length >= n",
+        arg=count,
+        timeout=timeout_ms,
+    )
+
+
+def find_slider(page: Page, description: str) -> Locator:
+    """Return the one ``.widget-slider`` whose description is exactly ``description``.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    description : str
+        The slider's ``description`` as set in Python.
+
+    Returns
+    -------
+    playwright.sync_api.Locator
+        The slider's container; its handle is ``.noUi-handle``.
+    """
+    label = page.locator(".widget-label").filter(
+        has_text=re.compile(rf"^\s*{re.escape(description)}\s*$")
+    )
+    slider = page.locator(".widget-slider").filter(has=label)
+    slider.first.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    n = slider.count()
+    assert n == 1, f"expected one slider with description {description!r}, found {n}"
+    return slider
+
+
+def press_slider_key(page: Page, slider: Locator, key: str = "ArrowRight") -> None:
+    """Focus a slider's handle and press ``key`` once (one step).
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    slider : playwright.sync_api.Locator
+        From :func:`find_slider`.
+    key : str, default="ArrowRight"
+        A Playwright key name.
+    """
+    slider.locator(".noUi-handle").focus()
+    page.keyboard.press(key)
+
+
+def line_paths(page: Page, scope: str = ".vega-embed") -> list[str]:
+    """Return the ``d`` attribute of every ``.mark-line path`` under ``scope``.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    scope : str, default=".vega-embed"
+        CSS selector of the chart(s) to read.
+
+    Returns
+    -------
+    list of str
+    """
+    return page.evaluate(
+        "scope => Array.from(document.querySelectorAll(scope + ' .mark-line path'))"
+        ".map(p => p.getAttribute('d'))",
+        scope,
+    )
+
+
+def text_of(page: Page, selector: str) -> str:
+    """Return the visible text of the first element matching ``selector``.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    selector : str
+        CSS or Playwright selector, e.g. ``".widget-html-content"``.
+
+    Returns
+    -------
+    str
+    """
+    element = page.locator(selector).first
+    element.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
+    return element.inner_text()
+
+
+_ARM_REDRAW_PROBE = """
+scope => {
+  const read = () => Array.from(
+    document.querySelectorAll(scope + ' .mark-line path')
+  ).map(p => p.getAttribute('d')).join('|');
+  const probe = {before: read(), keyAt: null, changedAt: null};
+  const onKey = () => { if (probe.keyAt === null) probe.keyAt = performance.now(); };
+  window.addEventListener('keydown', onKey, {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (probe.keyAt === null || probe.changedAt !== null) return;
+    const now = read();
+    if (now !== '' && now !== probe.before) {
+      probe.changedAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true});
+  window.__nwRedrawProbe = probe;
+  return probe.before;
+}
+"""
+
+
+def measure_key_to_redraw_ms(
+    page: Page,
+    slider: Locator,
+    key: str = "ArrowRight",
+    *,
+    scope: str = ".vega-embed",
+    timeout_ms: int = REDRAW_TIMEOUT_MS,
+) -> float:
+    """Press ``key`` on a slider and time, in the page, until a line path changes.
+
+    Both ends are taken with ``performance.now()`` inside the page (a capturing
+    ``keydown`` listener and a ``MutationObserver``), so the figure excludes
+    Playwright's own round trips. It covers: key -> widget message -> kernel
+    observer -> new spec -> re-embed -> new SVG path.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    slider : playwright.sync_api.Locator
+        From :func:`find_slider`.
+    key : str, default="ArrowRight"
+    scope : str, default=".vega-embed"
+        CSS selector of the chart whose line should change.
+    timeout_ms : int
+        How long to wait for the change before failing.
+
+    Returns
+    -------
+    float
+        Milliseconds from the key press to the first changed path.
+    """
+    slider.locator(".noUi-handle").focus()
+    page.evaluate(_ARM_REDRAW_PROBE, scope)
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "() => window.__nwRedrawProbe.changedAt !== null", timeout=timeout_ms
+    )
+    return page.evaluate(
+        "() => window.__nwRedrawProbe.changedAt - window.__nwRedrawProbe.keyAt"
+    )
+
+
+def screenshot(
+    page: Page, folder: Path, name: str, *, show: str | None = ".vega-embed"
+) -> Path:
+    """Save a full-page PNG screenshot as ``folder / f"{name}.png"``.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    folder : Path
+        Usually the ``screenshot_dir`` fixture.
+    name : str
+        File stem; keep it unique per test.
+    show : str or None, default=".vega-embed"
+        Scroll the last element matching this selector into view first, if there
+        is one. JupyterLab scrolls inside its notebook panel, so a full-page
+        shot alone can miss the outputs.
+
+    Returns
+    -------
+    Path
+    """
+    if show is not None and page.locator(show).count():
+        page.locator(show).last.scroll_into_view_if_needed()
+    path = Path(folder) / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
