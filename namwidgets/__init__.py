@@ -6,6 +6,7 @@ from .edit import EditedNAM, EditSession
 from .explain import ShapeFunction
 from .model import NAMClassifier, NAMRegressor
 from .model._io import read_model_file
+from .widget import NAMPanel, explore
 
 __version__ = "0.1.0"
 
@@ -39,9 +40,11 @@ def load(path: Any) -> Any:
 __all__ = [
     "EditSession",
     "EditedNAM",
+    "NAMPanel",
     "NAMClassifier",
     "NAMRegressor",
     "ShapeFunction",
     "__version__",
+    "explore",
     "load",
 ]

@@ -112,7 +112,11 @@ def affected(
     n = len(delta)
     n_changed = int(moved.sum())
     if n_changed:
-        counts, edges = np.histogram(delta[moved], bins=bins)
+        lo, hi = float(delta[moved].min()), float(delta[moved].max())
+        if hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1.0):  # every row moved alike
+            pad = max(0.05 * abs(lo), 1e-6)
+            lo, hi = lo - pad, hi + pad
+        counts, edges = np.histogram(delta[moved], bins=bins, range=(lo, hi))
     else:
         counts, edges = np.zeros(bins, int), np.linspace(-1, 1, bins + 1)
     out: dict[str, Any] = {

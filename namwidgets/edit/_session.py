@@ -40,6 +40,17 @@ from ._ops import (
 )
 
 STATES = ("original", "last", "current")
+# fields a dragged control changes; every other field names the control's "slot"
+_DRAGGED = {"factor", "amount", "offsets", "value", "message"}
+
+
+def _same_slot(a: Edit, b: Edit) -> bool:
+    """Whether ``b`` continues the drag that made ``a`` (same control, new value)."""
+    if type(a) is not type(b):
+        return False
+    keep = [f for f in a.to_dict() if f not in _DRAGGED]
+    da, db = a.to_dict(), b.to_dict()
+    return all(da[f] == db[f] for f in keep)
 
 
 class EditSession:
@@ -233,7 +244,8 @@ class EditSession:
         *edits : Edit
         merge : bool, default=False
             Replace the last action instead of adding one, when it is a single
-            edit of the same kind on the same feature (a slider being dragged):
+            edit of the same control: same kind, feature, category or knot
+            positions, only the dragged value differs (a slider being dragged):
             the history keeps one step per drag, and "last" stays the state
             before the drag.
 
@@ -253,8 +265,7 @@ class EditSession:
             and len(edits) == 1
             and last is not None
             and len(last) == 1
-            and type(last[0]) is type(edits[0])
-            and last[0].feature == edits[0].feature
+            and _same_slot(last[0], edits[0])
         )
         new_history = self.history[: self.position - (1 if merging else 0)] + [
             list(edits)

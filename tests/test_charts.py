@@ -1,0 +1,667 @@
+"""Chart builders, tested through their Vega-Lite spec (as Altair's own tests do)."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from namwidgets.charts import (
+    PALETTE,
+    THEME,
+    apply_theme,
+    contributions_chart,
+    importance_chart,
+    metrics_chart,
+    prediction_shift_chart,
+    shape_chart,
+    slice_metrics_chart,
+)
+from namwidgets.explain._shape import ShapeFunction
+
+# ------------------------------------------------------------------------ fixtures
+
+
+def numeric_shape(n=200, nan_value=None, nan_count=0, values=None) -> ShapeFunction:
+    x = np.linspace(0.0, 10.0, n)
+    v = np.sin(x) if values is None else values
+    edges = np.linspace(0.0, 10.0, 21)
+    counts = np.arange(20, dtype=np.int64) * 3 + 1
+    return ShapeFunction(
+        name="age",
+        kind="numeric",
+        x=x,
+        values=v,
+        lower=v - 0.2,
+        upper=v + 0.3,
+        density_edges=edges,
+        density_counts=counts,
+        nan_value=nan_value,
+        nan_count=nan_count,
+        importance=0.64,
+    )
+
+
+def categorical_shape(nan_value=None) -> ShapeFunction:
+    v = np.array([0.1, -0.3, 0.25, -0.6])
+    return ShapeFunction(
+        name="workclass",
+        kind="categorical",
+        x=np.array(["Private", "Self-emp", "Gov", "Never-worked"]),
+        values=v,
+        lower=v - 0.05,
+        upper=v + 0.1,
+        density_edges=None,
+        density_counts=np.array([3000, 400, 800, 7]),
+        nan_value=nan_value,
+        nan_count=50 if nan_value is not None else 0,
+        importance=0.2,
+    )
+
+
+def multiclass_shape() -> ShapeFunction:
+    x = np.linspace(-1.0, 1.0, 50)
+    v = np.stack([x, -x, 2 * x**2 - 0.6], axis=1)
+    return ShapeFunction(
+        name="petal",
+        kind="numeric",
+        x=x,
+        values=v,
+        lower=v - 0.1,
+        upper=v + 0.1,
+        density_edges=np.linspace(-1.0, 1.0, 6),
+        density_counts=np.array([5, 9, 12, 9, 5]),
+        nan_value=np.array([0.1, 0.2, 0.3]),
+        nan_count=3,
+        importance=0.9,
+        classes=["setosa", "versicolor", "virginica"],
+    )
+
+
+def slice_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "slice": ["age < 30", "age < 30", "age >= 30", "age >= 30"],
+            "n": [300, 300, 700, 700],
+            "metric": ["rmse", "mae", "rmse", "mae"],
+            "original": [0.5, 0.4, 0.6, 0.45],
+            "current": [0.55, 0.41, 0.58, 0.44],
+        }
+    )
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def mark_type(spec: dict) -> str:
+    mark = spec["mark"]
+    return mark if isinstance(mark, str) else mark["type"]
+
+
+def mark_props(spec: dict) -> dict:
+    mark = spec["mark"]
+    return {} if isinstance(mark, str) else mark
+
+
+def rows_of(top: dict, spec: dict | None = None) -> list[dict]:
+    """The data rows of ``spec`` (a layer) or of the top level, inline or named."""
+    data = (spec if spec is not None else top)["data"]
+    return data["values"] if "values" in data else top["datasets"][data["name"]]
+
+
+def layers_with(spec: dict, mark: str) -> list[dict]:
+    return [layer for layer in spec["layer"] if mark_type(layer) == mark]
+
+
+def y_field(layer: dict) -> str:
+    return layer["encoding"]["y"]["field"]
+
+
+def strict_json(text: str):
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name} in the spec")
+
+    return json.loads(text, parse_constant=no_constants)
+
+
+# ---------------------------------------------------------------- numeric shapes
+
+
+def test_numeric_layers_and_marks():
+    spec = shape_chart(numeric_shape()).to_dict()
+    marks = [mark_type(layer) for layer in spec["layer"]]
+    # density strip, zero rule, band, original line, hover points
+    assert marks == ["rect", "rule", "area", "line", "point"]
+    band = layers_with(spec, "area")[0]
+    assert band["encoding"]["y"]["field"] == "lower"
+    assert band["encoding"]["y2"]["field"] == "upper"
+    (line,) = layers_with(spec, "line")
+    assert "strokeDash" not in mark_props(line)
+    assert spec["layer"][1]["encoding"]["y"]["title"] == "contribution"
+    assert line["encoding"]["x"]["axis"]["title"] == "age"
+
+
+def test_grid_rows_are_inline_and_complete():
+    shape = numeric_shape(n=400)
+    spec = shape_chart(shape).to_dict()  # no MaxRowsError for a 400-point grid
+    rows = rows_of(spec)
+    assert len(rows) == 400
+    assert [r["x"] for r in rows] == pytest.approx(shape.x.tolist())
+    assert [r["value"] for r in rows] == pytest.approx(shape.values.tolist())
+    assert [r["upper"] for r in rows] == pytest.approx(shape.upper.tolist())
+
+
+def test_brush_param_on_main_layer():
+    chart = shape_chart(numeric_shape())
+    spec = chart.to_dict()
+    (param,) = spec["params"]
+    assert param["name"] == "brush"
+    assert param["select"] == {"type": "interval", "encodings": ["x"]}
+    (line,) = layers_with(spec, "line")
+    assert param["views"] == [line["name"]]
+    # the panel reads it from the JupyterChart widget
+    jc = alt.JupyterChart(chart)
+    assert "brush" in jc.selections.trait_names()
+
+
+def test_brush_off_and_initial_value():
+    assert "params" not in shape_chart(numeric_shape(), brush=False).to_dict()
+    spec = shape_chart(numeric_shape(), brush_value=(2.0, 4.5)).to_dict()
+    assert spec["params"][0]["value"] == {"x": [2.0, 4.5]}
+    with pytest.raises(ValueError, match="brush_value"):
+        shape_chart(numeric_shape(), brush_value=(1.0, 2.0, 3.0))
+
+
+def test_edited_values_drawn_and_original_dashed():
+    shape = numeric_shape()
+    edited = shape.values * 0.5 + 0.1
+    spec = shape_chart(shape, edited).to_dict()
+    rows = rows_of(spec)
+    assert [r["edited"] for r in rows] == pytest.approx(edited.tolist())
+    original, new = layers_with(spec, "line")
+    assert y_field(original) == "value"
+    assert y_field(new) == "edited"
+    assert mark_props(original)["strokeDash"] == [5, 3]
+    assert "strokeDash" not in mark_props(new)
+    colors = [line["encoding"]["color"]["scale"]["range"] for line in (original, new)]
+    assert colors[0] == [PALETTE["original"], PALETTE["edited"]]
+    assert [t["calculate"] for t in original["transform"] + new["transform"]] == [
+        "'original'",
+        "'edited'",
+    ]
+    assert original["encoding"]["color"]["legend"] is not None
+
+
+def test_edited_values_shape_checked():
+    shape = numeric_shape()
+    with pytest.raises(ValueError, match="edited_values"):
+        shape_chart(shape, shape.values[:-1])
+
+
+def test_nan_marker_only_when_nan_value_set():
+    def diamonds(spec):
+        return [
+            layer
+            for layer in layers_with(spec, "point")
+            if mark_props(layer).get("shape") == "diamond"
+        ]
+
+    assert diamonds(shape_chart(numeric_shape()).to_dict()) == []
+    spec = shape_chart(numeric_shape(nan_value=0.42, nan_count=12)).to_dict()
+    (point,) = diamonds(spec)
+    assert rows_of(spec, point) == [{"nan": 0.42, "count": 12, "label": "missing"}]
+    (label,) = layers_with(spec, "text")
+    assert label["encoding"]["text"]["field"] == "label"
+    # the x range leaves room right of the data for the marker
+    (line,) = layers_with(spec, "line")
+    assert line["encoding"]["x"]["scale"]["range"][1] < spec["width"]
+
+
+def test_knots_and_region():
+    spec = shape_chart(
+        numeric_shape(), knots=([1.0, 5.0, 9.0], [0.1, -0.2, 0.3]), region=(3.0, 6.0)
+    ).to_dict()
+    knots = [
+        layer for layer in layers_with(spec, "point") if mark_props(layer).get("filled")
+    ]
+    assert len(knots) == 1
+    assert rows_of(spec, knots[0]) == [
+        {"kx": 1.0, "ky": 0.1},
+        {"kx": 5.0, "ky": -0.2},
+        {"kx": 9.0, "ky": 0.3},
+    ]
+    regions = [r for r in layers_with(spec, "rect") if "lo" in rows_of(spec, r)[0]]
+    region = [r for r in regions if "count" not in rows_of(spec, r)[0]]
+    assert rows_of(spec, region[0]) == [{"lo": 3.0, "hi": 6.0}]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"knots": ([1.0, 2.0], [0.1])}, "knots"),
+        ({"knots": ([1.0],)}, "knots"),
+        ({"region": (5.0, 1.0)}, "region"),
+        ({"region": (1.0,)}, "region"),
+    ],
+)
+def test_bad_knots_and_region(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        shape_chart(numeric_shape(), **kwargs)
+
+
+def test_density_strip_counts_and_toggle():
+    shape = numeric_shape()
+    spec = shape_chart(shape).to_dict()
+    strip = layers_with(spec, "rect")[0]
+    rows = rows_of(spec, strip)
+    assert [r["count"] for r in rows] == shape.density_counts.tolist()
+    assert [r["lo"] for r in rows] == pytest.approx(shape.density_edges[:-1].tolist())
+    assert strip["encoding"]["fill"]["field"] == "count"
+    assert strip["encoding"]["y"] == {"value": 260 - 10}
+    # the strip greys out outside the brush
+    assert strip["encoding"]["opacity"]["condition"]["param"] == "brush"
+    no_strip = shape_chart(shape, density_height=0).to_dict()
+    assert layers_with(no_strip, "rect") == []
+
+
+def test_values_length_must_match_x():
+    shape = numeric_shape()
+    bad = ShapeFunction(
+        **{**shape.__dict__, "values": shape.values[:-3]},
+    )
+    with pytest.raises(ValueError, match=r"shape\.values"):
+        shape_chart(bad)
+    bad_band = ShapeFunction(**{**shape.__dict__, "upper": shape.upper[:10]})
+    with pytest.raises(ValueError, match=r"shape\.upper"):
+        shape_chart(bad_band)
+
+
+def test_nan_in_values_gives_valid_json():
+    v = np.sin(np.linspace(0, 10, 200))
+    v[5] = np.nan
+    chart = shape_chart(numeric_shape(values=v))
+    spec = strict_json(chart.to_json())
+    assert rows_of(spec)[5]["value"] is None
+
+
+def test_titles_and_y_title():
+    spec = shape_chart(numeric_shape(), y_title="contribution (logit)").to_dict()
+    assert spec["title"]["text"] == "age"
+    assert "0.64" in spec["title"]["subtitle"]
+    assert {layer["encoding"]["y"].get("title") for layer in spec["layer"][1:]} == {
+        "contribution (logit)"
+    }
+    assert shape_chart(numeric_shape(), title="Age").to_dict()["title"]["text"] == "Age"
+
+
+# -------------------------------------------------------------------- multiclass
+
+
+def test_class_index_picks_the_column():
+    shape = multiclass_shape()
+    spec = shape_chart(shape, shape.values * 2, class_index=2).to_dict()
+    rows = rows_of(spec)
+    assert [r["value"] for r in rows] == pytest.approx(shape.values[:, 2].tolist())
+    assert [r["lower"] for r in rows] == pytest.approx(shape.lower[:, 2].tolist())
+    assert [r["edited"] for r in rows] == pytest.approx(
+        (shape.values[:, 2] * 2).tolist()
+    )
+    assert spec["title"]["text"] == "petal · class virginica"
+    nan_layer = [layer for layer in spec["layer"] if "data" in layer]
+    nan_rows = [rows_of(spec, layer)[0] for layer in nan_layer]
+    assert {"nan": 0.3, "count": 3, "label": "missing"} in nan_rows
+
+
+@pytest.mark.parametrize("class_index", [3, -1, 1.0, True])
+def test_unknown_class_index(class_index):
+    with pytest.raises(ValueError, match="class_index"):
+        shape_chart(multiclass_shape(), class_index=class_index)
+
+
+def test_class_index_on_single_output():
+    with pytest.raises(ValueError, match="class_index"):
+        shape_chart(numeric_shape(), class_index=1)
+
+
+# ------------------------------------------------------------------- categorical
+
+
+def test_categorical_bars_and_errorbars():
+    shape = categorical_shape()
+    spec = shape_chart(shape).to_dict()
+    marks = [mark_type(layer) for layer in spec["layer"]]
+    assert marks == ["bar", "bar", "errorbar", "rule"]  # strip, values, band, zero
+    values = spec["layer"][1]
+    assert y_field(values) == "value"
+    assert values["encoding"]["x"]["scale"]["domain"] == shape.x.tolist()
+    errorbar = spec["layer"][2]
+    assert (y_field(errorbar), errorbar["encoding"]["y2"]["field"]) == (
+        "lower",
+        "upper",
+    )
+    rows = rows_of(spec)
+    assert [r["count"] for r in rows] == [3000, 400, 800, 7]
+    tooltip_fields = {t["field"] for t in values["encoding"]["tooltip"]}
+    assert {"category", "value", "lower", "upper", "count"} <= tooltip_fields
+    (param,) = spec["params"]
+    assert param["name"] == "category"
+    assert param["select"] == {"type": "point", "encodings": ["x"]}
+
+
+def test_categorical_edited_and_missing():
+    shape = categorical_shape(nan_value=-0.05)
+    edited = np.array([0.1, -0.3, 0.0, -0.6])
+    spec = shape_chart(shape, edited).to_dict()
+    assert [r["edited"] for r in rows_of(spec)] == pytest.approx(edited.tolist())
+    outline = [
+        layer
+        for layer in layers_with(spec, "bar")
+        if mark_props(layer).get("filled") is False
+    ]
+    assert len(outline) == 1
+    assert y_field(outline[0]) == "edited"
+    domain = spec["layer"][1]["encoding"]["x"]["scale"]["domain"]
+    assert domain == [*shape.x.tolist(), "(missing)"]
+    nan_bars = [
+        layer
+        for layer in layers_with(spec, "bar")
+        if mark_props(layer).get("color") == PALETTE["missing"]
+    ]
+    assert rows_of(spec, nan_bars[0]) == [
+        {"category": "(missing)", "value": -0.05, "count": 50}
+    ]
+    plain = shape_chart(categorical_shape()).to_dict()
+    assert "(missing)" not in plain["layer"][1]["encoding"]["x"]["scale"]["domain"]
+
+
+def test_categorical_rejects_knots_and_bad_counts():
+    with pytest.raises(ValueError, match="knots"):
+        shape_chart(categorical_shape(), knots=([1.0], [1.0]))
+    shape = categorical_shape()
+    bad = ShapeFunction(**{**shape.__dict__, "density_counts": np.array([1, 2])})
+    with pytest.raises(ValueError, match=r"shape\.density_counts"):
+        shape_chart(bad)
+
+
+# ----------------------------------------------------------------- rendering, JSON
+
+
+@pytest.mark.parametrize(
+    "chart_fn",
+    [
+        lambda: shape_chart(
+            numeric_shape(nan_value=0.2, nan_count=3),
+            np.sin(np.linspace(0, 10, 200)) * 0.5,
+            knots=([2.0, 8.0], [0.1, 0.2]),
+            region=(1.0, 3.0),
+        ),
+        lambda: shape_chart(categorical_shape(nan_value=0.1), np.zeros(4)),
+    ],
+    ids=["numeric", "categorical"],
+)
+def test_shape_chart_renders_to_svg(chart_fn):
+    chart = chart_fn()
+    svg = vlc.vegalite_to_svg(chart.to_json())
+    assert svg.lstrip().startswith("<svg")
+    assert "contribution" in svg  # the y-axis title was drawn
+    assert "importance" in svg
+
+
+STATES = ("original", "last", "current")
+CHARTS = {
+    "numeric": lambda: shape_chart(
+        numeric_shape(nan_value=0.1), numeric_shape().values
+    ),
+    "categorical": lambda: shape_chart(categorical_shape(nan_value=0.1)),
+    "importance": lambda: importance_chart(["a", "b"], [0.2, 0.5], ["a"]),
+    "contributions": lambda: contributions_chart(["a", "b"], [0.2, -0.1], [0.0, 0.1]),
+    "shift": lambda: prediction_shift_chart([-1.0, 0.0, 1.0], [3, 4]),
+    "metrics": lambda: metrics_chart(
+        {s: {"rmse": 0.5 + i / 10, "mae": 0.4} for i, s in enumerate(STATES)}
+    ),
+    "slices": lambda: slice_metrics_chart(slice_table()),
+}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_spec_round_trips_through_json(name):
+    chart = CHARTS[name]()
+    assert strict_json(chart.to_json()) == chart.to_dict()
+
+
+def test_metrics_chart_renders_to_svg():
+    svg = vlc.vegalite_to_svg(CHARTS["metrics"]().to_json())
+    assert "rmse" in svg
+    assert "last edit" in svg
+
+
+def test_theme_is_applied_per_chart_without_global_state():
+    active = alt.theme.active
+    spec = importance_chart(["a"], [1.0]).to_dict()
+    assert alt.theme.active == active
+    assert spec["config"]["font"] == THEME["font"]
+    assert spec["config"]["axis"]["labelFontSize"] == THEME["axis"]["labelFontSize"]
+
+
+def test_unconfigured_charts_compose_then_take_the_theme():
+    left = shape_chart(numeric_shape(), configure=False)
+    right = importance_chart(["a", "b"], [0.3, 0.1], configure=False)
+    assert "font" not in left.to_dict().get("config", {})
+    both = apply_theme(alt.hconcat(left, right))
+    spec = both.to_dict()
+    assert spec["config"]["font"] == THEME["font"]
+    assert [p["name"] for p in spec["params"]] == ["brush"]
+
+
+# -------------------------------------------------------------------- importance
+
+
+def test_importance_sorted_descending_with_edited_marked():
+    names = ["a", "b", "c", "d"]
+    spec = importance_chart(names, [0.1, 0.7, 0.3, 0.5], edited=["c"]).to_dict()
+    bars, text = spec["layer"]
+    assert bars["encoding"]["y"]["sort"] == ["b", "d", "c", "a"]
+    rows = rows_of(spec)
+    assert [r["feature"] for r in rows] == ["b", "d", "c", "a"]
+    status = {r["feature"]: r["status"] for r in rows}
+    assert status == {"a": "unedited", "b": "unedited", "c": "edited", "d": "unedited"}
+    color = bars["encoding"]["color"]
+    assert color["field"] == "status"
+    assert color["scale"]["domain"] == ["unedited", "edited"]
+    assert color["scale"]["range"] == [PALETTE["original"], PALETTE["edited"]]
+    labels = {r["feature"]: r["label"] for r in rows}
+    assert "edited" in labels["c"]
+    assert "edited" not in labels["b"]
+    assert text["encoding"]["text"]["field"] == "label"
+
+
+def test_importance_top_and_errors():
+    spec = importance_chart(["a", "b", "c"], [0.1, 0.7, 0.3], top=2).to_dict()
+    assert [r["feature"] for r in rows_of(spec)] == ["b", "c"]
+    with pytest.raises(ValueError, match="importances"):
+        importance_chart(["a", "b"], [0.1])
+    with pytest.raises(ValueError, match="edited"):
+        importance_chart(["a", "b"], [0.1, 0.2], edited=["z"])
+    with pytest.raises(ValueError, match="top"):
+        importance_chart(["a", "b"], [0.1, 0.2], top=0)
+    with pytest.raises(ValueError, match="names"):
+        importance_chart(["a", "a"], [0.1, 0.2])
+
+
+# ----------------------------------------------------------------- contributions
+
+
+def test_contributions_before_and_after():
+    spec = contributions_chart(
+        ["a", "b", "c"],
+        [0.1, -0.8, 0.3],
+        [0.0, -0.8, 0.5],
+        prediction_before=0.73,
+        prediction_after=0.61,
+        intercept=-1.25,
+    ).to_dict()
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["sort"] == ["b", "c", "a"]  # by largest |value|
+    assert bars["encoding"]["yOffset"]["field"] == "state"
+    rows = rows_of(spec)
+    assert {(r["feature"], r["state"]): r["value"] for r in rows} == {
+        ("a", "before"): 0.1,
+        ("a", "after"): 0.0,
+        ("b", "before"): -0.8,
+        ("b", "after"): -0.8,
+        ("c", "before"): 0.3,
+        ("c", "after"): 0.5,
+    }
+    assert "0.73" in spec["title"]["text"]
+    assert "0.61" in spec["title"]["text"]
+    assert "-1.25" in spec["title"]["subtitle"]
+
+
+def test_contributions_single_state_and_errors():
+    spec = contributions_chart(["a", "b"], [0.2, -0.4], top=1).to_dict()
+    bars = spec["layer"][0]
+    assert "yOffset" not in bars["encoding"]
+    assert rows_of(spec) == [{"feature": "b", "state": "before", "value": -0.4}]
+    with pytest.raises(ValueError, match="after"):
+        contributions_chart(["a", "b"], [0.2, -0.4], [0.1])
+    with pytest.raises(ValueError, match="before"):
+        contributions_chart(["a", "b"], [0.2])
+
+
+# --------------------------------------------------------------- prediction shift
+
+
+def test_prediction_shift_is_binned():
+    spec = prediction_shift_chart([-0.2, -0.1, 0.0, 0.1], [5, 0, 7]).to_dict()
+    bars = spec["layer"][0]
+    assert mark_type(bars) == "rect"
+    assert rows_of(spec, bars) == [
+        {"lo": -0.2, "hi": -0.1, "count": 5.0},
+        {"lo": -0.1, "hi": 0.0, "count": 0.0},
+        {"lo": 0.0, "hi": 0.1, "count": 7.0},
+    ]
+    assert [mark_type(layer) for layer in spec["layer"]] == ["rect", "rule"]
+    no_zero = prediction_shift_chart([0.1, 0.2], [3]).to_dict()
+    assert [mark_type(layer) for layer in no_zero["layer"]] == ["rect"]
+
+
+@pytest.mark.parametrize(
+    ("edges", "counts", "match"),
+    [
+        ([0.0, 1.0], [1, 2], "bin_edges"),
+        ([1.0, 0.0], [1], "bin_edges"),
+        ([0.0, 1.0], [-1], "counts"),
+    ],
+)
+def test_prediction_shift_errors(edges, counts, match):
+    with pytest.raises(ValueError, match=match):
+        prediction_shift_chart(edges, counts)
+
+
+# ------------------------------------------------------------------------ metrics
+
+
+def test_metrics_chart_has_every_state_and_metric():
+    metrics = {
+        "original": {"rmse": 0.52, "mae": 0.41},
+        "last": {"rmse": 0.53, "mae": 0.40},
+        "current": {"rmse": 0.55, "mae": 0.42},
+    }
+    spec = metrics_chart(metrics).to_dict()
+    rows = rows_of(spec)
+    got = {(r["metric"], r["state"]): r["value"] for r in rows}
+    assert got == {
+        ("rmse", "original"): 0.52,
+        ("rmse", "last edit"): 0.53,
+        ("rmse", "current"): 0.55,
+        ("mae", "original"): 0.41,
+        ("mae", "last edit"): 0.40,
+        ("mae", "current"): 0.42,
+    }
+    assert spec["facet"]["column"]["field"] == "metric"
+    assert spec["facet"]["column"]["sort"] == ["rmse", "mae"]
+    assert spec["resolve"] == {"scale": {"y": "independent"}}
+    color = spec["spec"]["layer"][0]["encoding"]["color"]
+    assert color["scale"]["domain"] == ["original", "last edit", "current"]
+    assert color["scale"]["range"] == [
+        PALETTE["original"],
+        PALETTE["last"],
+        PALETTE["edited"],
+    ]
+
+
+def test_metrics_chart_errors():
+    ok = {"rmse": 1.0}
+    with pytest.raises(ValueError, match="metrics.*'last'"):
+        metrics_chart({"original": ok, "current": ok})
+    with pytest.raises(ValueError, match=r"metrics\['current'\]"):
+        metrics_chart({"original": ok, "last": ok, "current": {"mae": 1.0}})
+    with pytest.raises(ValueError, match="metrics"):
+        metrics_chart([1, 2, 3])
+
+
+# ------------------------------------------------------------------------- slices
+
+
+def test_slice_metrics_chart():
+    spec = slice_metrics_chart(slice_table()).to_dict()
+    rows = rows_of(spec)
+    assert len(rows) == 8
+    got = {(r["slice"], r["metric"], r["state"]): r["value"] for r in rows}
+    assert got[("age < 30 (n=300)", "rmse", "current")] == 0.55
+    assert got[("age >= 30 (n=700)", "mae", "original")] == 0.45
+    layer = spec["spec"]["layer"][0]
+    assert layer["encoding"]["y"]["sort"] == ["age < 30 (n=300)", "age >= 30 (n=700)"]
+    assert layer["encoding"]["yOffset"]["field"] == "state"
+    assert spec["facet"]["column"]["field"] == "metric"
+
+
+def test_slice_metrics_missing_column():
+    with pytest.raises(ValueError, match=r"table.*'current'"):
+        slice_metrics_chart(slice_table().drop(columns="current"))
+
+
+def test_no_band_for_a_single_model():
+    shape = numeric_shape()
+    single = ShapeFunction(
+        **{**shape.__dict__, "lower": shape.values, "upper": shape.values}
+    )
+    assert layers_with(shape_chart(single).to_dict(), "area") == []
+    cat = categorical_shape()
+    single_cat = ShapeFunction(
+        **{**cat.__dict__, "lower": cat.values, "upper": cat.values}
+    )
+    assert layers_with(shape_chart(single_cat).to_dict(), "errorbar") == []
+
+
+def test_builders_leave_altair_validation_switched_on():
+    from altair.utils import schemapi
+
+    assert schemapi.DEBUG_MODE
+    shape_chart(numeric_shape())
+    with pytest.raises(ValueError, match="class_index"):
+        shape_chart(numeric_shape(), class_index=5)
+    assert schemapi.DEBUG_MODE
+
+
+def test_unconfigured_charts_compose_and_render():
+    shapes = [
+        shape_chart(numeric_shape(), brush=False, configure=False),
+        shape_chart(categorical_shape(), brush=False, configure=False),
+    ]
+    grid = apply_theme(alt.concat(*shapes, columns=2))
+    metrics = {s: {"rmse": 0.5} for s in STATES}
+    feedback = apply_theme(
+        alt.vconcat(
+            metrics_chart(metrics, configure=False),
+            prediction_shift_chart([-1.0, 0.0, 1.0], [2, 5], configure=False),
+        )
+    )
+    for chart in (grid, feedback):
+        svg = vlc.vegalite_to_svg(chart.to_json())
+        assert svg.lstrip().startswith("<svg")
+    assert "workclass" in vlc.vegalite_to_svg(grid.to_json())

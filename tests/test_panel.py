@@ -1,0 +1,271 @@
+"""The panel, driven through its widgets' traitlets as the browser would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST
+
+import namwidgets
+from namwidgets import NAMClassifier, NAMPanel
+from namwidgets.datasets import make_additive
+from namwidgets.edit import (
+    Flatten,
+    Knots,
+    Monotone,
+    Reset,
+    Scale,
+    SetCategoryValue,
+    Smooth,
+    Zero,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_additive(400, random_state=7)
+
+
+@pytest.fixture()
+def panel(fitted_regressor, data):
+    X, y = data
+    return namwidgets.explore(fitted_regressor, X, y)
+
+
+def _rows(spec):
+    """Every inline data row of a Vega-Lite spec (datasets and layer data)."""
+    out = []
+    for rows in spec.get("datasets", {}).values():
+        out += rows
+
+    def walk(node):
+        if isinstance(node, dict):
+            values = (
+                node.get("data", {}).get("values")
+                if isinstance(node.get("data"), dict)
+                else None
+            )
+            if isinstance(values, list):
+                out.extend(values)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return out
+
+
+def test_offline_mode_is_on(panel):
+    assert namwidgets.widget.enable_offline() is True
+    assert "esm.sh" not in str(alt.JupyterChart._esm)
+
+
+def test_feature_list_ranked_by_importance(panel, fitted_regressor):
+    imp = np.abs(panel.session.contributions()).sum(2).mean(0)
+    order = np.argsort(-imp)
+    names = fitted_regressor.feature_names_
+    assert [v for _, v in panel.features.options] == [names[i] for i in order]
+    assert panel.feature == names[order[0]]
+    panel.zero.value = True  # zeroed: it drops to the bottom, marked edited
+    label, value = panel.features.options[-1]
+    assert value == names[order[0]] and label.startswith("●")
+
+
+def test_scale_slider_edits_session_and_redraws(panel):
+    panel.feature = "smooth"
+    before = json.dumps(panel.shape_chart.spec)
+    for v in (0.8, 0.6, 0.5):
+        panel.scale.value = v
+    hist = panel.session.history
+    assert len(hist) == 1 and hist[0] == [Scale(feature="smooth", factor=0.5)]
+    spec = panel.shape_chart.spec
+    assert json.dumps(spec) != before
+    edited = [r["edited"] for r in _rows(spec) if "edited" in r]
+    np.testing.assert_allclose(
+        edited, panel.session.reference("smooth").grid_values[:, 0], atol=1e-9
+    )
+    # feedback shows the session's metrics of the three states
+    current = panel.session.metrics()["rmse"]
+    shown = [r for r in _rows(panel.feedback_chart.spec) if r.get("metric") == "rmse"]
+    assert any(abs(r.get("value", np.nan) - current) < 1e-9 for r in shown)
+    assert (
+        "● smooth"
+        in panel.features.options[
+            [v for _, v in panel.features.options].index("smooth")
+        ][0]
+    )
+
+
+def test_knot_sliders_make_one_knots_edit(panel):
+    panel.feature = "smooth"
+    panel.knots[1].value = 0.5
+    panel.knots[3].value = -0.4
+    (edit,) = panel.session.history[-1]
+    assert isinstance(edit, Knots) and len(panel.session.history) == 1
+    assert edit.offsets == (0.0, 0.5, 0.0, -0.4, 0.0)
+    assert edit.positions == panel.session.knot_positions("smooth", 5)
+    # the knots are drawn where the edited function passes through them
+    spec = json.dumps(panel.shape_chart.spec)
+    ref = panel.session.reference("smooth")
+    y = np.interp(edit.positions[1], ref.grid, ref.grid_values[:, 0])
+    assert f"{y:.6f}"[:7] in spec
+
+
+def test_zero_toggle_and_back(panel, data):
+    panel.feature = "jagged"
+    panel.zero.value = True
+    assert panel.session.history[-1] == [Zero(feature="jagged")]
+    assert np.all(panel.session.contributions()[:, 1] == 0)
+    panel.zero.value = False
+    assert panel.session.history[-1] == [Reset(feature="jagged")]
+    np.testing.assert_array_equal(
+        panel.session.contributions()[:, 1],
+        panel.session.contributions("original")[:, 1],
+    )
+
+
+@pytest.mark.parametrize(
+    "button, kind",
+    [("flatten", Flatten), ("up", Monotone), ("down", Monotone), ("smooth", Smooth)],
+)
+def test_region_buttons(panel, button, kind):
+    panel.feature = "smooth"
+    panel.range.value = (-1.0, 1.5)
+    assert panel.region == (-1.0, 1.5)
+    panel.region_buttons[button].click()
+    (edit,) = panel.session.history[-1]
+    assert isinstance(edit, kind) and (edit.x_lo, edit.x_hi) == (-1.0, 1.5)
+    if button == "down":
+        assert edit.increasing is False
+    ref = panel.session.reference("smooth")
+    inside = (ref.grid >= -1.0) & (ref.grid <= 1.5)
+    if button == "flatten":
+        assert np.ptp(ref.grid_values[inside, 0]) < 1e-12
+
+
+def test_clamp_button(panel):
+    panel.feature = "smooth"
+    panel.range.value = (-0.5, 0.5)
+    panel.clamp_button.click()
+    edit = panel.session.history[-1][0]
+    assert edit.kind == "clamp" and edit.lo <= edit.hi
+
+
+def test_brush_sets_region(panel):
+    panel.feature = "smooth"
+    # as the front end reports an interval selection
+    panel.shape_chart._vl_selections = {
+        "brush": {"value": {"x": [-2.0, 0.5]}, "store": []}
+    }
+    assert panel.range.value == pytest.approx((-2.0, 0.5), abs=0.05)
+    assert panel.region == pytest.approx((-2.0, 0.5), abs=0.05)
+
+
+def test_category_sliders(panel):
+    panel.feature = "colour"
+    labels = [c.description for c in panel.category_box.children]
+    assert sorted(labels) == ["blue", "green", "red"]
+    slider = panel.category_box.children[labels.index("red")]
+    slider.value = 1.25
+    slider.value = 1.5
+    assert panel.session.history == [
+        [SetCategoryValue(feature="colour", category="red", value=1.5)]
+    ]
+    other = panel.category_box.children[labels.index("blue")]
+    other.value = -0.5
+    assert len(panel.session.history) == 2  # another category is another control
+
+
+def test_undo_redo_reset_buttons_and_history(panel):
+    panel.feature = "smooth"
+    panel.message.value = "too wiggly"
+    panel.zero.value = True
+    panel.feature = "step"
+    panel.shift.value = 0.5
+    assert panel.history_list.options[0].endswith("— too wiggly")
+    panel.undo_button.click()
+    assert panel.session.position == 1 and panel.redo_button.disabled is False
+    panel.redo_button.click()
+    assert panel.session.position == 2
+    panel.reset_all_button.click()
+    assert panel.session.edited_features == []
+    assert panel.undo_button.disabled is False
+
+
+def test_save_and_load_edits(panel, tmp_path):
+    path = tmp_path / "edits.json"
+    panel.feature = "smooth"
+    panel.scale.value = 0.3
+    panel.path.value = str(path)
+    panel.save_button.click()
+    assert "Saved" in panel.status.value
+    preds = panel.session.predictions().copy()
+    panel.reset_all_button.click()
+    panel.load_button.click()
+    np.testing.assert_array_equal(panel.session.predictions(), preds)
+    # a corrupt file is an error on screen, and the session keeps its state
+    path.write_text("{broken")
+    panel.load_button.click()
+    assert "not valid JSON" in panel.status.value
+    np.testing.assert_array_equal(panel.session.predictions(), preds)
+
+
+def test_row_and_slice_views(panel):
+    panel.feature = "colour"
+    panel.category_box.children[0].value = 2.0
+    panel.detail = "row"
+    panel.row = 5
+    spec = json.dumps(panel.detail_chart.spec)
+    assert "Row 5" in spec
+    panel.detail = "slices"
+    panel.slice_feature = "colour"
+    slices = {
+        str(r.get("slice")).split(" (")[0] for r in _rows(panel.detail_chart.spec)
+    }
+    assert {"blue", "green", "red"} <= slices
+
+
+def test_multiclass_panel_has_class_picker():
+    X, y = make_additive(500, random_state=3)
+    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+    clf = NAMClassifier(random_state=0, **{**FAST, "max_epochs": 5}).fit(X, labels)
+    p = NAMPanel(clf, X, labels)
+    assert [o[0] for o in p.class_picker.options] == list(clf.classes_)
+    p.class_index = 2
+    p.feature = "smooth"
+    p.scale.value = 0.5
+    assert p.session.history[-1][0].factor == 0.5
+
+
+def test_bursts_are_coalesced_and_the_final_state_is_drawn(fitted_regressor, data):
+    X, y = data
+
+    async def drag():
+        p = NAMPanel(fitted_regressor, X, y, redraw_delay=0.05)
+        p.feature = "smooth"
+        start = p.redraw_count
+        for v in np.linspace(1.0, 0.2, 25):
+            p.scale.value = float(v)
+        assert p.redraw_count == start  # nothing drawn mid-burst
+        await asyncio.sleep(0.3)
+        return p, p.redraw_count - start
+
+    p, redraws = asyncio.run(drag())
+    assert redraws == 1
+    edited = [r["edited"] for r in _rows(p.shape_chart.spec) if "edited" in r]
+    np.testing.assert_allclose(
+        edited, p.session.reference("smooth").grid_values[:, 0], atol=1e-9
+    )
+    assert p.session.history[-1][0].factor == pytest.approx(0.2)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="needs a fitted model"):
+        NAMPanel()
