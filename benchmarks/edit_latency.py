@@ -42,13 +42,27 @@ def _ops(session, rng):
     }
 
 
-def _time(fn, repeats):
+def _time(fn, repeats, after=None):
+    """Median and p95 ms of fn(); ``after`` runs untimed after each call."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
+        if after is not None:
+            after()
     return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def _step(session, op, auc=False, fast=False):
+    """One slider move: the edit, then what the panel reads."""
+
+    def run():
+        op()
+        session.predictions()
+        session.metrics(auc=auc, fast=fast)
+
+    return run
 
 
 def main() -> None:
@@ -67,9 +81,8 @@ def main() -> None:
     clf = NAMClassifier(
         hidden_sizes=(32, 32), max_epochs=20, verbose=0, random_state=0
     ).fit(Xc, yc)
-    print(
-        f"# Edit latency ({platform.processor() or platform.machine()}, torch threads {args.threads})"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"# Edit latency ({cpu}, torch threads {args.threads})")
     print()
     print(
         "Each cell: median / p95 ms of apply(edit) + predictions + metrics, over",
@@ -81,34 +94,19 @@ def main() -> None:
     for n in sizes:
         Xn, yn = make_additive(n, random_state=1)
         s = EditSession(reg, Xn, yn)
-        rng = np.random.default_rng(0)
-        for name, op in _ops(s, rng).items():
-
-            def step(op=op):
-                op()
-                s.predictions()
-                s.metrics()
-                if not name.endswith("(drag)"):
-                    s.undo()
-
-            rows.setdefault(f"regression: {name}", {})[n] = _time(step, repeats)
+        for name, op in _ops(s, np.random.default_rng(0)).items():
+            undo = None if name.endswith("(drag)") else s.undo
+            cell = _time(_step(s, op), repeats, after=undo)
+            rows.setdefault(f"regression: {name}", {})[n] = cell
         Xn, yn = make_additive(n, classification=True, random_state=1)
         s = EditSession(clf, Xn, yn)
-        rng = np.random.default_rng(0)
-        ops = _ops(s, rng)
-        for auc in (False, True):
-
-            def step(auc=auc):
-                ops["scale (drag)"]()
-                s.predictions()
-                s.metrics(auc=auc)
-
-            label = "classifier: scale (drag), metrics " + (
-                "with AUC" if auc else "without AUC"
-            )
-            rows.setdefault(label, {})[n] = _time(step, repeats)
+        drag = _ops(s, np.random.default_rng(0))["scale (drag)"]
+        for fast in (False, True):
+            how = "numpy (panel's live path)" if fast else "scikit-learn"
+            label = f"classifier: scale (drag), {how} metrics, no AUC"
+            rows.setdefault(label, {})[n] = _time(_step(s, drag, False, fast), repeats)
         rows.setdefault("classifier: AUC alone", {})[n] = _time(
-            lambda: s.metrics(auc=True)["roc_auc"], repeats
+            lambda s=s: s.metrics(auc=True), repeats
         )
     header = "| operation | " + " | ".join(f"{n:,} rows" for n in sizes) + " |"
     print(header)

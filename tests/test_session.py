@@ -322,3 +322,14 @@ def test_refit_others_lets_a_proxy_absorb_a_removed_feature():
     assert s.metrics()["roc_auc"] > auc_zeroed + 0.02
     # the zeroed feature stays zeroed in the retrained model
     assert np.all(s.to_model().contributions(X)["a"] == 0.0)
+
+
+def test_fast_classification_metrics_equal_scikit_learns(fitted_classifier):
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X, y, sample_weight=np.linspace(0.5, 2, len(y)))
+    s.set_category("colour", "green", 1.0)
+    for state in ("original", "current"):
+        slow, fast = s.metrics(state), s.metrics(state, fast=True)
+        assert set(slow) == set(fast)
+        for k, v in slow.items():
+            np.testing.assert_allclose(fast[k], v, rtol=1e-12, atol=1e-12, err_msg=k)

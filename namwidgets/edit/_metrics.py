@@ -32,6 +32,58 @@ def compute_metrics(
         return _metrics(task, y, pred, classes, sample_weight, auc=auc)
 
 
+def fast_classification_metrics(
+    codes: np.ndarray,
+    proba: np.ndarray,
+    n_classes: int,
+    sample_weight: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Accuracy, balanced accuracy, log loss, Brier and confusion matrix in numpy.
+
+    The same numbers as scikit-learn's functions (the tests check them to 1e-12),
+    without their per-call label checks, which cost ~100 ms at 100k rows: the
+    panel's live path uses this on every slider move; ``EditSession.metrics``
+    uses scikit-learn's own functions.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,)
+        True class indices (0..n_classes-1).
+    proba : ndarray of shape (n_samples, n_classes)
+    n_classes : int
+    sample_weight : ndarray of shape (n_samples,), optional
+    """
+    w = (
+        np.ones(len(codes))
+        if sample_weight is None
+        else np.asarray(sample_weight, float)
+    )
+    hard = proba.argmax(1)
+    cm = np.bincount(codes * n_classes + hard, weights=w, minlength=n_classes**2)
+    cm = cm.reshape(n_classes, n_classes)
+    support = cm.sum(1)
+    present = support > 0
+    recall = np.diag(cm)[present] / support[present]
+    p_true = np.clip(proba[np.arange(len(codes)), codes], 1e-15, 1 - 1e-15)
+    total = w.sum()
+    if n_classes == 2:
+        brier = float(np.dot(w, (proba[:, 1] - codes) ** 2) / total)
+    else:
+        sq = (proba**2).sum(1) - 2 * proba[np.arange(len(codes)), codes] + 1.0
+        brier = float(np.dot(w, sq) / total)
+    return {
+        "accuracy": float(np.trace(cm) / total),
+        "balanced_accuracy": float(recall.mean())
+        if present.sum() > 1
+        else float("nan"),
+        "log_loss": float(-np.dot(w, np.log(p_true)) / total),
+        "brier": brier,
+        "confusion_matrix": (
+            cm if sample_weight is not None else cm.astype(int)
+        ).tolist(),
+    }
+
+
 def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
     w = sample_weight
     if task == "regression":

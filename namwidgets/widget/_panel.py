@@ -82,7 +82,7 @@ class NAMPanel(W.VBox):
         Seconds to wait for more slider events before redrawing charts. Default:
         0.05 inside a running kernel, 0 (immediate) elsewhere, e.g. in tests.
     live_auc : bool, optional
-        Recompute ROC AUC on every slider move (default: when rows <= 100,000).
+        Recompute ROC AUC on every slider move (default: when rows <= 50,000).
 
     Attributes
     ----------
@@ -120,7 +120,7 @@ class NAMPanel(W.VBox):
         self.session = session
         self.n_knots = n_knots
         self.redraw_delay = redraw_delay
-        self.live_auc = session._n <= 100_000 if live_auc is None else live_auc
+        self.live_auc = session._n <= 50_000 if live_auc is None else live_auc
         self._syncing = False
         self._ready = False  # observers wait until every widget exists
         self._pending: set[str] = set()
@@ -693,7 +693,7 @@ class NAMPanel(W.VBox):
             eta = s.linear_predictor(state)
             hit = next((m for a, m in self._metrics_cache if a is eta), None)
             if hit is None:
-                hit = s.metrics(state, auc=self.live_auc)
+                hit = s.metrics(state, auc=self.live_auc, fast=True)
                 self._metrics_cache = ([(eta, hit)] + self._metrics_cache)[:3]
             table[state] = hit
         return table
