@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 
 import altair as alt
 import numpy as np
@@ -10,16 +12,23 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
+from namwidgets import charts
 from namwidgets.charts import (
     PALETTE,
     THEME,
     apply_theme,
     contributions_chart,
+    contributions_data,
     importance_chart,
+    importance_data,
     metrics_chart,
+    metrics_data,
     prediction_shift_chart,
+    prediction_shift_data,
     shape_chart,
+    shape_data,
     slice_metrics_chart,
+    slice_metrics_data,
 )
 from namwidgets.explain._shape import ShapeFunction
 
@@ -311,9 +320,7 @@ def test_class_index_picks_the_column():
         (shape.values[:, 2] * 2).tolist()
     )
     assert spec["title"]["text"] == "petal · class virginica"
-    nan_layer = [layer for layer in spec["layer"] if "data" in layer]
-    nan_rows = [rows_of(spec, layer)[0] for layer in nan_layer]
-    assert {"nan": 0.3, "count": 3, "label": "missing"} in nan_rows
+    assert spec["datasets"]["nan"] == [{"nan": 0.3, "count": 3, "label": "missing"}]
 
 
 @pytest.mark.parametrize("class_index", [3, -1, 1.0, True])
@@ -464,9 +471,19 @@ def test_importance_sorted_descending_with_edited_marked():
     names = ["a", "b", "c", "d"]
     spec = importance_chart(names, [0.1, 0.7, 0.3, 0.5], edited=["c"]).to_dict()
     bars, text = spec["layer"]
-    assert bars["encoding"]["y"]["sort"] == ["b", "d", "c", "a"]
+    # sorted in Vega by the rank in the data, not by a list baked into the spec
+    assert bars["encoding"]["y"]["sort"] == {
+        "field": "rank",
+        "op": "min",
+        "order": "ascending",
+    }
     rows = rows_of(spec)
-    assert [r["feature"] for r in rows] == ["b", "d", "c", "a"]
+    assert [(r["feature"], r["rank"]) for r in rows] == [
+        ("b", 1),
+        ("d", 2),
+        ("c", 3),
+        ("a", 4),
+    ]
     status = {r["feature"]: r["status"] for r in rows}
     assert status == {"a": "unedited", "b": "unedited", "c": "edited", "d": "unedited"}
     color = bars["encoding"]["color"]
@@ -504,10 +521,13 @@ def test_contributions_before_and_after():
         prediction_after=0.61,
         intercept=-1.25,
     ).to_dict()
-    bars = spec["layer"][0]
-    assert bars["encoding"]["y"]["sort"] == ["b", "c", "a"]  # by largest |value|
+    (inner,) = spec["vconcat"]  # the intercept is the inner view's title
+    bars = inner["layer"][0]
+    assert bars["encoding"]["y"]["sort"]["field"] == "rank"
     assert bars["encoding"]["yOffset"]["field"] == "state"
     rows = rows_of(spec)
+    ranks = {r["feature"]: r["rank"] for r in rows}
+    assert ranks == {"b": 1, "c": 2, "a": 3}  # by largest |value|
     assert {(r["feature"], r["state"]): r["value"] for r in rows} == {
         ("a", "before"): 0.1,
         ("a", "after"): 0.0,
@@ -516,16 +536,30 @@ def test_contributions_before_and_after():
         ("c", "before"): 0.3,
         ("c", "after"): 0.5,
     }
-    assert "0.73" in spec["title"]["text"]
-    assert "0.61" in spec["title"]["text"]
-    assert "-1.25" in spec["title"]["subtitle"]
+    # the title text is read from a dataset, by a Vega expression
+    assert "data('contributions_title')" in spec["title"]["text"]["expr"]
+    assert "data('contributions_title')" in inner["title"]["text"]["expr"]
+    (head,) = spec["datasets"]["contributions_title"]
+    assert "0.73" in head["title"]
+    assert "0.61" in head["title"]
+    assert "-1.25" in head["subtitle"]
+    # Vega-Lite drops datasets no mark reads: a layer keeps the title's
+    assert {"name": "contributions_title"} in [
+        layer.get("data") for layer in inner["layer"]
+    ]
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert "Prediction 0.73" in svg
+    assert "intercept -1.25" in svg
 
 
 def test_contributions_single_state_and_errors():
     spec = contributions_chart(["a", "b"], [0.2, -0.4], top=1).to_dict()
     bars = spec["layer"][0]
     assert "yOffset" not in bars["encoding"]
-    assert rows_of(spec) == [{"feature": "b", "state": "before", "value": -0.4}]
+    assert rows_of(spec) == [
+        {"feature": "b", "state": "before", "value": -0.4, "rank": 1}
+    ]
+    assert spec["datasets"]["contributions_title"] == [{"title": "Contributions"}]
     with pytest.raises(ValueError, match="after"):
         contributions_chart(["a", "b"], [0.2, -0.4], [0.1])
     with pytest.raises(ValueError, match="before"):
@@ -545,8 +579,10 @@ def test_prediction_shift_is_binned():
         {"lo": 0.0, "hi": 0.1, "count": 7.0},
     ]
     assert [mark_type(layer) for layer in spec["layer"]] == ["rect", "rule"]
+    assert rows_of(spec, spec["layer"][1]) == [{"zero": 0.0}]
+    # no zero in range: the rule's dataset is empty, the structure the same
     no_zero = prediction_shift_chart([0.1, 0.2], [3]).to_dict()
-    assert [mark_type(layer) for layer in no_zero["layer"]] == ["rect"]
+    assert rows_of(no_zero, no_zero["layer"][1]) == []
 
 
 @pytest.mark.parametrize(
@@ -615,7 +651,9 @@ def test_slice_metrics_chart():
     assert got[("age < 30 (n=300)", "rmse", "current")] == 0.55
     assert got[("age >= 30 (n=700)", "mae", "original")] == 0.45
     layer = spec["spec"]["layer"][0]
-    assert layer["encoding"]["y"]["sort"] == ["age < 30 (n=300)", "age >= 30 (n=700)"]
+    assert layer["encoding"]["y"]["sort"] == {"field": "order", "op": "min"}
+    order = {r["slice"]: r["order"] for r in rows}
+    assert order == {"age < 30 (n=300)": 0, "age >= 30 (n=700)": 1}
     assert layer["encoding"]["yOffset"]["field"] == "state"
     assert spec["facet"]["column"]["field"] == "metric"
 
@@ -665,3 +703,250 @@ def test_unconfigured_charts_compose_and_render():
         svg = vlc.vegalite_to_svg(chart.to_json())
         assert svg.lstrip().startswith("<svg")
     assert "workclass" in vlc.vegalite_to_svg(grid.to_json())
+
+
+# ------------------------------------------------ structure from arguments, data apart
+
+
+def without_datasets(spec: dict) -> dict:
+    return {k: v for k, v in spec.items() if k != "datasets"}
+
+
+def other_numeric() -> ShapeFunction:
+    """Same structure as ``numeric_shape(nan_value=...)``, other values."""
+    base = numeric_shape(
+        nan_value=0.3, nan_count=5, values=np.cos(np.linspace(0, 3, 200))
+    )
+    return ShapeFunction(
+        **{**base.__dict__, "density_counts": base.density_counts[::-1].copy()}
+    )
+
+
+def other_categorical() -> ShapeFunction:
+    base = categorical_shape(nan_value=0.4)
+    v = np.array([-0.5, 0.2, 0.0, 0.9])
+    return ShapeFunction(
+        **{
+            **base.__dict__,
+            "values": v,
+            "lower": v - 0.2,
+            "upper": v + 0.01,
+            "density_counts": np.array([1, 2, 3, 4]),
+            "nan_count": 9,
+        }
+    )
+
+
+def slice_table_b() -> pd.DataFrame:
+    table = slice_table()
+    table["slice"] = ["age >= 30", "age >= 30", "age < 30", "age < 30"]
+    table["n"] = [10, 10, 20, 20]
+    table["original"] = [0.1, 0.2, 0.3, 0.4]
+    return table
+
+
+def metrics_b() -> dict:
+    return {s: {"rmse": 2.0 - i, "mae": np.nan} for i, s in enumerate(STATES)}
+
+
+# (chart builder, data function, arguments a, arguments b, structure keywords):
+# a and b differ in data only.
+PAIRS = {
+    "numeric": (
+        shape_chart,
+        shape_data,
+        (numeric_shape(nan_value=-0.2, nan_count=1), np.sin(np.linspace(0, 10, 200))),
+        (other_numeric(), np.linspace(-1, 1, 200)),
+        {
+            "a": {"knots": ([1.0, 2.0], [0.1, 0.2]), "region": (1.0, 4.0)},
+            "b": {"knots": ([7.0, 9.0, 9.5], [0.3, -0.1, 0.0]), "region": (5.0, 9.0)},
+        },
+    ),
+    "multiclass": (
+        shape_chart,
+        shape_data,
+        (multiclass_shape(), multiclass_shape().values),
+        (multiclass_shape(), multiclass_shape().values * -3),
+        {"a": {"class_index": 1}, "b": {"class_index": 1}},
+    ),
+    "categorical": (
+        shape_chart,
+        shape_data,
+        (categorical_shape(nan_value=0.1), np.zeros(4)),
+        (other_categorical(), np.array([1.0, 2.0, -1.0, 0.5])),
+        {"a": {}, "b": {}},
+    ),
+    "importance": (
+        importance_chart,
+        importance_data,
+        (list("abcd"), [0.1, 0.7, 0.3, 0.5], ["c"]),
+        (list("abcd"), [0.9, 0.1, 0.3, 0.2], ["a", "d"]),
+        {"a": {"top": 3}, "b": {"top": 3}},
+    ),
+    "contributions": (
+        contributions_chart,
+        contributions_data,
+        (list("abc"), [0.1, -0.8, 0.3], [0.0, -0.8, 0.5]),
+        (list("abc"), [0.9, 0.1, -0.3], [0.2, 0.0, -0.3]),
+        {
+            "a": {"prediction_before": 0.7, "prediction_after": 0.6, "intercept": -1.0},
+            "b": {"prediction_before": 0.1, "prediction_after": 0.2, "intercept": 2.5},
+        },
+    ),
+    "contributions_plain": (
+        contributions_chart,
+        contributions_data,
+        (list("abc"), [0.1, -0.8, 0.3]),
+        (list("abc"), [0.9, 0.1, -0.3]),
+        {"a": {"top": 2}, "b": {"top": 2}},
+    ),
+    "shift": (
+        prediction_shift_chart,
+        prediction_shift_data,
+        ([-0.2, -0.1, 0.0, 0.1], [5, 0, 7]),
+        ([0.5, 1.0, 2.0, 3.0, 4.0], [1, 2, 3, 4]),  # other bins, no zero
+        {"a": {}, "b": {}},
+    ),
+    "metrics": (
+        metrics_chart,
+        metrics_data,
+        ({s: {"rmse": 0.5 + i / 10, "mae": 0.4} for i, s in enumerate(STATES)},),
+        (metrics_b(),),
+        {"a": {}, "b": {}},
+    ),
+    "slices": (
+        slice_metrics_chart,
+        slice_metrics_data,
+        (slice_table(),),
+        (slice_table_b(),),
+        {"a": {}, "b": {}},
+    ),
+}
+
+_DATA_KEYWORDS = {
+    "knots",
+    "region",
+    "class_index",
+    "top",
+    "prediction_before",
+    "prediction_after",
+    "intercept",
+}
+
+
+def data_kwargs(kwargs: dict) -> dict:
+    return {k: v for k, v in kwargs.items() if k in _DATA_KEYWORDS}
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_specs_differ_only_in_datasets(name):
+    chart_fn, data_fn, args_a, args_b, kw = PAIRS[name]
+    spec_a = chart_fn(*args_a, **kw["a"]).to_dict()
+    spec_b = chart_fn(*args_b, **kw["b"]).to_dict()
+    data_a = data_fn(*args_a, **data_kwargs(kw["a"]))
+    data_b = data_fn(*args_b, **data_kwargs(kw["b"]))
+    assert spec_a["datasets"] != spec_b["datasets"]  # the pair tests something
+    assert without_datasets(spec_a) == without_datasets(spec_b)
+    assert spec_a["datasets"] == data_a
+    assert spec_b["datasets"] == data_b
+    patched = {**spec_a, "datasets": data_b}
+    assert patched == spec_b
+    # what the panel sends must be strict JSON (NaN -> null)
+    assert strict_json(json.dumps(patched, allow_nan=False)) == spec_b
+    # and every dataset must be referenced, or Vega-Lite drops it
+    text = json.dumps(without_datasets(spec_a))
+    for dataset in data_a:
+        assert f'"name": "{dataset}"' in text
+
+
+def svg_of(spec: dict) -> str:
+    """Render to SVG, with the renderer's running clip-path ids made equal."""
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    return re.sub(r"clip\d+", "clip", svg)
+
+
+@pytest.mark.parametrize("name", ["numeric", "categorical", "contributions", "shift"])
+def test_patched_spec_renders_the_new_data(name):
+    chart_fn, data_fn, args_a, args_b, kw = PAIRS[name]
+    spec_a = chart_fn(*args_a, **kw["a"]).to_dict()
+    spec_b = chart_fn(*args_b, **kw["b"]).to_dict()
+    patched = {**spec_a, "datasets": data_fn(*args_b, **data_kwargs(kw["b"]))}
+    assert svg_of(patched) == svg_of(spec_b)
+    assert svg_of(patched) != svg_of(spec_a)
+
+
+def test_data_functions_are_public():
+    for name in ("shape", "importance", "contributions", "prediction_shift",
+                 "metrics", "slice_metrics"):  # fmt: skip
+        assert name + "_data" in charts.__all__
+        assert callable(getattr(charts, name + "_data"))
+
+
+def test_optional_datasets_follow_the_structure():
+    assert set(shape_data(numeric_shape())) == {"shape", "density"}
+    assert set(shape_data(numeric_shape(), density_height=0)) == {"shape"}
+    full = shape_data(
+        numeric_shape(nan_value=0.1), knots=([1.0], [0.0]), region=(0.0, 1.0)
+    )
+    assert set(full) == {"shape", "density", "knots", "region", "nan"}
+    assert set(shape_data(categorical_shape(nan_value=0.1))) == {
+        "shape",
+        "density",
+        "nan",
+    }
+
+
+def test_brush_view_name_is_stable():
+    specs = [shape_chart(numeric_shape()).to_dict() for _ in range(2)]
+    assert specs[0]["params"] == specs[1]["params"]
+    assert specs[0]["params"][0]["views"] == ["shape_line"]
+    cat = [shape_chart(categorical_shape()).to_dict() for _ in range(2)]
+    assert cat[0]["params"][0]["views"] == cat[1]["params"][0]["views"]
+
+
+def test_composed_charts_gather_datasets_at_the_top():
+    feedback = apply_theme(
+        alt.vconcat(
+            metrics_chart(PAIRS["metrics"][2][0], configure=False),
+            prediction_shift_chart([-1.0, 0.0, 1.0], [2, 5], configure=False),
+        )
+    )
+    spec = feedback.to_dict()
+    assert spec["datasets"] == {
+        **metrics_data(PAIRS["metrics"][2][0]),
+        **prediction_shift_data([-1.0, 0.0, 1.0], [2, 5]),
+    }
+    assert "datasets" not in json.dumps(spec["vconcat"])
+
+
+def test_composed_charts_keep_clashing_datasets_apart():
+    a, b = numeric_shape(), other_numeric()
+    grid = apply_theme(
+        alt.hconcat(
+            shape_chart(a, brush=False, configure=False),
+            shape_chart(b, brush=False, configure=False),
+        )
+    )
+    spec = grid.to_dict()
+    assert spec["datasets"]["shape"] == shape_data(a)["shape"]
+    assert spec["datasets"]["shape_2"] == shape_data(b)["shape"]
+    left, right = spec["hconcat"]
+    assert left["data"] == {"name": "shape"}
+    assert right["data"] == {"name": "shape_2"}
+    density = [layer["data"].get("name") for layer in right["layer"] if "data" in layer]
+    assert "density_2" in density
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert svg.lstrip().startswith("<svg")
+
+
+def test_data_function_time_for_a_500_point_shape():
+    shape = numeric_shape(n=500, nan_value=0.1, nan_count=2)
+    edited = shape.values * 0.5
+    kwargs = {"knots": ([1.0, 5.0, 9.0], [0.0, 0.1, 0.2]), "region": (2.0, 4.0)}
+    shape_data(shape, edited, **kwargs)  # warm up
+    start = time.perf_counter()
+    for _ in range(20):
+        datasets = shape_data(shape, edited, **kwargs)
+    per_call = (time.perf_counter() - start) / 20
+    print(f"shape_data, 500 points: {per_call * 1e3:.2f} ms per call")
+    assert len(datasets["shape"]) == 500

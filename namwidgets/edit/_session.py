@@ -17,6 +17,7 @@ import sklearn
 from ._edited import (
     EditedNAM,
     Reset,
+    effective,
     history_from_json,
     history_to_json,
     raw_columns,
@@ -151,13 +152,19 @@ class EditSession:
 
     @property
     def edited_features(self) -> list[str]:
-        """Features whose function currently differs from the model's."""
+        """Features with edits in force (applied, and not undone by a reset)."""
+        applied = self.applied
         return [
-            n
-            for j, n in enumerate(self.names)
-            if not np.array_equal(self._refs[j].grid_values, self._refs0[j].grid_values)
-            or not np.array_equal(self._current[j], self._base[j])
+            n for n in self.names if effective([e for e in applied if e.feature == n])
         ]
+
+    def importance(self, state: str = "current") -> np.ndarray:
+        """Mean |contribution| per feature over the session's rows.
+
+        Summed over classes; ndarray of shape (n_features,).
+        """
+        c = self._current if state == "current" else self._base
+        return np.abs(c).sum(2).mean(1)
 
     def reference(
         self, feature: str | int, *, original: bool = False

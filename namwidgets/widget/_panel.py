@@ -19,9 +19,18 @@ import ipywidgets as W
 import numpy as np
 import traitlets as T
 
-from .. import charts
 from ..edit import EditError, EditSession, Knots, Scale, Shift
-from ._views import feedback_chart, label_for, region_default, shape_view
+from ._views import (
+    LiveChart,
+    View,
+    feedback_view,
+    importance_view,
+    label_for,
+    region_default,
+    row_view,
+    shape_view,
+    slices_view,
+)
 
 _OFFLINE: dict[str, bool] = {}
 
@@ -39,31 +48,6 @@ def enable_offline() -> bool:
 
 def _embed() -> dict[str, Any]:
     return {"renderer": "svg", "actions": False}
-
-
-def _param_names(spec: dict[str, Any]) -> list[str]:
-    names = [p.get("name") for p in spec.get("params", [])]
-    for sub in (
-        spec.get("layer", []) + spec.get("vconcat", []) + spec.get("hconcat", [])
-    ):
-        names += _param_names(sub)
-    return sorted(str(n) for n in names)
-
-
-def show(jc: alt.JupyterChart, chart: alt.TopLevelMixin) -> None:
-    """Display ``chart`` in ``jc``, as cheaply as the change allows.
-
-    Assigning ``jc.chart`` validates the whole spec against the Vega-Lite schema
-    and rebuilds the selection traits: costly on every slider move. When the new
-    chart has the same parameters (selections) as the shown one, only the spec
-    is sent, unvalidated (the builders' output is validated in the chart tests).
-    ``jc.spec`` is then the truth; ``jc.chart`` is the last fully assigned chart.
-    """
-    spec = chart.to_dict(validate=False)
-    if jc.chart is not None and _param_names(spec) == _param_names(jc.spec or {}):
-        jc.spec = spec
-        return
-    jc.chart = chart
 
 
 class NAMPanel(W.VBox):
@@ -319,6 +303,11 @@ class NAMPanel(W.VBox):
         self.detail_chart = alt.JupyterChart(
             alt.Chart().mark_point(), embed_options=_embed()
         )
+        self._live = {
+            "shape": LiveChart(self.shape_chart),
+            "feedback": LiveChart(self.feedback_chart),
+            "detail": LiveChart(self.detail_chart),
+        }
         right = W.VBox(
             [
                 self.feedback_chart,
@@ -507,6 +496,8 @@ class NAMPanel(W.VBox):
     def refresh(self) -> None:
         """Redraw everything from the session (after driving it from code)."""
         self._shapes = {s.name: s for s in self.session.model.shape_functions()}
+        for live in self._live.values():
+            live.invalidate()
         self._configure_controls()
         self._redraw_now({"features", "shape", "feedback", "detail", "history"})
 
@@ -651,23 +642,21 @@ class NAMPanel(W.VBox):
                 self._syncing = False
         if "shape" in parts:
             numeric = s.model.feature_kinds_[s.names.index(self.feature)] == "numeric"
-            chart = shape_view(
+            view = shape_view(
                 s,
                 self._shapes[self.feature],
                 self.class_index,
-                self.region,
-                self._knot_positions if numeric else None,
+                tuple(self.range.value) if numeric else None,
+                self._knot_positions() if numeric else None,
             )
-            show(self.shape_chart, chart)
+            self._live["shape"].show(view)
             self._watch_brush()
         if "feedback" in parts:
-            show(
-                self.feedback_chart,
-                feedback_chart(s, self._metrics(), self.class_index),
-            )
-            self.affected_html.value = _affected_text(s.affected())
+            affected = s.affected()
+            self._live["feedback"].show(feedback_view(affected, self._metrics()))
+            self.affected_html.value = _affected_text(affected)
         if "detail" in parts:
-            show(self.detail_chart, self._detail_view())
+            self._live["detail"].show(self._detail_view())
         if "history" in parts:
             self.history_list.options = [
                 f"{'✓' if i < s.position else '·'} {i + 1}. "
@@ -681,7 +670,7 @@ class NAMPanel(W.VBox):
 
     def _importance(self) -> np.ndarray:
         """Mean |g_j| of the edited functions over the session's rows."""
-        return np.abs(self.session.contributions()).sum(2).mean(0)
+        return self.session.importance()
 
     def _metrics(self) -> dict[str, dict[str, Any]]:
         """Three-state metrics, reusing those of unchanged states."""
@@ -694,35 +683,17 @@ class NAMPanel(W.VBox):
             hit = next((m for a, m in self._metrics_cache if a is eta), None)
             if hit is None:
                 hit = s.metrics(state, auc=self.live_auc, fast=True)
-                self._metrics_cache = ([(eta, hit)] + self._metrics_cache)[:3]
+                self._metrics_cache = ([(eta, hit)] + self._metrics_cache)[:4]
             table[state] = hit
         return table
 
-    def _detail_view(self) -> alt.TopLevelMixin:
+    def _detail_view(self) -> View:
         s = self.session
         if self.detail == "importance":
-            imp = self._importance()
-            return charts.importance_chart(s.names, imp, edited=s.edited_features)
+            return importance_view(s.names, self._importance(), s.edited_features)
         if self.detail == "row":
-            r = min(max(self.row, 0), s._n - 1)
-            before = s.contributions("original")[r, :, self.class_index]
-            after = s.contributions()[r, :, self.class_index]
-            p0, p1 = s.predictions("original")[r], s.predictions()[r]
-            if np.ndim(p0):
-                k = 1 if len(p0) == 2 else self.class_index
-                p0, p1 = p0[k], p1[k]
-            return charts.contributions_chart(
-                s.names,
-                before,
-                after,
-                prediction_before=float(p0),
-                prediction_after=float(p1),
-                title=f"Row {r}",
-            )
-        if s.y is None:
-            return alt.Chart().mark_text(text="open the panel with y for slice metrics")
-        table = s.slice_metrics(self.slice_feature, auc=self.live_auc)
-        return charts.slice_metrics_chart(table)
+            return row_view(s, self.row, self.class_index)
+        return slices_view(s, self.slice_feature, self.live_auc)
 
 
 def _describe(edit: Any) -> str:
