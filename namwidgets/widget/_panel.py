@@ -249,7 +249,7 @@ class NAMPanel(W.VBox):
         }
         self.region_buttons = {}
         for key, (label, fn) in buttons.items():
-            b = W.Button(description=label, layout=lay(width="94px"))
+            b = W.Button(description=label, layout=lay(width="auto"))
             b.on_click(lambda _, fn=fn: self._do(lambda: fn(*self.range.value)))
             self.region_buttons[key] = b
         self.clamp_button = W.Button(
