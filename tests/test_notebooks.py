@@ -1,0 +1,133 @@
+"""Every notebook in notebooks/ runs top to bottom without an error.
+
+A new notebook is picked up automatically. Notebooks that need the datasets in
+../shared/data stop cleanly where they are absent, so they must pass either way.
+The executed copies stay in memory: nothing is written back to the repository.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+# notebooks that load a dataset guard their later cells with DATA_OK
+NEEDS_DATA = [p for p in NOTEBOOKS if "DATA_OK" in p.read_text()]
+# a warning raised inside the package, as Python prints it on stderr
+OWN_WARNING = re.compile(r"namwidgets[/\\]\S+\.py:\d+: \w*Warning")
+# run first, this makes every dataset look absent, as on a machine without them
+HIDE_DATA = """
+import namwidgets.datasets as _datasets
+
+
+def _absent(name, path=None):
+    raise _datasets.DatasetNotFoundError(f"{name} is hidden by the test")
+
+
+_datasets.find_data_file = _absent
+"""
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.stem for p in paths]
+
+
+def _execute(nb: nbformat.NotebookNode) -> None:
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    client.execute()  # raises CellExecutionError on the first failing cell
+
+
+def problems_in(nb: nbformat.NotebookNode) -> list[str]:
+    """Error outputs, tracebacks and package warnings in an executed notebook."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {index}: {out.get('ename')}: {out.get('evalue')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = out.get("text", "")
+                if "Traceback" in text or OWN_WARNING.search(text):
+                    found.append(f"cell {index}: stderr: {text[:500]}")
+    return found
+
+
+def test_notebooks_exist():
+    names = {p.name for p in NOTEBOOKS}
+    assert "01_quickstart.ipynb" in names, f"found {sorted(names)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_committed_clean(path):
+    """Valid nbformat, a python3 kernel, and no outputs saved in the file."""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
+    ]
+    assert dirty == [], f"{path.name}: cells {dirty} have outputs; clear them"
+    assert "widgets" not in nb.metadata, f"{path.name} carries saved widget state"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs(path):
+    nb = nbformat.read(path, as_version=4)
+    _execute(nb)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    assert len(ran) == sum(c.cell_type == "code" for c in nb.cells)
+    assert problems_in(nb) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NEEDS_DATA, ids=_ids(NEEDS_DATA))
+def test_notebook_stops_cleanly_without_its_data(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(HIDE_DATA))
+    _execute(nb)
+    assert problems_in(nb) == []
+    said = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if any(
+            "hidden by the test" in o.get("text", "") for o in cell.get("outputs", [])
+        )
+    ]
+    assert len(said) == 1, "the notebook should print why it stops, once"
+    after = [
+        i for i, cell in enumerate(nb.cells) if i > said[0] and cell.get("outputs")
+    ]
+    assert after == [], f"cells {after} ran past the missing data"
+
+
+def test_problems_in_reports_errors_tracebacks_and_package_warnings():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="KeyError", evalue="'a'", traceback=[]),
+        nbformat.v4.new_output("stream", name="stderr", text="Traceback (most ..."),
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text="/x/namwidgets/charts.py:12: UserWarning: odd\n",
+        ),
+        nbformat.v4.new_output("stream", name="stderr", text="progress 10%\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="Traceback as text\n"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    found = problems_in(nb)
+    assert len(found) == 3
+    assert found[0] == "cell 0: KeyError: 'a'"
+    assert "Traceback" in found[1] and "UserWarning" in found[2]
