@@ -175,3 +175,16 @@ def test_unavailable_cuda_is_a_clear_error(additive_data):
     X, y = additive_data
     with pytest.raises(ValueError, match="CUDA is not available"):
         NAMRegressor(device="cuda", **FAST).fit(X.iloc[:50], y.iloc[:50])
+
+
+def test_values_outside_the_training_range_are_held_at_its_ends(fitted_regressor):
+    at_ends = fitted_regressor.feature_contributions("smooth", [-3.0, 3.0])
+    lo, hi = (
+        fitted_regressor.encoder_.stats_[0]["min"],
+        fitted_regressor.encoder_.stats_[0]["max"],
+    )
+    np.testing.assert_allclose(
+        fitted_regressor.feature_contributions("smooth", [-50.0, 50.0]),
+        fitted_regressor.feature_contributions("smooth", [lo, hi]),
+    )
+    assert at_ends.shape == (2, 1)

@@ -269,3 +269,13 @@ def test_bursts_are_coalesced_and_the_final_state_is_drawn(fitted_regressor, dat
 def test_bad_arguments():
     with pytest.raises(ValueError, match="needs a fitted model"):
         NAMPanel()
+
+
+def test_sliders_stay_visible_when_the_missing_value_slider_hides(panel):
+    panel.feature = "smooth"  # no missing values: the "missing" slider hides
+    assert panel.nan_slider.layout.display == "none"
+    shown = [panel.scale, panel.shift, *panel.knots]
+    assert all(w.layout.display != "none" for w in shown)
+    assert len({id(w.layout) for w in [*shown, panel.nan_slider]}) == len(shown) + 1
+    panel.feature = "quadratic"  # has missing values
+    assert panel.nan_slider.layout.display == ""

@@ -235,10 +235,17 @@ class FeatureEncoder:
         return np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(np.int64)
 
     def encode_numeric(self, j: int, values: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Scale one numeric feature's raw values; return (scaled, is_missing)."""
+        """Scale one numeric feature's raw values; return (scaled, is_missing).
+
+        Values outside the training range are held at its ends, as EBM's edge
+        bins do: a shape function is only learned where there was data, and a
+        ReLU net's linear extrapolation far outside it runs away (heavy-tailed
+        features such as California's AveOccup put test rows there).
+        """
         name = self.feature_names_[j]
         x = self._numeric_values(name, pd.Series(np.asarray(values)))
         missing = np.isnan(x)
+        x = np.clip(x, self.stats_[j]["min"], self.stats_[j]["max"])
         scaled = (x - self.means_[j]) / self.scales_[j]
         scaled[missing] = 0.0
         return scaled.astype(np.float32), missing

@@ -190,14 +190,19 @@ class NAMPanel(W.VBox):
             description="Zero", icon="ban", tooltip="remove this feature's effect"
         )
         self.zero.observe(self._on_zero, "value")
-        opts = dict(
-            continuous_update=True, readout_format=".2f", layout=lay(width="380px")
-        )
+
+        def opts() -> dict[str, Any]:
+            # each slider needs its own Layout: a shared one would hide them all
+            # when one is hidden
+            return dict(
+                continuous_update=True, readout_format=".2f", layout=lay(width="380px")
+            )
+
         self.scale = W.FloatSlider(
-            value=1.0, min=-1.0, max=3.0, step=0.05, description="scale", **opts
+            value=1.0, min=-1.0, max=3.0, step=0.05, description="scale", **opts()
         )
         self.shift = W.FloatSlider(
-            value=0.0, min=-2.0, max=2.0, step=0.05, description="shift", **opts
+            value=0.0, min=-2.0, max=2.0, step=0.05, description="shift", **opts()
         )
         self.scale.observe(self._on_scale, "value")
         self.shift.observe(self._on_shift, "value")
@@ -208,7 +213,7 @@ class NAMPanel(W.VBox):
                 max=2.0,
                 step=0.02,
                 description=f"knot {k + 1}",
-                **opts,
+                **opts(),
             )
             for k in range(self.n_knots)
         ]
@@ -258,7 +263,7 @@ class NAMPanel(W.VBox):
         self.clamp_button.on_click(lambda _: self._do(self._clamp_to_region))
         self.category_box = W.VBox()
         self.nan_slider = W.FloatSlider(
-            description="missing", min=-2.0, max=2.0, step=0.02, **opts
+            description="missing", min=-2.0, max=2.0, step=0.02, **opts()
         )
         self.nan_slider.observe(self._on_nan, "value")
         self.numeric_controls = W.VBox(
@@ -324,7 +329,13 @@ class NAMPanel(W.VBox):
             )
             T.link((self.class_picker, "value"), (self, "class_index"))
             middle.children = (self.class_picker, *middle.children)
-        self.children = [W.HBox([left, middle, right])]
+        # columns keep their width and wrap under each other in a narrow output
+        # area, rather than squeezing and clipping each other
+        for column in (left, middle, right):
+            column.layout.flex = "0 0 auto"
+        self.children = [
+            W.HBox([left, middle, right], layout=lay(flex_flow="row wrap"))
+        ]
 
     # ------------------------------------------------------- observers
     @T.observe("feature")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,14 @@ from urllib.parse import quote, unquote, urlsplit
 import nbformat
 
 if TYPE_CHECKING:  # playwright is optional outside the browser tests
-    from playwright.sync_api import BrowserContext, Locator, Page, Request, WebSocket
+    from playwright.sync_api import (
+        BrowserContext,
+        Locator,
+        Page,
+        Request,
+        Route,
+        WebSocket,
+    )
 
 KERNEL_TIMEOUT_MS = 120_000
 """Kernel start plus a first execution, on a busy machine."""
@@ -210,6 +218,21 @@ _KERNEL_READY = """
 """
 
 
+_LAB_BUILD_API = re.compile(r"/lab/api/build(\?[^/]*)?$")
+
+
+def _answer_build_stable(route: Route) -> None:
+    """Tell JupyterLab's build check that no build is needed (GET only)."""
+    if route.request.method != "GET":
+        route.continue_()
+        return
+    route.fulfill(
+        status=200,
+        content_type="application/json",
+        body='{"status": "stable", "message": ""}',
+    )
+
+
 def open_notebook_in_lab(page: Page, url: str, token: str, name: str) -> None:
     """Open ``name`` in JupyterLab in a fresh workspace and wait for an idle kernel.
 
@@ -228,6 +251,10 @@ def open_notebook_in_lab(page: Page, url: str, token: str, name: str) -> None:
         Notebook path relative to the server root.
     """
     workspace = f"test-{uuid.uuid4().hex[:12]}"
+    # A source extension in the environment (dash, which interpret pulls in, ships
+    # one) makes JupyterLab open a modal "Build Recommended" dialog that steals
+    # focus from the notebook: answer the front end's build check with "stable".
+    page.route(_LAB_BUILD_API, _answer_build_stable)
     page.goto(
         f"{url}/lab/workspaces/{workspace}/tree/{quote(name)}?token={quote(token)}",
         wait_until="domcontentloaded",
@@ -451,3 +478,166 @@ def screenshot(
     path = Path(folder) / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- Notebooks that run to the end, and widget boxes --------------------------
+
+
+_LAB_CELLS_DONE = """
+() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell.currentWidget;
+  if (!panel || !panel.content || !panel.sessionContext) return false;
+  const errors = [];
+  let done = true;
+  for (const cell of panel.content.widgets) {
+    if (cell.model.type !== 'code') continue;
+    const outputs = cell.model.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const out = outputs.get(i).toJSON();
+      if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
+    }
+    if (cell.model.executionCount === null) done = false;
+  }
+  if (errors.length) return {errors};
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return done && Boolean(kernel) && kernel.status === 'idle' ? {errors} : false;
+}
+"""
+
+
+def wait_for_lab_cells_run(page: Page, *, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
+    """Wait until every code cell of the open notebook has run; fail on an error.
+
+    Call it after :func:`run_all_cells_in_lab` on a notebook opened without
+    outputs: a code cell is done when it has an execution count. The first
+    error output ends the wait with an assertion naming the exception.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    timeout_ms : int
+        Playwright timeout in milliseconds.
+    """
+    result = page.wait_for_function(_LAB_CELLS_DONE, timeout=timeout_ms)
+    errors = result.json_value()["errors"]
+    assert not errors, "a notebook cell raised:\n" + "\n".join(errors)
+
+
+@dataclass(frozen=True)
+class WidgetBox:
+    """CSS selectors of a widget box found by :func:`find_widget_box`.
+
+    Attributes
+    ----------
+    root : str
+        The outermost ``.widget-box`` around the anchor element.
+    charts : tuple of str
+        Its Vega charts (``.vega-embed``), in document order.
+    """
+
+    root: str
+    charts: tuple[str, ...]
+
+
+_MARK_WIDGET_BOX = """
+([anchor, count, name]) => {
+  const el = document.querySelector(anchor);
+  if (!el) return false;
+  let root = null;
+  for (let node = el; node; node = node.parentElement) {
+    if (node.classList && node.classList.contains('widget-box')) root = node;
+  }
+  if (!root) return false;
+  const embeds = Array.from(root.querySelectorAll('.vega-embed'));
+  if (embeds.length < count || embeds.some(e => !e.querySelector('svg'))) {
+    return false;
+  }
+  root.setAttribute('data-nw-box', name);
+  embeds.forEach((e, i) => e.setAttribute('data-nw-chart', name + '-' + i));
+  return embeds.length;
+}
+"""
+
+
+def find_widget_box(
+    page: Page,
+    anchor: str,
+    *,
+    charts: int = 1,
+    name: str = "box",
+    timeout_ms: int = RENDER_TIMEOUT_MS,
+) -> WidgetBox:
+    """Find the outermost widget box around ``anchor`` once its charts are drawn.
+
+    Waits until the first element matching ``anchor`` sits in a widget box
+    (``VBox``/``HBox``) holding at least ``charts`` Vega charts that all drew an
+    SVG, then tags the box and its charts with ``data-nw-*`` attributes, so one
+    chart of several can be read with :func:`line_paths`, :func:`svg_text` or
+    :func:`measure_key_to_redraw_ms`. The tags stay on redraws: a
+    ``JupyterChart`` re-embeds into the same ``.vega-embed`` element.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    anchor : str
+        CSS selector of an element inside the box, e.g. ``".nam-affected"``.
+    charts : int, default=1
+        How many drawn charts the box must hold.
+    name : str, default="box"
+        Tag value; use distinct names for several boxes on one page.
+    timeout_ms : int
+        Playwright timeout in milliseconds.
+
+    Returns
+    -------
+    WidgetBox
+    """
+    handle = page.wait_for_function(
+        _MARK_WIDGET_BOX, arg=[anchor, charts, name], timeout=timeout_ms
+    )
+    n = int(handle.json_value())
+    return WidgetBox(
+        root=f"[data-nw-box='{name}']",
+        charts=tuple(f"[data-nw-chart='{name}-{i}']" for i in range(n)),
+    )
+
+
+def svg_text(page: Page, scope: str) -> str:
+    """Return the text content of the chart SVG under ``scope`` (titles, labels).
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    scope : str
+        CSS selector of one chart, e.g. a :class:`WidgetBox` chart.
+
+    Returns
+    -------
+    str
+    """
+    return page.locator(f"{scope} svg").first.text_content() or ""
+
+
+class Laps:
+    """Print how long each phase of a test took (shown with ``-s`` or on failure).
+
+    Parameters
+    ----------
+    label : str
+        Prefix of each line, e.g. ``"JupyterLab"``.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.start = self.last = time.perf_counter()
+        print()
+
+    def __call__(self, phase: str) -> None:
+        """Print the time since the previous phase (and since the start)."""
+        now = time.perf_counter()
+        print(
+            f"[{self.label}] {phase}: {now - self.last:.1f} s "
+            f"(total {now - self.start:.1f} s)"
+        )
+        self.last = now

@@ -193,6 +193,13 @@ def _isolated_env(base: Path) -> dict[str, str]:
     }
     for folder in dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
+    # an installed package with a prebuilt lab extension (dash, pulled in by
+    # interpret) makes JupyterLab offer a rebuild in a dialog over the notebook
+    labconfig = dirs["JUPYTER_CONFIG_DIR"] / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"buildCheck": False, "buildAvailable": False})
+    )
     for relative, settings in _LAB_USER_SETTINGS.items():
         path = dirs["JUPYTERLAB_SETTINGS_DIR"] / relative
         path.parent.mkdir(parents=True, exist_ok=True)
