@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,7 @@ def train(
     best, best_state, bad_epochs = math.inf, None, 0
     n, bs = len(train_data), min(cfg.batch_size, len(train_data))
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
+    start_time = time.perf_counter()
     for epoch in bar:
         module.train()
         perm = torch.randperm(n, generator=generator).to(device)
@@ -170,6 +172,7 @@ def train(
                 best_state = copy.deepcopy(module.state_dict())
             else:
                 bad_epochs += 1
+        record["time"] = time.perf_counter() - start_time  # seconds since fit start
         history.append(record)
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
         if cfg.patience is not None and bad_epochs >= cfg.patience:
