@@ -42,50 +42,59 @@ NOTES = """\
 Notes on the full run of 2026-11-25 (written by hand; rerunning keeps them, so
 update them when the numbers change):
 
-- **This run is incomplete and its fit times are inflated.** The 2 cores were
-  shared with several other people's test and benchmark jobs (load average 6-13
-  throughout), so each fit got roughly 0.1-0.5 of a core. To finish in the time
-  given, the accuracy folds were computed by up to five `run_all.py --skip-speed
-  --datasets ... --models ... --folds-csv ...` processes in parallel (split by
-  dataset and model; same code, folds and seeds as one process), merged into
-  `figures/accuracy_folds.csv`, and this file was written with
-  `run_all.py --report-only --skip-speed`. A cell marked `[k/5 folds]` has only k
-  folds; `–` was not run in time. Fit seconds compare rows of this table with each
-  other only loosely (they were measured under different loads).
-- The speed tables were not run for this file: their timings on this loaded
-  machine would not mean anything. On a quiet machine,
-  `python benchmarks/run_all.py --report-only` reruns `train_speed.py` and
-  `edit_latency.py`, reuses the accuracy records and rewrites this file.
-- EBM with interactions was by far the slowest model here (regression especially:
-  110-225 s per diabetes fold of 353 rows, over 7 minutes per Adult fold with the
-  default 14 outer bags), so its row uses `outer_bags=2` and is incomplete.
-- California Housing: the ExU NAM (one layer of 256 ExU units) was the best and
-  most stable NAM (0.585 ± 0.006). The ReLU NAM had one bad fold (fold 3: 0.685
-  against 0.575-0.601) and the 5-member ReLU ensemble one too (fold 0: 0.747), so
-  the ensemble's mean is not better than one model's. My guess, not yet checked:
-  ReLU feature nets extrapolate linearly, and California's heavy-tailed AveRooms /
-  AveOccup / Population put test rows far outside a fold's training range, where
-  one net's line runs away; the ExU unit's ReLU-1 cap bounds that. Our NAMs are
-  0.02-0.05 behind the paper's 0.562 (the paper tuned per dataset; here
-  `max_epochs=60, patience=8` for time). EBM with interactions finished one fold
-  only, at 0.453: far ahead of every additive model here, which says that
-  California's pairwise terms (latitude x longitude) matter a lot; the
-  no-interaction EBM, the like-for-like comparison, was not run in time, so
-  the "within one EBM std" target cannot be judged on this dataset yet.
-- Adult: every NAM row is about 0.010-0.012 AUC behind EBM with interactions
-  (more than EBM's fold std of 0.005, from 2 folds only); the no-interaction EBM,
-  the like-for-like additive comparison, was not run in time. The NAMs are ahead
-  of logistic regression and the tree.
-- diabetes (442 rows): the single ReLU NAM (58.5) and ExU NAM (72.1) are behind
-  linear regression (54.5); the 5-member ensemble (55.4) is level with EBM (54.8)
-  but still not ahead of linear regression. With `batch_size=512` every epoch is a
-  single Adam step on this dataset, and ExU overfits/underfits it badly.
-- A bug in `run_all.py` (now fixed: a `--resume --models ...` run rewrote the
-  folds CSV with its own models only) lost some first-pass records; the
-  linear / tree / HistGradientBoosting rows of California, COMPAS and Adult were
-  refit afterwards with the same code and seeds.
+- **Incomplete, and the fit times are inflated.** The 2 cores were shared with
+  several other people's test and benchmark jobs (load average 6-13 throughout),
+  so each fit got roughly 0.1-0.5 of a core. To get numbers at all, the accuracy
+  folds were computed from 12:18 to 13:52 UTC by up to five `run_all.py
+  --skip-speed --datasets ... --models ... --folds-csv ...` processes in parallel
+  (split by dataset and model; same code, folds and seeds as one process),
+  merged into `figures/accuracy_folds.csv`, and this file was written with
+  `run_all.py --report-only --skip-speed`. `–`: not run in time (EBM with
+  interactions on breast cancer, the no-interaction EBM on California Housing
+  and Adult, pyGAM on breast cancer). Fit seconds compare rows only loosely.
+- **The NAM rows predate two library changes** made while this ran: commit
+  bfc5839 (13:23, numeric inputs outside the training range are held at its
+  ends) and uncommitted work in `model/_nets.py` / `_training.py`. California
+  Housing and Adult NAM rows ran on the code of 12:20, diabetes and breast cancer
+  on that of 12:36, COMPAS ReLU/ExU on that of about 13:00. Rerun the NAM rows
+  before quoting them.
+- The speed tables were not run for this file: timings on this loaded machine
+  would not mean anything. On a quiet machine `python benchmarks/run_all.py
+  --report-only` reruns `train_speed.py` and `edit_latency.py`, reuses the
+  accuracy records and rewrites this file.
+- EBM with interactions was by far the slowest model here (110-225 s per
+  diabetes fold of 353 rows, 190-640 s per California / Adult fold even with
+  `outer_bags=2`; over 7 minutes for one Adult fold with the default 14).
+- California Housing: EBM with interactions (0.463 ± 0.008) is far ahead of
+  every additive model (NAMs 0.585-0.618, pyGAM 0.636); latitude x longitude is
+  the obvious pair. The like-for-like no-interaction EBM was not run in time.
+  The ExU NAM (one layer of 256 ExU units) was the best and steadiest NAM
+  (0.585 ± 0.006). The ReLU NAM had one bad fold (fold 3: 0.685 against
+  0.575-0.601) and the 5-member ReLU ensemble one (fold 0: 0.747), so the
+  ensemble's mean is no better than one model's. Likely cause: ReLU nets
+  extrapolate linearly and California's heavy-tailed AveRooms / AveOccup put test
+  rows far outside the training range; bfc5839 clips inputs to that range, after
+  these fits. Our NAMs are 0.02-0.05 behind the paper's 0.562 (here
+  `max_epochs=60, patience=8` for time, no tuning).
+- Adult: every NAM row is 0.011-0.014 AUC behind EBM with interactions (EBM fold
+  std 0.003); pyGAM (0.9155) is level with the NAMs. The no-interaction EBM was
+  not run in time.
+- COMPAS: all NAM rows are within one std of both EBMs and match the paper
+  (0.741 / 0.740 / 0.730 for NAM / EBM / logistic); everything is within
+  0.72-0.74.
+- Breast cancer: logistic regression (0.9955) and the no-interaction EBM (0.9959)
+  edge out every NAM (0.985-0.994): the NAMs are within the fold std but not
+  ahead of logistic regression.
+- Diabetes (442 rows): the single ReLU NAM (58.5) and ExU NAM (72.1) are behind
+  linear regression (54.5) and EBM (54.8); the 5-member ensemble (55.4) is within
+  one EBM std but still not ahead of linear regression. With `batch_size=512`
+  each epoch is a single Adam step on this dataset; the ExU net does badly on it.
 - Nothing was tuned per dataset: every row uses the settings listed above on all
   five datasets.
+- A bug in `run_all.py` (fixed: a `--resume --models ...` run rewrote the folds
+  CSV with its own models only) lost some first-pass records; those rows
+  (linear / tree / HistGradientBoosting on California, COMPAS, Adult) were refit
+  afterwards with the same code and seeds.
 """
 
 
@@ -302,9 +311,12 @@ def report(
         "### Targets: NAM within one EBM standard deviation of EBM, ahead of "
         "linear/logistic and the depth-4 tree",
         "",
+        "Gap: NAM minus EBM, signed so that positive means the NAM is better; "
+        "'yes' when the NAM is at most one EBM fold-std behind.",
+        "",
         targets,
         "",
-        "Targets missed: " + ("none." if not missed else ""),
+        "Targets missed:" + (" none." if not missed else ""),
         *[f"- {m}" for m in missed],
         "",
         "### Figures",

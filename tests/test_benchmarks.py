@@ -148,11 +148,11 @@ def test_summary_and_target_check_on_known_records():
     assert row["std"] == pytest.approx(math.sqrt(2 * 0.01**2))
     table, missed = acc.target_table(summary)
     # gap 0.01 <= EBM std 0.0141: within one std, and ahead of linear
-    assert "| d | NAM x | yes (-0.0100, 0.0141) | yes | – |" in table
+    assert "| d | NAM x | yes (-0.0100, 0.0141) | – | yes | – |" in table
     assert missed == []
     # read as RMSE (lower is better) the NAM is ahead of EBM but behind linear
     for r in recs:
         r["metric"] = "RMSE"
     table, missed = acc.target_table(acc.summarize(recs))
-    assert "| d | NAM x | yes (+0.0100, 0.0141) | NO | – |" in table
+    assert "| d | NAM x | yes (+0.0100, 0.0141) | – | NO | – |" in table
     assert missed == ["d: NAM x is not ahead of linear / logistic"]
