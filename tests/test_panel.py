@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import altair as alt
 import numpy as np
@@ -257,7 +258,13 @@ def test_bursts_are_coalesced_and_the_final_state_is_drawn(fitted_regressor, dat
         await asyncio.sleep(0.3)
         return p, p.redraw_count - start
 
-    p, redraws = asyncio.run(drag())
+    # a fresh thread: an earlier test (Playwright's sync API) may leave an event
+    # loop marked as running in this one
+    result = []
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(drag())))
+    worker.start()
+    worker.join(60)
+    p, redraws = result[0]
     assert redraws == 1
     edited = [r["edited"] for r in _rows(p.shape_chart.spec) if "edited" in r]
     np.testing.assert_allclose(

@@ -46,6 +46,16 @@ def enable_offline() -> bool:
     return _OFFLINE["done"]
 
 
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel, whose event loop serves widgets."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 def _embed() -> dict[str, Any]:
     return {"renderer": "svg", "actions": False}
 
@@ -63,8 +73,9 @@ class NAMPanel(W.VBox):
     n_knots : int, default=5
         Knot sliders per numeric feature.
     redraw_delay : float, optional
-        Seconds to wait for more slider events before redrawing charts. Default:
-        0.05 inside a running kernel, 0 (immediate) elsewhere, e.g. in tests.
+        Seconds to wait for more slider events before redrawing charts, when an
+        event loop is running. Default: 0.05 in a Jupyter kernel, 0 (immediate)
+        elsewhere, e.g. in tests.
     live_auc : bool, optional
         Recompute ROC AUC on every slider move (default: when rows <= 50,000).
 
@@ -608,14 +619,13 @@ class NAMPanel(W.VBox):
         if not self._ready:
             return
         delay = self.redraw_delay
-        try:
-            loop = asyncio.get_event_loop()
-            running = loop.is_running()
-        except RuntimeError:
-            running = False
         if delay is None:
-            delay = 0.05 if running else 0.0
-        if delay <= 0 or not running:
+            delay = 0.05 if _in_kernel() else 0.0
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if delay <= 0 or loop is None:
             self._redraw_now(set())
             return
         if self._handle is None:
