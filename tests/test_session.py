@@ -14,6 +14,7 @@ import namwidgets
 from namwidgets import EditSession, NAMClassifier
 from namwidgets.datasets import make_additive
 from namwidgets.edit import EditError
+from namwidgets.edit._metrics import compute_metrics
 
 NUMERIC = ["smooth", "jagged", "step", "quadratic", "noise"]
 
@@ -324,12 +325,65 @@ def test_refit_others_lets_a_proxy_absorb_a_removed_feature():
     assert np.all(s.to_model().contributions(X)["a"] == 0.0)
 
 
-def test_fast_classification_metrics_equal_scikit_learns(fitted_classifier):
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_fast_classification_metrics_equal_scikit_learns(
+    fitted_classifier, weighted, n_classes
+):
     clf, X, y = fitted_classifier
-    s = EditSession(clf, X, y, sample_weight=np.linspace(0.5, 2, len(y)))
+    if n_classes == 3:  # a 3-class problem from the binary data's features
+        y = (
+            (X["smooth"].to_numpy() > 0.5).astype(int)
+            + (X["colour"] == "blue").to_numpy()
+        ).astype(int)
+        clf = NAMClassifier(random_state=0, **FAST).fit(X, y)
+    w = np.linspace(0.5, 2, len(y)) if weighted else None
+    s = EditSession(clf, X, y, sample_weight=w)
     s.set_category("colour", "green", 1.0)
     for state in ("original", "current"):
         slow, fast = s.metrics(state), s.metrics(state, fast=True)
         assert set(slow) == set(fast)
         for k, v in slow.items():
             np.testing.assert_allclose(fast[k], v, rtol=1e-12, atol=1e-12, err_msg=k)
+
+
+def test_cached_states_follow_edits_and_undo(fitted_classifier):
+    """Predictions, metrics and importance are cached per state: every read must
+    still equal a computation from scratch after edits, merges, undo and redo."""
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X.iloc[:400], y.iloc[:400])
+
+    def check():
+        for state in ("original", "last", "current"):
+            eta = s.linear_predictor(state)
+            np.testing.assert_array_equal(s.predictions(state), clf.inverse_link(eta))
+            fresh = compute_metrics(
+                "binary", s.y, clf.inverse_link(eta), clf.classes_, None, auc=True
+            )
+            got = s.metrics(state)
+            assert got.pop("confusion_matrix") == fresh.pop("confusion_matrix")
+            assert got == pytest.approx(fresh, rel=1e-12)
+        c = s.contributions()
+        np.testing.assert_allclose(s.importance(), np.abs(c).sum(2).mean(0))
+        np.testing.assert_allclose(
+            s.importance("original"), np.abs(s.contributions("original")).sum(2).mean(0)
+        )
+
+    check()
+    original = s.predictions("original")
+    assert s.predictions("original") is original  # computed once
+    with pytest.raises(ValueError):
+        original[0, 0] = 0.5  # shared, so read-only
+    s.zero("smooth")
+    check()
+    for v in (0.8, 0.5, 0.2):
+        s.scale("step", v, merge=True)
+        check()
+    s.undo()
+    check()
+    s.redo()
+    check()
+    m = s.metrics()
+    m["accuracy"] = -1.0  # a caller's copy: the cache is untouched
+    assert s.metrics()["accuracy"] >= 0.0
+    assert s.predictions("original") is original

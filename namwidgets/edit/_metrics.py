@@ -53,35 +53,45 @@ def fast_classification_metrics(
     n_classes : int
     sample_weight : ndarray of shape (n_samples,), optional
     """
-    w = (
-        np.ones(len(codes))
-        if sample_weight is None
-        else np.asarray(sample_weight, float)
-    )
-    hard = proba.argmax(1)
+    n = len(codes)
+    w = None if sample_weight is None else np.asarray(sample_weight, float)
+    if n_classes == 2:  # comparisons, not argmax/fancy indexing: 5x faster
+        hard = _hard_labels(proba)
+        p_true = np.where(codes == 1, proba[:, 1], proba[:, 0])
+        sq = (proba[:, 1] - codes) ** 2
+    else:
+        hard = proba.argmax(1)
+        p_true = np.take_along_axis(proba, codes[:, None], 1)[:, 0]
+        sq = (proba**2).sum(1) - 2 * p_true + 1.0
     cm = np.bincount(codes * n_classes + hard, weights=w, minlength=n_classes**2)
     cm = cm.reshape(n_classes, n_classes)
     support = cm.sum(1)
     present = support > 0
     recall = np.diag(cm)[present] / support[present]
-    p_true = np.clip(proba[np.arange(len(codes)), codes], 1e-15, 1 - 1e-15)
-    total = w.sum()
-    if n_classes == 2:
-        brier = float(np.dot(w, (proba[:, 1] - codes) ** 2) / total)
+    log_p = np.log(np.clip(p_true, 1e-15, 1 - 1e-15))
+    if w is None:
+        total, log_sum, brier = float(n), float(log_p.sum()), float(sq.sum()) / n
     else:
-        sq = (proba**2).sum(1) - 2 * proba[np.arange(len(codes)), codes] + 1.0
-        brier = float(np.dot(w, sq) / total)
+        total = float(w.sum())
+        log_sum, brier = float(np.dot(w, log_p)), float(np.dot(w, sq)) / total
     return {
         "accuracy": float(np.trace(cm) / total),
         "balanced_accuracy": float(recall.mean())
         if present.sum() > 1
         else float("nan"),
-        "log_loss": float(-np.dot(w, np.log(p_true)) / total),
+        "log_loss": -log_sum / total,
         "brier": brier,
         "confusion_matrix": (
             cm if sample_weight is not None else cm.astype(int)
         ).tolist(),
     }
+
+
+def _hard_labels(proba: np.ndarray) -> np.ndarray:
+    """``proba.argmax(1)`` (ties to the first class), by a comparison for 2 classes."""
+    if proba.shape[1] == 2:
+        return (proba[:, 1] > proba[:, 0]).astype(np.int64)
+    return proba.argmax(1)
 
 
 def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
@@ -182,7 +192,7 @@ def affected(
         "hist_counts": counts.astype(int).tolist(),
     }
     if task != "regression":
-        flipped = np.flatnonzero(before.argmax(1) != after.argmax(1))
+        flipped = np.flatnonzero(_hard_labels(before) != _hard_labels(after))
         out["n_flipped"] = int(len(flipped))
         out["flipped"] = flipped[:1000].tolist()
     return out

@@ -7,12 +7,14 @@ metrics after a slider move cost O(n) numpy work, with no model call.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sklearn
+import sklearn.metrics as skm
 
 from ._edited import (
     EditedNAM,
@@ -102,6 +104,10 @@ class EditSession:
         self._set_base(model)
         self._eta_original = self._eta.copy()
         self._eta_last = self._eta.copy()
+        # a state's linear predictor is replaced, never written in place, so its
+        # predictions and metrics are cached by the array's identity: a slider
+        # move then computes them for "current" only
+        self._cache: list[tuple[np.ndarray, str, Any]] = []
         self.history: list[list[Edit]] = []
         self.position = 0
         self.refits: list[pd.DataFrame] = []
@@ -133,6 +139,17 @@ class EditSession:
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
         self._eta = self._intercept + self._current.sum(0)
+        self._importance = np.abs(self._current).sum(2).mean(1)
+        self._importance_base = self._importance.copy()
+
+    def _cached(self, eta: np.ndarray, key: str, compute: Any) -> Any:
+        for i, (a, k, v) in enumerate(self._cache):
+            if a is eta and k == key:
+                self._cache.insert(0, self._cache.pop(i))  # least recently used last
+                return v
+        v = compute()
+        self._cache = [(eta, key, v)] + self._cache[:15]
+        return v
 
     # ------------------------------------------------------------ reading
     @property
@@ -163,8 +180,9 @@ class EditSession:
 
         Summed over classes; ndarray of shape (n_features,).
         """
-        c = self._current if state == "current" else self._base
-        return np.abs(c).sum(2).mean(1)
+        return (
+            self._importance if state == "current" else self._importance_base
+        ).copy()
 
     def reference(
         self, feature: str | int, *, original: bool = False
@@ -193,8 +211,18 @@ class EditSession:
         }[self._state(state)]
 
     def predictions(self, state: str = "current") -> np.ndarray:
-        """Predictions: values (regression) or class probabilities (classifiers)."""
-        return self.model.inverse_link(self.linear_predictor(state))
+        """Predictions: values (regression) or class probabilities (classifiers).
+
+        A read-only array, shared between calls while the state is unchanged.
+        """
+        eta = self.linear_predictor(state)
+
+        def compute() -> np.ndarray:
+            pred = self.model.inverse_link(eta)
+            pred.flags.writeable = False
+            return pred
+
+        return self._cached(eta, "pred", compute)
 
     @property
     def predictions_(self) -> np.ndarray:
@@ -214,27 +242,45 @@ class EditSession:
         panel's live path.
         """
         y = self._need_y()
-        pred = self.predictions(state)
+        return copy.deepcopy(
+            self._cached(
+                self.linear_predictor(state),
+                f"metrics auc={auc} fast={fast}",
+                lambda: self._metrics(y, self.predictions(state), auc, fast),
+            )
+        )
+
+    def _metrics(
+        self, y: np.ndarray, pred: np.ndarray, auc: bool, fast: bool
+    ) -> dict[str, Any]:
         if fast and self.is_classifier:
-            with sklearn.config_context(assume_finite=True):
-                out = {}
-                if auc:
-                    out = compute_metrics(
-                        self._task,
-                        y,
-                        pred,
-                        self._classes(),
-                        self.sample_weight,
-                        auc=True,
-                    )
-                    out = {"roc_auc": out["roc_auc"]}
             codes = np.searchsorted(self.model.classes_, y)
+            out = {"roc_auc": self._auc(codes, pred)} if auc else {}
             return out | fast_classification_metrics(
                 codes, pred, len(self.model.classes_), self.sample_weight
             )
         return compute_metrics(
             self._task, y, pred, self._classes(), self.sample_weight, auc=auc
         )
+
+    def _auc(self, codes: np.ndarray, pred: np.ndarray) -> float:
+        """ROC AUC alone (one-vs-rest for multiclass), scikit-learn's function."""
+        w = self.sample_weight
+        try:
+            with sklearn.config_context(assume_finite=True):
+                if pred.shape[1] == 2:
+                    return float(skm.roc_auc_score(codes, pred[:, 1], sample_weight=w))
+                return float(
+                    skm.roc_auc_score(
+                        codes,
+                        pred,
+                        multi_class="ovr",
+                        labels=np.arange(pred.shape[1]),
+                        sample_weight=w,
+                    )
+                )
+        except ValueError:  # one class only
+            return float("nan")
 
     def metrics_table(
         self, *, auc: bool = True, fast: bool = False
@@ -329,6 +375,7 @@ class EditSession:
         for j in cols:
             self._current[j] = cols[j]
             self._refs[j] = refs[j]
+            self._importance[j] = np.abs(cols[j]).sum(1).mean()
         self._eta = self._intercept + self._current.sum(0)
         self.history, self.position = history, position
 
@@ -612,6 +659,7 @@ class EditSession:
                 mine, self._x[j], self._base[j], self._refs0[j]
             )
         self._eta = self._intercept + self._current.sum(0)
+        self._importance = np.abs(self._current).sum(2).mean(1)
 
     # ----------------------------------------------------------- helpers
     @property

@@ -120,7 +120,6 @@ class NAMPanel(W.VBox):
         self._ready = False  # observers wait until every widget exists
         self._pending: set[str] = set()
         self._handle: asyncio.TimerHandle | None = None
-        self._metrics_cache: list[tuple[np.ndarray, dict[str, Any]]] = []
         self.last_redraw_ms = 0.0
         self.redraw_count = 0
         self._shapes = {s.name: s for s in session.model.shape_functions()}
@@ -694,19 +693,11 @@ class NAMPanel(W.VBox):
         return self.session.importance()
 
     def _metrics(self) -> dict[str, dict[str, Any]]:
-        """Three-state metrics, reusing those of unchanged states."""
+        """Three-state metrics (the session caches those of unchanged states)."""
         s = self.session
         if s.y is None:
             return {}
-        table = {}
-        for state in ("original", "last", "current"):
-            eta = s.linear_predictor(state)
-            hit = next((m for a, m in self._metrics_cache if a is eta), None)
-            if hit is None:
-                hit = s.metrics(state, auc=self.live_auc, fast=True)
-                self._metrics_cache = ([(eta, hit)] + self._metrics_cache)[:4]
-            table[state] = hit
-        return table
+        return s.metrics_table(auc=self.live_auc, fast=True)
 
     def _detail_view(self) -> View:
         s = self.session
