@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,7 +113,24 @@ def test_same_random_state_gives_identical_predictions(additive_data):
     assert not np.array_equal(a, c)
 
 
+def test_auto_batch_size_gives_small_data_several_steps_per_epoch():
+    from namwidgets.model._training import auto_batch_size
+
+    assert [auto_batch_size(n) for n in (10, 300, 2000, 4096, 100_000)] == [
+        32,
+        37,
+        250,
+        512,
+        512,
+    ]
+    X, y = make_additive(300, random_state=0)
+    m = NAMRegressor(random_state=0, **{**FAST, "max_epochs": 3}).fit(X, y)
+    assert m.get_params()["batch_size"] == "auto" and len(m.history_) == 3
+
+
 def test_sample_weight_shifts_the_fit():
+    # half the rows weigh zero: with batch_size="auto" (32 rows here) some
+    # minibatches hold no weight at all, and must not turn the loss into 0/0
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.uniform(0, 1, 400)})
     group = np.arange(400) % 2 == 0
@@ -188,3 +207,33 @@ def test_values_outside_the_training_range_are_held_at_its_ends(fitted_regressor
         fitted_regressor.feature_contributions("smooth", [lo, hi]),
     )
     assert at_ends.shape == (2, 1)
+
+
+def test_input_map_blends_quantiles_and_range():
+    """The numeric input map: increasing, fitted on training rows, ends held; an
+    outlier cannot squeeze the bulk, and sparse tails keep resolution."""
+    from namwidgets.model._encoder import FeatureEncoder
+
+    rng = np.random.default_rng(0)
+    bulk = rng.normal(3.0, 1.0, 999)
+    frame = pd.DataFrame(
+        {"heavy": np.append(bulk, 1243.0), "binary": rng.integers(0, 2, 1000)}
+    )
+    enc = FeatureEncoder().fit(frame)
+    x = np.linspace(-10, 1300, 5000)
+    z, missing = enc.encode_numeric(0, x)
+    assert not missing.any() and np.all(np.diff(z) >= 0)
+    half = np.sqrt(3.0)
+    assert z[0] == pytest.approx(-half) and z[-1] == pytest.approx(half)
+    # the 998 rows of the bulk span at least half the input range (a plain
+    # standard or min-max scaling gives them under 1% of it)
+    zb, _ = enc.encode_numeric(0, np.sort(bulk))
+    assert zb[-1] - zb[0] >= 0.49 * 2 * half
+    # two values, two points at the ends; NaN is flagged and maps to 0
+    zz, mm = enc.encode_numeric(1, np.array([0.0, 1.0, np.nan]))
+    np.testing.assert_allclose(zz, [-half, half, 0.0], rtol=1e-6)
+    assert mm.tolist() == [False, False, True]
+    # the state round-trips through JSON exactly
+    state = json.loads(json.dumps(enc.get_state()))
+    again = FeatureEncoder.from_state(state)
+    np.testing.assert_array_equal(again.encode_numeric(0, x)[0], z)

@@ -1,8 +1,15 @@
 """Turn a DataFrame or array into the tensors the NAM module reads, and back to labels.
 
-Numeric columns are standardised with statistics of the training data only (the
-official NAM code fits its scaler on all data, leaking the test set). Missing
-numeric values are flagged so that the model can learn one contribution for them.
+Numeric columns are mapped through a blend of their training quantiles and
+their training range (the official NAM code fits its scaler on all data, leaking
+the test set: here only the training rows count). The map is piecewise linear
+and increasing, so a shape function is still a function of the raw value and is
+plotted in the data's units; what it changes is where a feature net spends its
+resolution: half evenly over the rows, as EBM's quantile bins do, half evenly
+over the values, instead of all over the values, where one outlier (an AveOccup
+of 1,243 beside a median of 3) squeezes all other rows into a sliver.
+Missing numeric values are flagged so that the model can learn one contribution
+for them.
 Categorical columns become integer codes into one table of learned values.
 """
 
@@ -18,6 +25,8 @@ from sklearn.utils import check_array
 MISSING_LABEL = "(missing)"
 OTHER_LABEL = "(other)"
 _N_HIST_BINS = 40
+_N_KNOTS = 256  # quantile knots of the numeric input map
+_HALF_WIDTH = float(np.sqrt(3.0))  # the mapped values are uniform on +-sqrt(3): var 1
 
 
 def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
@@ -80,6 +89,32 @@ def _labels(series: pd.Series) -> np.ndarray:
     return out
 
 
+def _quantile_knots(finite: np.ndarray) -> tuple[list[float], list[float]]:
+    """Knots ``(x, position)`` of the increasing piecewise-linear input map.
+
+    ``x`` are the distinct values among the training quantiles at levels
+    ``0, 1/K, ..., 1``. A knot's position is the mean of two maps onto [0, 1]:
+    its quantile level (a value that several levels share, a spike of ties or a
+    binary column, sits at the mean of those levels) and its min-max position.
+    Each slice of the rows so gets at least half the share of the input range
+    it would get from the quantiles alone (resolution where the data is: an
+    outlier cannot squeeze the bulk into a sliver), and each stretch of values
+    at least half the share of a linear map (resolution in sparse tails, where a
+    quadratic or exponential shape does its climbing). Positions span
+    ``[-sqrt(3), sqrt(3)]``.
+    """
+    levels = np.linspace(0.0, 1.0, min(_N_KNOTS, finite.size) + 1)
+    q = np.quantile(finite, levels)
+    xp, inverse = np.unique(q, return_inverse=True)
+    if xp.size == 1:
+        return [float(xp[0])], [0.0]
+    rank = np.bincount(inverse, weights=levels) / np.bincount(inverse)
+    rank = (rank - rank[0]) / (rank[-1] - rank[0])
+    linear = (xp - xp[0]) / (xp[-1] - xp[0])
+    pos = 0.5 * (rank + linear)
+    return xp.tolist(), ((2.0 * pos - 1.0) * _HALF_WIDTH).tolist()
+
+
 class FeatureEncoder:
     """Encode a frame's columns for the NAM module, fitted on training data only.
 
@@ -132,8 +167,7 @@ class FeatureEncoder:
                 )
         self.feature_names_ = names
         self.kinds_: list[str] = []
-        self.means_: list[float] = []
-        self.scales_: list[float] = []
+        self.knots_: list[tuple[list[float], list[float]]] = []
         self.categories_: list[list[str]] = []
         self.stats_: list[dict[str, Any]] = []
         self.constant_: list[bool] = []
@@ -159,10 +193,7 @@ class FeatureEncoder:
         self.categories_.append([])
         if finite.size == 0:
             raise ValueError(f"Column {name!r} has no non-missing values.")
-        mean, std = float(finite.mean()), float(finite.std())
-        self.constant_.append(bool(std == 0.0))
-        self.means_.append(mean)
-        self.scales_.append(std if std > 0 else 1.0)
+        self.knots_.append(_quantile_knots(finite))
         lo, hi = float(finite.min()), float(finite.max())
         edges = np.histogram_bin_edges(finite, bins=_N_HIST_BINS) if hi > lo else None
         if edges is None:
@@ -179,6 +210,7 @@ class FeatureEncoder:
                 "n": int(x.size),
             }
         )
+        self.constant_.append(bool(hi == lo))
 
     def _fit_categorical(self, name: str, series: pd.Series) -> None:
         labels = _labels(series)
@@ -190,8 +222,7 @@ class FeatureEncoder:
             counts_list.append(0)
         self.kinds_.append("categorical")
         self.categories_.append(categories)
-        self.means_.append(0.0)
-        self.scales_.append(1.0)
+        self.knots_.append(([], []))
         self.constant_.append(len(cats) < 2)
         self.stats_.append({"categories": categories, "counts": counts_list})
 
@@ -235,18 +266,18 @@ class FeatureEncoder:
         return np.concatenate([[0], np.cumsum(sizes)])[:-1].astype(np.int64)
 
     def encode_numeric(self, j: int, values: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Scale one numeric feature's raw values; return (scaled, is_missing).
+        """Map one numeric feature's raw values; return (mapped, is_missing).
 
-        Values outside the training range are held at its ends, as EBM's edge
-        bins do: a shape function is only learned where there was data, and a
-        ReLU net's linear extrapolation far outside it runs away (heavy-tailed
-        features such as California's AveOccup put test rows there).
+        The map interpolates linearly between the training quantiles, onto
+        ``[-sqrt(3), sqrt(3)]``. Values outside the training range are held at its
+        ends, as EBM's edge bins do: a shape function is only learned where there
+        was data, and a net's extrapolation far outside it runs away.
         """
         name = self.feature_names_[j]
         x = self._numeric_values(name, pd.Series(np.asarray(values)))
         missing = np.isnan(x)
-        x = np.clip(x, self.stats_[j]["min"], self.stats_[j]["max"])
-        scaled = (x - self.means_[j]) / self.scales_[j]
+        xp, fp = self.knots_[j]
+        scaled = np.interp(np.where(missing, xp[0], x), xp, fp)
         scaled[missing] = 0.0
         return scaled.astype(np.float32), missing
 
@@ -303,8 +334,7 @@ class FeatureEncoder:
             "handle_unknown": self.handle_unknown,
             "feature_names": self.feature_names_,
             "kinds": self.kinds_,
-            "means": self.means_,
-            "scales": self.scales_,
+            "knots": [[list(xp), list(fp)] for xp, fp in self.knots_],
             "categories": self.categories_,
             "stats": self.stats_,
             "constant": self.constant_,
@@ -316,8 +346,9 @@ class FeatureEncoder:
         enc = cls(state["categorical_features"], state["handle_unknown"])
         enc.feature_names_ = list(state["feature_names"])
         enc.kinds_ = list(state["kinds"])
-        enc.means_ = [float(v) for v in state["means"]]
-        enc.scales_ = [float(v) for v in state["scales"]]
+        enc.knots_ = [
+            ([float(v) for v in x], [float(v) for v in p]) for x, p in state["knots"]
+        ]
         enc.categories_ = [list(c) for c in state["categories"]]
         enc.stats_ = list(state["stats"])
         enc.constant_ = [bool(c) for c in state["constant"]]

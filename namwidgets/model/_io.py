@@ -19,7 +19,7 @@ from ._encoder import FeatureEncoder
 from ._estimator import NAMBase, NAMClassifier, NAMRegressor, _resolve_device
 
 FORMAT = "namwidgets-model"
-VERSION = 1
+VERSION = 2  # 2: quantile input map (encoder "knots")
 _CLASSES = {"NAMRegressor": NAMRegressor, "NAMClassifier": NAMClassifier}
 _FITTED = [
     "n_features_in_",
