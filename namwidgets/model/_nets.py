@@ -93,7 +93,7 @@ class _UnitLayer(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, s, c, cap: float):  # type: ignore[override]
+    def forward(ctx, x, s, c, cap: float):
         h = torch.addcmul(c.unsqueeze(1), x.unsqueeze(2), s.unsqueeze(1))
         h = torch.relu_(h) if math.isinf(cap) else F.hardtanh_(h, 0.0, cap)
         ctx.cap = cap
@@ -101,7 +101,7 @@ class _UnitLayer(torch.autograd.Function):
         return h
 
     @staticmethod
-    def backward(ctx, grad):  # type: ignore[override]
+    def backward(ctx, grad):
         x, h = ctx.saved_tensors
         if math.isinf(ctx.cap):
             gz = torch.ops.aten.threshold_backward(grad, h, 0.0)
@@ -138,7 +138,7 @@ class _ExUWindowLinear(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, xs, w0, b0, W, bias, cap: float, windows):  # type: ignore[override]
+    def forward(ctx, xs, w0, b0, W, bias, cap: float, windows):
         s, lo, hi = windows
         n, B = xs.shape
         H, D = W.shape[1], W.shape[2]
@@ -178,7 +178,7 @@ class _ExUWindowLinear(torch.autograd.Function):
         return y
 
     @staticmethod
-    def backward(ctx, gy):  # type: ignore[override]
+    def backward(ctx, gy):
         s, W, hi, unit, z = ctx.saved_tensors
         n, H = s.shape
         B, D = gy.shape[1], W.shape[2]
@@ -246,9 +246,14 @@ class FeatureNets(nn.Module):
         h0 = hidden_sizes[0]
         if units == "exu":
             self.w0 = nn.Parameter(_trunc_normal((n_nets, h0), 4.0, 0.5, 3.0, 5.0))
-            self.b0 = nn.Parameter(_trunc_normal((n_nets, h0), 0.0, 0.5, -2.0, 2.0))
+            # kinks at b0, spread evenly over the inputs' range: the encoder maps
+            # each feature through its quantiles onto [-sqrt(3), sqrt(3)], so this
+            # puts the same number of units in every slice of the rows (the
+            # paper's truncated normal around 0 leaves the tails with none)
+            half = math.sqrt(3.0)
+            self.b0 = nn.Parameter(torch.empty(n_nets, h0).uniform_(-half, half))
         else:
-            # kinks -b/w spread over the standardised data range
+            # kinks -b/w spread over the mapped data range (see the ExU branch)
             self.w0 = nn.Parameter(torch.empty(n_nets, h0).uniform_(-1.0, 1.0))
             self.b0 = nn.Parameter(torch.empty(n_nets, h0).uniform_(-1.0, 1.0))
         self.weights = nn.ParameterList()
@@ -393,6 +398,11 @@ class NAMModule(nn.Module):
     hidden_sizes, units, dropout, exu_cap
         Passed to :class:`FeatureNets`.
     """
+
+    # buffers
+    inverse_order: torch.Tensor  # [n_features], long
+    feature_mask: torch.Tensor  # [n_features], 1.0 or 0.0
+    centers: torch.Tensor  # [n_members, n_features, n_outputs]
 
     def __init__(
         self,
