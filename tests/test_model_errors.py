@@ -129,6 +129,7 @@ def test_mismatched_lengths(frame):
         ("dropout", 1.5),
         ("learning_rate", -1.0),
         ("batch_size", 0),
+        ("batch_size", "big"),
         ("validation_fraction", 1.0),
         ("handle_unknown", "ignore"),
         ("device", "tpu"),

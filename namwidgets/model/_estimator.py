@@ -75,7 +75,9 @@ class NAMBase(BaseEstimator):
         Adam's learning rate.
     lr_decay : float, default=0.995
         Learning rate multiplied by this after each epoch.
-    batch_size : int, default=512
+    batch_size : int or "auto", default="auto"
+        Rows per optimiser step; ``"auto"`` is an eighth of the training rows,
+        between 32 and 512 (512 on anything over 4,096 rows).
     max_epochs : int, default=200
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the data, stop when its loss has not
@@ -122,7 +124,7 @@ class NAMBase(BaseEstimator):
         weight_decay: float = 0.0,
         learning_rate: float = 3e-3,
         lr_decay: float = 0.995,
-        batch_size: int = 512,
+        batch_size: int | str = "auto",
         max_epochs: int = 200,
         early_stopping: bool = True,
         validation_fraction: float = 0.15,
@@ -200,9 +202,10 @@ class NAMBase(BaseEstimator):
             "in (0, 1]",
         )
         need(
-            is_int(self.batch_size) and self.batch_size >= 1,
+            self.batch_size == "auto"
+            or (is_int(self.batch_size) and self.batch_size >= 1),
             "batch_size",
-            "an int >= 1",
+            "'auto' or an int >= 1",
         )
         need(
             is_int(self.max_epochs) and self.max_epochs >= 1,
@@ -373,7 +376,9 @@ class NAMBase(BaseEstimator):
             task=self._task_name(),
             learning_rate=float(self.learning_rate),
             lr_decay=float(self.lr_decay),
-            batch_size=int(self.batch_size),
+            batch_size=self.batch_size
+            if self.batch_size == "auto"
+            else int(self.batch_size),
             max_epochs=int(self.max_epochs),
             patience=int(self.patience) if self.early_stopping else None,
             weight_decay=float(self.weight_decay),

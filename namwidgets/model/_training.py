@@ -16,6 +16,17 @@ from tqdm.auto import tqdm
 from ._nets import NAMModule
 
 
+def auto_batch_size(n_rows: int) -> int:
+    """``batch_size="auto"``: an eighth of the training rows, between 32 and 512.
+
+    512 keeps a big dataset's epoch to a few large matmuls; on a few hundred rows
+    it would mean one optimiser step per epoch, and early stopping would end the
+    fit before the nets have moved (diabetes, 442 rows: RMSE 58 with 512, 57
+    with 64, in 5-fold CV).
+    """
+    return int(min(512, max(32, n_rows // 8)))
+
+
 @dataclass
 class TensorData:
     """Encoded inputs, targets and weights, on the training device."""
@@ -53,7 +64,7 @@ class TrainConfig:
     task: str
     learning_rate: float
     lr_decay: float
-    batch_size: int
+    batch_size: int | str  # or "auto"
     max_epochs: int
     patience: int | None
     weight_decay: float
@@ -63,8 +74,16 @@ class TrainConfig:
     verbose: int = 1
 
 
-def member_loss(eta: torch.Tensor, data: TensorData, task: str) -> torch.Tensor:
-    """Weighted loss per member: eta (E, B, C) -> (E,)."""
+def member_loss(
+    eta: torch.Tensor, data: TensorData, task: str, norm: float | None = None
+) -> torch.Tensor:
+    """Weighted loss per member: eta (E, B, C) -> (E,).
+
+    Divided by ``norm``, by default the rows' total weight (their weighted mean).
+    A minibatch passes its expected total weight instead (rows x the training
+    set's mean weight): an unbiased estimate of the full weighted mean, defined
+    even for a batch whose rows all weigh zero.
+    """
     w = data.w
     if task == "regression":
         per_row = (eta[..., 0] - data.y[None]) ** 2
@@ -79,7 +98,7 @@ def member_loss(eta: torch.Tensor, data: TensorData, task: str) -> torch.Tensor:
         per_row = F.cross_entropy(eta.reshape(e * b, c), target, reduction="none").view(
             e, b
         )
-    return (per_row * w[None]).sum(1) / w.sum()
+    return (per_row * w[None]).sum(1) / (w.sum() if norm is None else norm)
 
 
 def linear_predictor(
@@ -103,7 +122,7 @@ def evaluate(
         part = data.slice(start, start + batch)
         contrib = module(part.x_num, part.missing, part.x_cat)
         eta = linear_predictor(module, part, contrib).mean(0, keepdim=True)
-        total += float(member_loss(eta, part, task)[0]) * float(part.w.sum())
+        total += float(member_loss(eta, part, task, norm=1.0)[0])
     loss = total / wsum
     return math.sqrt(loss) if task == "regression" else loss
 
@@ -135,7 +154,9 @@ def train(
         feature_keep[cfg.trainable_features] = 1.0
     history: list[dict[str, float]] = []
     best, best_state, bad_epochs = math.inf, None, 0
-    n, bs = len(train_data), min(cfg.batch_size, len(train_data))
+    n = len(train_data)
+    bs = auto_batch_size(n) if cfg.batch_size == "auto" else min(cfg.batch_size, n)
+    mean_weight = float(train_data.w.mean())
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
     start_time = time.perf_counter()
     for epoch in bar:
@@ -156,7 +177,8 @@ def train(
             if cfg.feature_dropout > 0:
                 contrib = F.dropout(contrib, cfg.feature_dropout, True)
             eta = linear_predictor(module, batch, contrib)
-            loss = member_loss(eta, batch, cfg.task).sum() + penalty
+            norm = len(batch) * mean_weight
+            loss = member_loss(eta, batch, cfg.task, norm).sum() + penalty
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
