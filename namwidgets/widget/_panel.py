@@ -355,6 +355,7 @@ class NAMPanel(W.VBox):
             return
         if name not in self.session.names:
             raise T.TraitError(f"Unknown feature {name!r}.")
+        self.region = None  # a region belongs to one feature's value range
         self._configure_controls()
         self._redraw_now({"features", "shape"})
 
@@ -418,7 +419,7 @@ class NAMPanel(W.VBox):
         )
 
     def _on_category(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
+        if not self._syncing and not _echo(change):
             cat = change["owner"].description
             self._edit(
                 lambda: self.session.set_category(
@@ -431,7 +432,7 @@ class NAMPanel(W.VBox):
             )
 
     def _on_nan(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
+        if not self._syncing and not _echo(change):
             self._edit(
                 lambda: self.session.set_nan_value(
                     self.feature, round(change["new"], 6), message=self.message.value
@@ -567,15 +568,17 @@ class NAMPanel(W.VBox):
                     )  # widen first, then set
                     self.range.step = step
                     self.range.min, self.range.max = lo, hi
-                    self.range.value = self.region or region_default(lo, hi)
+                    self.range.value = self.region or tuple(
+                        _on_step_grid(self.range, v) for v in region_default(lo, hi)
+                    )
                     sf = self._shapes[name]
                     self.nan_slider.layout.display = "" if sf.nan_count else "none"
                     if sf.nan_count:
                         nan_now = s.contributions()[
                             np.isnan(s._x[j]), j, self.class_index
                         ]
-                        self.nan_slider.value = (
-                            float(nan_now[0]) if len(nan_now) else 0.0
+                        self.nan_slider.value = _on_step_grid(
+                            self.nan_slider, float(nan_now[0]) if len(nan_now) else 0.0
                         )
                     self.controls.children = [self.numeric_controls]
                 else:
@@ -589,7 +592,6 @@ class NAMPanel(W.VBox):
         sliders = []
         for cat, val in zip(ref.grid, ref.grid_values[:, self.class_index]):
             sl = W.FloatSlider(
-                value=float(val),
                 min=-3.0,
                 max=3.0,
                 step=0.02,
@@ -597,6 +599,7 @@ class NAMPanel(W.VBox):
                 continuous_update=True,
                 readout_format=".2f",
             )
+            sl.value = _on_step_grid(sl, float(val))
             sl.observe(self._on_category, "value")
             sliders.append(sl)
         return sliders
@@ -706,6 +709,30 @@ class NAMPanel(W.VBox):
         if self.detail == "row":
             return row_view(s, self.row, self.class_index)
         return slices_view(s, self.slice_feature, self.live_auc)
+
+
+def _on_step_grid(slider: W.FloatSlider | W.FloatRangeSlider, value: float) -> float:
+    """``value`` rounded to the slider's steps (``min + k * step``) and clipped.
+
+    The browser snaps a slider's value to its steps and sends the snapped value
+    back: a model value such as a NaN contribution of 0.3805 would come back as
+    0.38 and be taken for the user's edit (211 of 2,000 rows "moved" on opening
+    the panel). Shown on the grid, it comes back unchanged; the session keeps
+    the exact value until the user moves the slider.
+    """
+    k = round((value - slider.min) / slider.step)
+    snapped = round(slider.min + k * slider.step, 10)
+    return float(min(max(snapped, slider.min), slider.max))
+
+
+def _echo(change: dict[str, Any]) -> bool:
+    """Whether a slider change is the browser's float rounding of the value shown.
+
+    These sliders show model values (snapped to their steps by
+    :func:`_on_step_grid`); a user's move is at least one step.
+    """
+    old, new = change["old"], change["new"]
+    return abs(new - old) < 1e-9 * max(1.0, abs(old))
 
 
 def _describe(edit: Any) -> str:
