@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"done: {label(params)}", file=sys.stderr, flush=True)
     ref = [min(runs[i]["best"] for _, runs in results) for i in range(args.seeds)]
     print(
-        "| config | to within 2% (s) | (CPU-s) | epoch | of the grid's best (s) "
+        "| config | to within 2% (s) | (CPU-s) | epoch | of the grid's best: s (CPU-s) "
         "| best valid RMSE (std. units) | epochs run | s/epoch | fit total (s) "
         "| fit CPU (s) | test RMSE |"
     )
@@ -158,10 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     for params, runs in results:
         for i, r in enumerate(runs):
             r["t_grid"] = time_to_within(r["history"], ref[i])[0]
+            r["cpu_grid"] = r["cpu"] * r["t_grid"] / r["history"][-1]["time"]
         m = {
             k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "history"
         }
-        grid = "never" if math.isinf(m["t_grid"]) else f"{m['t_grid']:.1f}"
+        grid = (
+            "never"
+            if math.isinf(m["t_grid"])
+            else f"{m['t_grid']:.1f} ({m['cpu_grid']:.1f})"
+        )
         print(
             f"| {label(params)} | {m['t_within']:.1f} | {m['cpu_within']:.1f} | "
             f"{m['ep_within']:.0f} | {grid} | {m['best']:.4f} | {m['epochs']:.0f} | "
