@@ -32,6 +32,37 @@ def compute_metrics(
         return _metrics(task, y, pred, classes, sample_weight, auc=auc)
 
 
+def roc_auc(
+    codes: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray | None = None
+) -> float:
+    """ROC AUC (one-vs-rest for multiclass), scikit-learn's; NaN for one class.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples,)
+        True class indices (0..n_classes-1).
+    proba : ndarray of shape (n_samples, n_classes)
+    sample_weight : ndarray of shape (n_samples,), optional
+    """
+    try:
+        with sklearn.config_context(assume_finite=True):
+            if proba.shape[1] == 2:
+                return float(
+                    skm.roc_auc_score(codes, proba[:, 1], sample_weight=sample_weight)
+                )
+            return float(
+                skm.roc_auc_score(
+                    codes,
+                    proba,
+                    multi_class="ovr",
+                    labels=np.arange(proba.shape[1]),
+                    sample_weight=sample_weight,
+                )
+            )
+    except ValueError:  # one class only in this slice
+        return float("nan")
+
+
 def fast_classification_metrics(
     codes: np.ndarray,
     proba: np.ndarray,
@@ -108,19 +139,7 @@ def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
     hard = pred.argmax(1)
     out: dict[str, Any] = {}
     if auc:
-        try:
-            if task == "binary":
-                out["roc_auc"] = float(
-                    skm.roc_auc_score(codes, pred[:, 1], sample_weight=w)
-                )
-            else:
-                out["roc_auc"] = float(
-                    skm.roc_auc_score(
-                        codes, pred, multi_class="ovr", labels=labels, sample_weight=w
-                    )
-                )
-        except ValueError:  # one class only in this slice
-            out["roc_auc"] = float("nan")
+        out["roc_auc"] = roc_auc(codes, pred, w)
     out["accuracy"] = float(skm.accuracy_score(codes, hard, sample_weight=w))
     out["balanced_accuracy"] = (
         float(skm.balanced_accuracy_score(codes, hard, sample_weight=w))

@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
-import sklearn.metrics as skm
 
 from ._edited import (
     EditedNAM,
@@ -30,6 +28,7 @@ from ._metrics import (
     affected,
     compute_metrics,
     fast_classification_metrics,
+    roc_auc,
     slice_metrics,
 )
 from ._ops import (
@@ -51,6 +50,11 @@ from ._ops import (
 STATES = ("original", "last", "current")
 # fields a dragged control changes; every other field names the control's "slot"
 _DRAGGED = {"factor", "amount", "offsets", "value", "message"}
+
+
+def _importance(contrib: np.ndarray) -> np.ndarray:
+    """Mean |contribution| per feature of a feature-major (F, n, C) array."""
+    return np.abs(contrib).sum(2).mean(1)
 
 
 def _same_slot(a: Edit, b: Edit) -> bool:
@@ -139,7 +143,7 @@ class EditSession:
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
         self._eta = self._intercept + self._current.sum(0)
-        self._importance = np.abs(self._current).sum(2).mean(1)
+        self._importance = _importance(self._current)
         self._importance_base = self._importance.copy()
 
     def _cached(self, eta: np.ndarray, key: str, compute: Any) -> Any:
@@ -255,32 +259,13 @@ class EditSession:
     ) -> dict[str, Any]:
         if fast and self.is_classifier:
             codes = np.searchsorted(self.model.classes_, y)
-            out = {"roc_auc": self._auc(codes, pred)} if auc else {}
+            out = {"roc_auc": roc_auc(codes, pred, self.sample_weight)} if auc else {}
             return out | fast_classification_metrics(
                 codes, pred, len(self.model.classes_), self.sample_weight
             )
         return compute_metrics(
             self._task, y, pred, self._classes(), self.sample_weight, auc=auc
         )
-
-    def _auc(self, codes: np.ndarray, pred: np.ndarray) -> float:
-        """ROC AUC alone (one-vs-rest for multiclass), scikit-learn's function."""
-        w = self.sample_weight
-        try:
-            with sklearn.config_context(assume_finite=True):
-                if pred.shape[1] == 2:
-                    return float(skm.roc_auc_score(codes, pred[:, 1], sample_weight=w))
-                return float(
-                    skm.roc_auc_score(
-                        codes,
-                        pred,
-                        multi_class="ovr",
-                        labels=np.arange(pred.shape[1]),
-                        sample_weight=w,
-                    )
-                )
-        except ValueError:  # one class only
-            return float("nan")
 
     def metrics_table(
         self, *, auc: bool = True, fast: bool = False
@@ -375,7 +360,7 @@ class EditSession:
         for j in cols:
             self._current[j] = cols[j]
             self._refs[j] = refs[j]
-            self._importance[j] = np.abs(cols[j]).sum(1).mean()
+            self._importance[j] = _importance(cols[j][None])[0]
         self._eta = self._intercept + self._current.sum(0)
         self.history, self.position = history, position
 
@@ -643,8 +628,8 @@ class EditSession:
             {
                 "feature": self.names,
                 "held": [n in held_names for n in self.names],
-                "importance_before": np.abs(before).sum(2).mean(1),
-                "importance_after": np.abs(self._current).sum(2).mean(1),
+                "importance_before": _importance(before),
+                "importance_after": self._importance.copy(),
                 "absorbed": (delta * removed[:, None]).sum(0) / denom,
             }
         )
@@ -659,7 +644,7 @@ class EditSession:
                 mine, self._x[j], self._base[j], self._refs0[j]
             )
         self._eta = self._intercept + self._current.sum(0)
-        self._importance = np.abs(self._current).sum(2).mean(1)
+        self._importance = _importance(self._current)
 
     # ----------------------------------------------------------- helpers
     @property
