@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ RENDER_TIMEOUT_MS = 60_000
 """From "cells are running" to a drawn chart."""
 REDRAW_TIMEOUT_MS = 20_000
 """From one slider key press to the redrawn chart."""
+SANITY_BOUND_MS = 5_000.0
+"""A key-press-to-redraw time outside (0, this) means the measurement broke."""
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
@@ -450,6 +453,40 @@ def measure_key_to_redraw_ms(
     return page.evaluate(
         "() => window.__nwRedrawProbe.changedAt - window.__nwRedrawProbe.keyAt"
     )
+
+
+def report_key_timings(label: str, what: str, timings: list[float]) -> None:
+    """Print key-press-to-redraw times (seen with ``-s``) and sanity-check them.
+
+    The only bound is loose (``SANITY_BOUND_MS``): a number outside it means the
+    measurement itself broke, not that the page is slow.
+    """
+    print(
+        f"\n[{label}] {what}, ms: "
+        + ", ".join(f"{t:.0f}" for t in timings)
+        + f" (median {statistics.median(timings):.0f})"
+    )
+    assert all(0.0 < t < SANITY_BOUND_MS for t in timings), timings
+
+
+def python_notebook(sources: list[str]) -> nbformat.NotebookNode:
+    """A validated version 4 notebook for the ``python3`` kernel, without outputs.
+
+    Parameters
+    ----------
+    sources : list of str
+        The code cells' sources, in order.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nbformat.validate(nb)
+    return nb
 
 
 def screenshot(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from ._pages import python_notebook
+
 SLIDER_DESCRIPTION = "scale"
 METRIC_PREFIX = "metric: "
 INITIAL_SCALE = 1.0
@@ -83,18 +85,7 @@ def standin_notebook() -> nbformat.NotebookNode:
     nbformat.NotebookNode
         A version 4 notebook for the ``python3`` kernel.
     """
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell(_IMPORTS),
-        nbformat.v4.new_code_cell(_PANEL),
-    ]
-    return nb
+    return python_notebook([_IMPORTS, _PANEL])
 
 
 def write_standin_notebook(folder: Path, name: str = "standin.ipynb") -> Path:
@@ -113,7 +104,5 @@ def write_standin_notebook(folder: Path, name: str = "standin.ipynb") -> Path:
         Path of the written notebook.
     """
     path = Path(folder) / name
-    nb = standin_notebook()
-    nbformat.validate(nb)
-    nbformat.write(nb, path)
+    nbformat.write(standin_notebook(), path)
     return path
