@@ -1,49 +1,78 @@
-"""namwidgets: Neural Additive Models in PyTorch, with a live editor for Jupyter."""
+"""namwidgets: Neural Additive Models in PyTorch, with a live editor for Jupyter.
 
+The model layer imports no widget code: ``import namwidgets.model`` (and fitting
+a model) loads neither ipywidgets, Altair nor IPython. The panel and the charts
+are imported on first use of their names here.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from typing import Any
 
-from .edit import EditedNAM, EditSession
-from .explain import ShapeFunction
-from .model import NAMClassifier, NAMRegressor
-from .model._io import read_model_file
-from .widget import NAMPanel, explore
+from .exceptions import (
+    DatasetNotFoundError,
+    DataWarning,
+    EditError,
+    InputError,
+    InputTypeError,
+    ModelFileError,
+    NamwidgetsError,
+    NamwidgetsWarning,
+    TrainingDivergedError,
+    TrainingError,
+    TrainingInterruptedWarning,
+    UnsupportedModelError,
+)
+from .protocol import AdditiveModel
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it, imported on first access
+_LAZY = {
+    "NAMRegressor": "namwidgets.model",
+    "NAMClassifier": "namwidgets.model",
+    "ShapeFunction": "namwidgets.explain",
+    "EditSession": "namwidgets.edit",
+    "EditedNAM": "namwidgets.edit",
+    "load": "namwidgets.edit",
+    "NAMPanel": "namwidgets.widget",
+    "explore": "namwidgets.widget",
+}
 
-def load(path: Any) -> Any:
-    """Load a model saved with ``save``.
 
-    Parameters
-    ----------
-    path : path-like
-        A file written by ``NAMRegressor.save``, ``NAMClassifier.save`` or
-        ``EditedNAM.save``.
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'namwidgets' has no attribute {name!r}")
 
-    Returns
-    -------
-    NAMRegressor, NAMClassifier or EditedNAM
-        An edited model comes back with its edits applied.
-    """
-    model, extra = read_model_file(path)
-    if "edits" in extra:
-        from .edit import Edit, EditError
 
-        try:
-            edits = [Edit.from_dict(d) for d in extra["edits"]]
-        except (EditError, TypeError) as err:
-            raise EditError(f"{path!s}: its saved edits are damaged: {err}") from None
-        return EditedNAM(model, edits)
-    return model
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
+    "AdditiveModel",
+    "DataWarning",
+    "DatasetNotFoundError",
+    "EditError",
     "EditSession",
     "EditedNAM",
-    "NAMPanel",
+    "InputError",
+    "InputTypeError",
+    "ModelFileError",
     "NAMClassifier",
+    "NAMPanel",
     "NAMRegressor",
+    "NamwidgetsError",
+    "NamwidgetsWarning",
     "ShapeFunction",
+    "TrainingDivergedError",
+    "TrainingError",
+    "TrainingInterruptedWarning",
+    "UnsupportedModelError",
     "__version__",
     "explore",
     "load",

@@ -15,11 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .exceptions import DatasetNotFoundError
+
 _ENV = "NAMWIDGETS_DATA_DIR"
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """A dataset file is not on this machine; the message says how to get it."""
 
 
 def data_dirs() -> list[Path]:

@@ -1,6 +1,7 @@
 """Edits to a fitted NAM's shape functions, and the session that applies them."""
 
 from ._edited import EditedNAM, Reset
+from ._io import load
 from ._ops import (
     Clamp,
     Edit,
@@ -41,4 +42,5 @@ __all__ = [
     "edit_kinds",
     "edits_from_json_list",
     "edits_to_json_list",
+    "load",
 ]

@@ -31,6 +31,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from ..exceptions import EditError
 from sklearn.isotonic import isotonic_regression
 
 __all__ = [
@@ -55,10 +57,6 @@ __all__ = [
 FeatureKind = Literal["numeric", "categorical"]
 _BOTH: tuple[str, ...] = ("numeric", "categorical")
 _NUMERIC: tuple[str, ...] = ("numeric",)
-
-
-class EditError(ValueError):
-    """An edit, its serialized form or its input is invalid."""
 
 
 # --------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def shape_function(model: Any, feature: str | int) -> ShapeFunction:
     """
     j = model.feature_index(feature)
     name = model.feature_names_[j]
-    stats = model.encoder_.stats_[j]
+    stats = model.feature_summary(j)
     classes = list(model.classes_) if getattr(model, "n_outputs_", 1) > 1 else None
     if model.feature_kinds_[j] == "numeric":
         x = feature_grid(stats)
@@ -82,7 +82,7 @@ def shape_function(model: Any, feature: str | int) -> ShapeFunction:
         density_counts=counts,
         nan_value=nan_value,
         nan_count=nan_count,
-        importance=float(model.feature_importances_[j]),
+        importance=float(model.term_importances()[j]),
         classes=classes,
     )
 

@@ -326,6 +326,43 @@ class FeatureEncoder:
             x_cat[:, k] = self.encode_categorical(j, frame.iloc[:, j]) + offsets[k]
         return x_num, missing, x_cat
 
+    def raw_values(self, frame: pd.DataFrame) -> list[np.ndarray]:
+        """Each feature's values as edits and viewers read them.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Columns already checked against the fit, in the model's order.
+
+        Returns
+        -------
+        list of ndarray of shape (n_samples,)
+            Numeric: float64 with NaN for missing. Categorical: the labels the
+            model knows (strings; missing as ``"(missing)"``, and an unseen label
+            as ``"(other)"`` where the model has that level).
+        """
+        out = []
+        for j, kind in enumerate(self.kinds_):
+            series = frame.iloc[:, j]
+            if kind == "numeric":
+                out.append(self._numeric_values(self.feature_names_[j], series))
+                continue
+            labels = _labels(series)
+            known = self.categories_[j]
+            if OTHER_LABEL in known:
+                labels[~np.isin(labels, known)] = OTHER_LABEL
+            out.append(labels)
+        return out
+
+    def summary(self, j: int) -> dict[str, Any]:
+        """Plain statistics of feature ``j`` on the training rows (a copy).
+
+        Numeric: ``min``, ``max``, ``quantiles`` (201 levels), ``hist_edges``,
+        ``hist_counts``, ``nan_count``, ``n``. Categorical: ``categories`` and
+        ``counts``.
+        """
+        return {k: list(v) if isinstance(v, list) else v for k, v in self.stats_[j].items()}
+
     # -------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:
         """Plain, JSON-serializable state."""

@@ -19,6 +19,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..exceptions import InputError
 from ._encoder import FeatureEncoder, as_frame
 from ._nets import NAMModule
 from ._training import TensorData, TrainConfig, train
@@ -111,6 +112,8 @@ class NAMBase(BaseEstimator):
     n_outputs_: int
     history_: list[dict[str, float]]  # one record per epoch
     feature_importances_: npt.NDArray[np.float64]  # [n_features], mean |f_j|
+    term_names_: list[str]  # one per term: a feature's name, or "a & b" for a pair
+    term_features_: list[tuple[int, ...]]  # the feature indices of each term
 
     def __init__(
         self,
@@ -443,8 +446,14 @@ class NAMBase(BaseEstimator):
     def _fold_target_scale(self) -> None:
         """Regression trains on standardised y; classifiers have nothing to fold."""
 
+    def _set_terms(self) -> None:
+        """One main-effect term per feature (pairs come with the interactions)."""
+        self.term_names_ = list(self.feature_names_)
+        self.term_features_ = [(j,) for j in range(len(self.feature_names_))]
+
     @torch.no_grad()
     def _refresh_summary(self, data: TensorData) -> None:
+        self._set_terms()
         contrib = self._member_contributions(data).mean(0)  # (n, F, C)
         w = (data.w / data.w.sum()).to(contrib.dtype)
         imp = torch.einsum("nfc,n->f", contrib.abs(), w)
@@ -568,6 +577,85 @@ class NAMBase(BaseEstimator):
             f"{self.feature_names_}."
         )
 
+    # ------------------------------------------- the AdditiveModel protocol
+    @property
+    def link(self) -> str:
+        """How the linear predictor becomes a prediction.
+
+        ``"identity"`` (regression), ``"logit"`` (binary) or ``"softmax"``.
+        """
+        check_is_fitted(self)
+        if self._task == "regression":
+            return "identity"
+        return "logit" if self.n_outputs_ == 1 else "softmax"
+
+    def check_X(self, X: Any) -> pd.DataFrame:
+        """Check X against the fit and return it as a frame in the model's order.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        return self._frame(X, reset=False)
+
+    def feature_values(self, X: Any) -> list[np.ndarray]:
+        """Each feature's values as edits read them.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        list of ndarray of shape (n_samples,)
+            Numeric: float64 with NaN for missing. Categorical: the model's
+            labels (strings; missing as ``"(missing)"``, unseen as ``"(other)"``
+            where the model has that level).
+        """
+        check_is_fitted(self)
+        return self.encoder_.raw_values(self.check_X(X))
+
+    def feature_summary(self, feature: str | int) -> dict[str, Any]:
+        """Plain statistics of one feature on the training rows.
+
+        Numeric: ``min``, ``max``, ``quantiles``, ``hist_edges``, ``hist_counts``,
+        ``nan_count``, ``n``. Categorical: ``categories``, ``counts``.
+        """
+        check_is_fitted(self)
+        return self.encoder_.summary(self.feature_index(feature))
+
+    def term_index(self, term: str | int) -> int:
+        """Position of a term given by name or index, with a clear error."""
+        check_is_fitted(self)
+        names = self.term_names_
+        if isinstance(term, numbers.Integral) and not isinstance(term, bool):
+            if 0 <= int(term) < len(names):
+                return int(term)
+            raise InputError(
+                f"Term index {term} is out of range: the model has {len(names)} "
+                "terms."
+            )
+        if term in names:
+            return names.index(str(term))
+        raise InputError(f"Unknown term {term!r}; the model's terms are {names}.")
+
+    def term_functions(self) -> list[Any]:
+        """One plain-data function per term (a ``ShapeFunction`` per main effect)."""
+        check_is_fitted(self)
+        from ..explain import shape_functions
+
+        return shape_functions(self)
+
+    def term_importances(self) -> np.ndarray:
+        """Mean |f_t| of each term over the fit data, ndarray of shape (n_terms,)."""
+        check_is_fitted(self)
+        return np.array(self.feature_importances_, dtype=np.float64)
+
     def linear_predictor(self, contributions: np.ndarray) -> np.ndarray:
         """``intercept_ + contributions.sum(1)``, shape (n_samples, n_outputs)."""
         check_is_fitted(self)
@@ -578,9 +666,7 @@ class NAMBase(BaseEstimator):
     def shape_functions(self) -> list[Any]:
         """One :class:`~namwidgets.explain.ShapeFunction` per feature (plain data)."""
         check_is_fitted(self)
-        from ..explain import shape_functions
-
-        return shape_functions(self)
+        return self.term_functions()
 
     def fingerprint(self) -> str:
         """A hash of the fitted weights and encoding: identifies this exact model."""

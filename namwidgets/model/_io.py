@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..exceptions import ModelFileError
 from ._encoder import FeatureEncoder
 from ._estimator import NAMBase, NAMClassifier, NAMRegressor, _resolve_device
 
@@ -30,10 +31,6 @@ _FITTED = [
     "y_mean_",
     "y_scale_",
 ]
-
-
-class ModelFileError(ValueError):
-    """A file is not a namwidgets model, or is damaged."""
 
 
 def _jsonable_params(model: NAMBase) -> dict[str, Any]:
@@ -114,6 +111,7 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
         for key, value in meta["fitted"].items():
             setattr(model, key, value)
         model.feature_importances_ = arrays["feature_importances_"]
+        model._set_terms()
         intercept = arrays["intercept_"]
         model.intercept_ = float(intercept[0]) if model.n_outputs_ == 1 else intercept
         if "classes_" in arrays.files:

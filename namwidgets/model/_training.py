@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from ..exceptions import TrainingDivergedError
 from ._nets import NAMModule
 
 
@@ -200,7 +201,7 @@ def train(
         if cfg.patience is not None and bad_epochs >= cfg.patience:
             break
         if not np.isfinite(record["train_loss"]):
-            raise FloatingPointError(
+            raise TrainingDivergedError(
                 f"Training diverged at epoch {epoch + 1} (loss is not finite): "
                 "lower learning_rate."
             )
