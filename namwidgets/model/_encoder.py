@@ -361,7 +361,9 @@ class FeatureEncoder:
         ``hist_counts``, ``nan_count``, ``n``. Categorical: ``categories`` and
         ``counts``.
         """
-        return {k: list(v) if isinstance(v, list) else v for k, v in self.stats_[j].items()}
+        return {
+            k: list(v) if isinstance(v, list) else v for k, v in self.stats_[j].items()
+        }
 
     # -------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:

@@ -637,8 +637,7 @@ class NAMBase(BaseEstimator):
             if 0 <= int(term) < len(names):
                 return int(term)
             raise InputError(
-                f"Term index {term} is out of range: the model has {len(names)} "
-                "terms."
+                f"Term index {term} is out of range: the model has {len(names)} terms."
             )
         if term in names:
             return names.index(str(term))
