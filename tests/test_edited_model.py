@@ -1,4 +1,4 @@
-"""The edited model: an estimator (FrozenEstimator-shaped) whose reads are edit-aware."""
+"""The edited model: an estimator shaped like FrozenEstimator, edit-aware reads."""
 
 from __future__ import annotations
 

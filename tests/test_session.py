@@ -126,7 +126,9 @@ def test_two_thousand_random_sequences_match_recomputation(model, data):
         else:
             _apply(s, op, feat, float(rng.uniform(-2, 2)))
         if step % 50 == 0 or step == 1999:
-            np.testing.assert_allclose(s.linear_predictor(), _fresh_eta(s, X.iloc[:200]), atol=1e-10)
+            np.testing.assert_allclose(
+                s.linear_predictor(), _fresh_eta(s, X.iloc[:200]), atol=1e-10
+            )
     assert len(s.history) > 100
 
 
@@ -393,3 +395,174 @@ def test_cached_states_follow_edits_and_undo(fitted_classifier):
     m["accuracy"] = -1.0  # a caller's copy: the cache is untouched
     assert s.metrics()["accuracy"] >= 0.0
     assert s.predictions("original") is original
+
+
+# ------------------------------------------------- the public API the panel uses
+def test_names_kinds_rows_and_classes(session, model, data, fitted_classifier):
+    X, _ = data
+    assert session.n_rows == len(X)
+    assert session.term_names == model.term_names_ == session.names
+    assert session.term_kinds == ["numeric"] * 5 + ["categorical"]
+    assert session.classes is None and not session.is_classifier
+    clf, Xc, yc = fitted_classifier
+    s = EditSession(clf, Xc.iloc[:50], yc.iloc[:50])
+    np.testing.assert_array_equal(s.classes, clf.classes_)
+    assert s.is_classifier
+
+
+def test_feature_values_are_the_raw_column_and_read_only(session, data):
+    X, _ = data
+    np.testing.assert_array_equal(session.feature_values("smooth"), X["smooth"])
+    colour = session.feature_values("colour")
+    assert list(colour[:5]) == [str(v) for v in X["colour"].iloc[:5]]
+    with pytest.raises(ValueError):
+        colour[0] = "red"
+
+
+def test_term_functions_per_state(session, model):
+    t = session.names.index("step")
+    orig = session.term_functions("original")
+    np.testing.assert_array_equal(orig[t].values, model.term_functions()[t].values)
+    assert orig[t].importance == pytest.approx(session.importance("original")[t])
+    session.scale("step", 2.0)
+    cur = session.term_functions()
+    np.testing.assert_allclose(cur[t].values, 2 * orig[t].values)
+    np.testing.assert_allclose(cur[t].lower, 2 * orig[t].lower)
+    assert cur[t].importance == pytest.approx(2 * orig[t].importance)
+    session.zero("step")
+    last, now = session.term_functions("last"), session.term_functions("current")
+    np.testing.assert_allclose(last[t].values, cur[t].values)
+    assert np.all(now[t].values == 0) and now[t].importance == 0.0
+    with pytest.raises(namwidgets.InputError, match="state"):
+        session.term_functions("later")
+
+
+def test_nan_contribution(session, data):
+    X, _ = data
+    nan_rows = X["quadratic"].isna().to_numpy()
+    assert nan_rows.any()
+    t = session.names.index("quadratic")
+    v0 = session.nan_contribution("quadratic")
+    assert v0 == pytest.approx(session.contributions()[nan_rows, t, 0][0])
+    session.set_nan_value("quadratic", 0.25)
+    assert session.nan_contribution("quadratic") == 0.25
+    assert session.nan_contribution("quadratic", state="last") == pytest.approx(v0)
+    assert session.nan_contribution("quadratic", state="original") == pytest.approx(v0)
+    assert session.nan_contribution("colour") is None
+    assert session.nan_contribution("smooth") is None  # no missing rows anywhere
+
+
+def test_clamp_to_region_clamps_to_the_regions_values(session):
+    ref = session.reference("smooth")
+    inside = (ref.grid >= -0.5) & (ref.grid <= 0.5)
+    lo, hi = ref.grid_values[inside, 0].min(), ref.grid_values[inside, 0].max()
+    assert ref.grid_values.min() < lo and ref.grid_values.max() > hi
+    session.clamp_to_region("smooth", -0.5, 0.5, message="why")
+    new = session.reference("smooth").grid_values
+    assert new.min() == pytest.approx(lo) and new.max() == pytest.approx(hi)
+    assert session.history[-1][0].message == "why"
+    with pytest.raises(EditError, match="no grid point"):
+        session.clamp_to_region("smooth", 50.0, 60.0)
+
+
+def test_auc_is_live_and_default_bandwidth(session):
+    assert session.auc_is_live  # 600 rows
+    assert session.default_smooth_bandwidth("smooth", -1.0, 1.0) == pytest.approx(0.2)
+    ref = session.reference("smooth", original=True)
+    assert session.default_smooth_bandwidth("smooth") == pytest.approx(
+        (ref.hi - ref.lo) / 10
+    )
+    session.smooth("smooth", lo=-1.0, hi=1.0)
+    assert session.history[-1][0].bandwidth == pytest.approx(0.2)
+
+
+# ------------------------------------------------- robustness (issue 12)
+def test_everything_handed_out_is_read_only(session):
+    session.zero("step")
+    before = session.predictions().copy()
+    for arr in (
+        session.contributions(),
+        session.contributions("original"),
+        session.predictions(),
+        session.linear_predictor(),
+        session.linear_predictor("original"),
+        session.linear_predictor("last"),
+    ):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 99.0
+    session.importance()[0] = 99.0  # a copy
+    assert session.importance()[0] != 99.0
+    session.scale("smooth", 0.5).undo()
+    np.testing.assert_array_equal(session.predictions(), before)
+
+
+@pytest.mark.parametrize(
+    "weights, pattern",
+    [
+        (lambda n: np.ones(n - 1), "one weight per row"),
+        (lambda n: np.r_[np.nan, np.ones(n - 1)], "NaN or infinite"),
+        (lambda n: np.r_[np.inf, np.ones(n - 1)], "NaN or infinite"),
+        (lambda n: np.r_[-1.0, np.ones(n - 1)], "negative"),
+        (lambda n: np.zeros(n), "zero for every row"),
+        (lambda n: ["a"] * n, "must be numbers"),
+    ],
+)
+def test_sample_weight_is_validated(model, data, weights, pattern):
+    X, y = data
+    with pytest.raises(namwidgets.InputError, match=f"sample_weight.*{pattern}"):
+        EditSession(model, X, y, sample_weight=weights(len(X)))
+
+
+def test_slice_metrics_use_the_sessions_weights(model, data):
+    X, y = data
+    w = np.where(X["colour"].to_numpy() == "red", 5.0, 1.0) * np.linspace(
+        0.1, 3, len(X)
+    )
+    s = EditSession(model, X, y, sample_weight=w)
+    s.zero("step")
+    table = s.slice_metrics("colour").set_index(["slice", "metric"])
+    red = (X["colour"] == "red").to_numpy()
+    fresh = compute_metrics("regression", s.y[red], s.predictions()[red], None, w[red])
+    assert table.loc[("red", "rmse"), "current"] == pytest.approx(fresh["rmse"])
+    plain = EditSession(model, X, y).zero("step").slice_metrics("colour")
+    plain = plain.set_index(["slice", "metric"])
+    assert table.loc[("red", "rmse"), "current"] != pytest.approx(
+        plain.loc[("red", "rmse"), "current"]
+    )
+    assert table.loc[("red", "rmse"), "n"] == red.sum()  # n counts rows
+
+
+def test_a_regressor_session_with_string_y_names_y(model, data):
+    X, _ = data
+    with pytest.raises(namwidgets.InputError, match="y must be numeric.*'high'"):
+        EditSession(model, X, ["high"] * len(X))
+
+
+def test_classifier_y_mixing_strings_and_ints(fitted_classifier):
+    clf, X, y = fitted_classifier
+    mixed = np.array([0, "1"] * 25, dtype=object)
+    with pytest.raises(namwidgets.InputError, match="mixes"):
+        EditSession(clf, X.iloc[:50], mixed)
+    with pytest.raises(namwidgets.InputError, match="classes"):
+        EditSession(clf, X.iloc[:50], ["a", "b"] * 25)
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": -1e-3}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": -3}, "epochs"),
+        ({"epochs": 2.5}, "epochs"),
+    ],
+)
+def test_refit_arguments_are_checked_before_the_model_is_called(
+    session, kwargs, pattern
+):
+    session.zero("step")
+    before = session.model
+    with pytest.raises(namwidgets.InputError, match=pattern):
+        session.refit_others(**kwargs)
+    assert session.model is before and session.refits == []
