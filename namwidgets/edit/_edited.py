@@ -139,7 +139,7 @@ class EditedModel(BaseEstimator):
         key = (base.fingerprint(), edits)
         cached = getattr(self, "_prepared_cache", None)
         if cached is not None and cached.key == key:
-            return cached  # type: ignore[no-any-return]
+            return cached
         for i, e in enumerate(edits):
             if not isinstance(e, Edit):
                 raise EditError(f"edits[{i}] is not an Edit: {e!r}")
@@ -192,7 +192,7 @@ class EditedModel(BaseEstimator):
     @property
     def intercept_(self) -> float | npt.NDArray[np.float64]:
         """The base model's intercept (edits change terms, not the intercept)."""
-        return self.estimator.intercept_  # type: ignore[no-any-return]
+        return self.estimator.intercept_
 
     @property
     def n_outputs_(self) -> int:
@@ -224,7 +224,7 @@ class EditedModel(BaseEstimator):
     # -------------------------------------------------- the read methods
     def check_X(self, X: Any) -> pd.DataFrame:
         """The base model's input check (columns matched by name)."""
-        return self.estimator.check_X(X)  # type: ignore[no-any-return]
+        return self.estimator.check_X(X)
 
     def feature_values(self, X: Any) -> list[npt.NDArray[Any]]:
         """Each feature's raw values as edits read them (the base model's)."""
@@ -232,7 +232,7 @@ class EditedModel(BaseEstimator):
 
     def inverse_link(self, eta: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Predictions from the linear predictor (the base model's link)."""
-        return self.estimator.inverse_link(eta)  # type: ignore[no-any-return]
+        return self.estimator.inverse_link(eta)
 
     def contributions_array(self, X: Any) -> npt.NDArray[np.float64]:
         """Edited term contributions.
@@ -271,13 +271,13 @@ class EditedModel(BaseEstimator):
         """``intercept_ + sum_t g_t(x)``, ndarray of shape (n_samples, n_outputs)."""
         contrib = self.contributions_array(X)
         intercept = np.asarray(self.intercept_, dtype=np.float64).reshape(1, -1)
-        return intercept + contrib.sum(1)  # type: ignore[no-any-return]
+        return intercept + contrib.sum(1)
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
         """Edited predictions: values, or class labels for a classifier."""
         pred = self.inverse_link(self.linear_predictor(X))
         if is_classifier_model(self):
-            return self.classes_[np.asarray(pred).argmax(1)]  # type: ignore[no-any-return]
+            return self.classes_[np.asarray(pred).argmax(1)]
         return np.asarray(pred)
 
     @available_if(_base_has("predict_proba"))

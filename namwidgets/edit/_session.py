@@ -10,8 +10,6 @@ read-only (or a copy): a caller's write can never shift a later prediction.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,19 +22,12 @@ from ..protocol import check_additive_model, model_classes
 from ._actions import EditActions
 from ._base import Edit
 from ._edited import EditedModel
+from ._feedback import SessionFeedback
 from ._io import history_from_json, history_to_json
-from ._metrics import (
-    affected,
-    compute_metrics,
-    fast_classification_metrics,
-    roc_auc,
-    slice_metrics,
-)
 from ._reference import FeatureReference
 from ._replay import edit_function, edits_of, effective, references, replay
 from ._state import (
     LIVE_AUC_MAX_ROWS,
-    STATES,
     StateCache,
     check_sample_weight,
     check_state,
@@ -47,7 +38,7 @@ from ._state import (
 )
 
 
-class EditSession(EditActions):
+class EditSession(EditActions, SessionFeedback):
     """Edit a fitted additive model's term functions and see what that does.
 
     Parameters
@@ -211,6 +202,7 @@ class EditSession(EditActions):
         state's edits applied (see ``EditedModel.term_functions``).
         """
         state = check_state(state)
+        actions: list[list[Edit]]
         if state == "original":
             functions, refs, actions = self._functions0, self._refs0, []
         elif state == "last":
@@ -285,98 +277,12 @@ class EditSession(EditActions):
             pred.flags.writeable = False
             return pred
 
-        return self._cache.get(eta, "pred", compute)  # type: ignore[no-any-return]
+        return self._cache.get(eta, "pred", compute)
 
     @property
     def predictions_(self) -> npt.NDArray[np.float64]:
         """Current predictions (shorthand for ``predictions()``)."""
         return self.predictions()
-
-    # ------------------------------------------------------------ metrics
-    def metrics(
-        self, state: str = "current", *, auc: bool = True, fast: bool = False
-    ) -> dict[str, Any]:
-        """Metrics of one state on the session's data (scikit-learn's functions).
-
-        Regression: rmse, mae, r2. Classification: roc_auc (skipped with
-        ``auc=False``, its sort is the costly part at 1M rows), accuracy,
-        balanced_accuracy, log_loss, brier, confusion_matrix. ``fast=True``
-        computes the classification metrics other than AUC in numpy (equal to
-        scikit-learn's to 1e-12, without their per-call label checks): the
-        panel's live path. Weighted by ``sample_weight``. Returns a copy.
-        """
-        y = self._need_y()
-        return copy.deepcopy(
-            self._cache.get(
-                self.linear_predictor(state),
-                f"metrics auc={auc} fast={fast}",
-                lambda: self._metrics(y, self.predictions(state), auc, fast),
-            )
-        )
-
-    def _metrics(
-        self, y: npt.NDArray[Any], pred: npt.NDArray[Any], auc: bool, fast: bool
-    ) -> dict[str, Any]:
-        classes = self.classes
-        if fast and classes is not None:
-            codes = np.searchsorted(classes, y)
-            out = {"roc_auc": roc_auc(codes, pred, self.sample_weight)} if auc else {}
-            return out | fast_classification_metrics(
-                codes, pred, len(classes), self.sample_weight
-            )
-        return compute_metrics(
-            self._task, y, pred, classes, self.sample_weight, auc=auc
-        )
-
-    def metrics_table(
-        self, *, auc: bool = True, fast: bool = False, as_dict: bool = False
-    ) -> pd.DataFrame | dict[str, dict[str, Any]]:
-        """Metrics of the three states GAM Changer shows: original, last, current.
-
-        Returns
-        -------
-        DataFrame
-            Index: the states "original", "last", "current"; columns: the metric
-            names of :meth:`metrics` (``confusion_matrix`` holds nested lists).
-            With ``as_dict=True``, the former nested dict
-            ``{state: {metric: value}}`` instead (same as ``metrics(state)`` per
-            state).
-        """
-        table = {s: self.metrics(s, auc=auc, fast=fast) for s in STATES}
-        if as_dict:
-            return table
-        frame = pd.DataFrame.from_dict(table, orient="index")
-        frame.index.name = "state"
-        frame.columns.name = "metric"
-        return frame
-
-    def affected(self, against: str = "original", *, bins: int = 30) -> dict[str, Any]:
-        """Who moved: rows whose prediction changed, by how much, class flips."""
-        return affected(
-            self.predictions(against), self.predictions(), self._task, bins=bins
-        )
-
-    def slice_metrics(
-        self, term: str | int, *, bins: int | Sequence[float] = 4, auc: bool = True
-    ) -> pd.DataFrame:
-        """Metrics per slice of a term's feature: its levels, or ranges of values.
-
-        Weighted by the session's ``sample_weight`` (``n`` stays a row count).
-        Returns a long DataFrame with columns slice, n, metric, original, current.
-        """
-        j = self._index(term)
-        return slice_metrics(
-            self.feature_values(j),
-            self._refs0[j].kind,
-            self._need_y(),
-            self.predictions("original"),
-            self.predictions(),
-            self._task,
-            self.classes,
-            bins=bins,
-            auc=auc,
-            sample_weight=self.sample_weight,
-        )
 
     # ----------------------------------------------------------- editing
     def apply(self, *edits: Edit, merge: bool = False) -> EditSession:

@@ -33,7 +33,7 @@ def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Mean |contribution| per term of a term-major (T, n, C) array."""
     if contrib.shape[1] == 0:
         return np.zeros(contrib.shape[0])
-    return np.abs(contrib).sum(2).mean(1)  # type: ignore[no-any-return]
+    return np.abs(contrib).sum(2).mean(1)
 
 
 def same_slot(a: Edit, b: Edit) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def shape_function(model: Any, feature: str | int) -> ShapeFunction:
         x = feature_grid(stats)
         edges = np.asarray(stats["hist_edges"], float)
         counts = np.asarray(stats["hist_counts"], np.int64)
-        kind = "numeric"
+        kind: Literal["numeric", "categorical"] = "numeric"
     else:
         x = np.asarray(stats["categories"], dtype=object)
         edges, counts = None, np.asarray(stats["counts"], np.int64)
