@@ -33,7 +33,14 @@ from ..explain import ShapeFunction
 from ..protocol import check_additive_model, is_classifier_model
 from ._base import Edit
 from ._reference import FeatureReference
-from ._replay import edit_function, edits_of, effective, references, replay
+from ._replay import (
+    edit_function,
+    edits_of,
+    effective,
+    freeze,
+    references,
+    replay,
+)
 
 
 def _base_has(attr: str) -> Any:
@@ -103,9 +110,7 @@ class EditedModel(BaseEstimator):
         return True
 
     def __sklearn_tags__(self) -> Any:
-        tags = deepcopy(get_tags(self.estimator))
-        tags._skip_test = True
-        return tags
+        return deepcopy(get_tags(self.estimator))
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """``{"estimator": ..., "edits": ...}``; the base's own are not included."""
@@ -150,7 +155,7 @@ class EditedModel(BaseEstimator):
                     f"An edit names term {e.term!r}, which the model does not have "
                     f"(terms: {names})."
                 )
-        functions = list(base.term_functions())
+        functions = [freeze(sf) for sf in base.term_functions()]
         refs = references(functions)
         per_term = [effective(edits_of(edits, name)) for name in names]
         for ref, mine in zip(refs, per_term):

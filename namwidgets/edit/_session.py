@@ -25,7 +25,14 @@ from ._edited import EditedModel
 from ._feedback import SessionFeedback
 from ._io import history_from_json, history_to_json
 from ._reference import FeatureReference
-from ._replay import edit_function, edits_of, effective, references, replay
+from ._replay import (
+    edit_function,
+    edits_of,
+    effective,
+    freeze,
+    references,
+    replay,
+)
 from ._state import (
     LIVE_AUC_MAX_ROWS,
     StateCache,
@@ -89,7 +96,7 @@ class EditSession(EditActions, SessionFeedback):
         contrib = np.asarray(model.contributions_array(self._frame), dtype=np.float64)
         self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
         self._base.flags.writeable = False
-        self._functions0 = list(model.term_functions())
+        self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
         self._current = self._base.copy()
         self._refs = list(self._refs0)

@@ -74,7 +74,7 @@ def check_y(
             ) from None
         if not np.isfinite(values).all():
             raise InputError("y contains NaN or infinity; drop those rows.")
-        return values
+        return _own(values)
     if pd.isna(pd.Series(arr.astype(object))).any():
         raise InputError("y contains missing values (NaN/None); drop those rows.")
     kinds = {_label_kind(v) for v in arr.tolist()}
@@ -94,7 +94,14 @@ def check_y(
             f"y has classes {unknown} the model lacks (its classes: "
             f"{classes.tolist()})."
         )
-    return arr
+    return _own(arr)
+
+
+def _own(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only copy: a later change to the caller's array cannot reach in."""
+    out = np.array(arr, copy=True)
+    out.flags.writeable = False
+    return out
 
 
 def _label_kind(v: Any) -> str:
