@@ -103,14 +103,28 @@ class EditedModel(BaseEstimator):
         return self
 
     def __sklearn_is_fitted__(self) -> bool:
+        base = self.estimator
+        if not (hasattr(base, "fit") and hasattr(base, "get_params")):
+            return True  # an adapter is fitted when it is made
         try:
-            check_is_fitted(self.estimator)
+            check_is_fitted(base)
         except NotFittedError:
             return False
         return True
 
     def __sklearn_tags__(self) -> Any:
-        return deepcopy(get_tags(self.estimator))
+        base = self.estimator
+        if hasattr(base, "__sklearn_tags__"):
+            return deepcopy(get_tags(base))
+        from sklearn.utils import ClassifierTags, RegressorTags
+
+        tags = super().__sklearn_tags__()  # an adapter: tags from its link
+        tags.target_tags.required = True
+        if is_classifier_model(base):
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+        else:
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+        return tags
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """``{"estimator": ..., "edits": ...}``; the base's own are not included."""
@@ -133,7 +147,7 @@ class EditedModel(BaseEstimator):
 
         The base model is never refitted (see the class notes).
         """
-        check_is_fitted(self.estimator)
+        check_is_fitted(self)
         self.check_edits()
         return self
 
