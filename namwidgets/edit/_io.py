@@ -22,6 +22,8 @@ from ..exceptions import EditError, InputTypeError, ModelFileError
 from ._base import Edit
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ._edited import EditedModel
 
 FORMAT = "namwidgets-edits"
@@ -219,6 +221,48 @@ def check_path(path: Any, what: str = "model file") -> str:
     return name
 
 
+def write_text_atomic(path: Any, text: str, what: str = "edit file") -> str:
+    """Write ``text`` to ``path`` atomically: a temporary file, then a rename.
+
+    Nothing is left behind on failure (no stray temporary file).
+
+    Raises
+    ------
+    ModelFileError
+        For a path that cannot be written, naming it.
+    """
+    import tempfile
+
+    name = check_path(path, what)
+    folder = os.path.dirname(os.path.abspath(name))
+    fd, tmp = tempfile.mkstemp(prefix=".namwidgets-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, name)
+    except OSError as err:
+        raise ModelFileError(f"Cannot save the {what} to {name!r}: {err}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return name
+
+
+def read_text(path: Any, what: str = "edit file") -> str:
+    """The text of ``path``; a clear ``ModelFileError`` when it cannot be read."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise InputTypeError(
+            f"path must be a str or os.PathLike, got {type(path).__name__}."
+        ) from None
+    try:
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"Cannot read the {what} {name!r}: {err}") from None
+
+
 def _flatten(model: Any) -> tuple[Any, list[Edit]]:
     """The innermost base model and every edit over it, in order."""
     from ._edited import EditedModel
@@ -312,8 +356,63 @@ def _edited_from_file(model: Any, items: Any, path: Any) -> EditedModel:
     return edited
 
 
+# ------------------------------------------------------------ session files
+class SessionFiles:
+    """The session's history as JSON text and files (a mixin of ``EditSession``)."""
+
+    if TYPE_CHECKING:
+        history: list[list[Edit]]
+        position: int
+        names: list[str]
+        model: Any
+
+        def _commit(
+            self, history: list[list[Edit]], position: int, *, keep_last: bool
+        ) -> None: ...
+
+    def to_json(self) -> str:
+        """The history (with undone actions and the position) as JSON."""
+        return history_to_json(
+            self.history, self.position, self.model.fingerprint(), self.names
+        )
+
+    def load_json(self, text: str | bytes) -> Self:
+        """Replace the history with one from :meth:`to_json`; unchanged on error."""
+        history, position = history_from_json(
+            text, self.model.fingerprint(), self.names
+        )
+        self._commit(history, position, keep_last=False)
+        return self
+
+    def save_history(self, path: Any) -> None:
+        """Write :meth:`to_json` to a file, atomically (nothing left on failure).
+
+        Raises
+        ------
+        ModelFileError
+            For a path that cannot be written (``""``, a directory, ...).
+        """
+        write_text_atomic(path, self.to_json(), "edit history")
+
+    def load_history(self, path: Any) -> Self:
+        """Replace the history with one saved by :meth:`save_history`.
+
+        Raises
+        ------
+        ModelFileError
+            For a file that cannot be read.
+        EditError
+            For a file that is not a valid history of this model; the session
+            is unchanged.
+        """
+        return self.load_json(read_text(path, "edit history"))
+
+
 __all__ = [
+    "SessionFiles",
     "check_path",
+    "read_text",
+    "write_text_atomic",
     "edits_from_json_list",
     "edits_to_json_list",
     "history_from_json",

@@ -23,7 +23,7 @@ from ._actions import EditActions
 from ._base import Edit
 from ._edited import EditedModel
 from ._feedback import SessionFeedback
-from ._io import history_from_json, history_to_json
+from ._io import SessionFiles
 from ._reference import FeatureReference
 from ._replay import (
     edit_function,
@@ -45,7 +45,7 @@ from ._state import (
 )
 
 
-class EditSession(EditActions, SessionFeedback):
+class EditSession(EditActions, SessionFeedback, SessionFiles):
     """Edit a fitted additive model's term functions and see what that does.
 
     Parameters
@@ -384,21 +384,6 @@ class EditSession(EditActions, SessionFeedback):
     def can_redo(self) -> bool:
         """Whether :meth:`redo` would do something."""
         return self.position < len(self.history)
-
-    # ------------------------------------------------------- persistence
-    def to_json(self) -> str:
-        """The history (with undone actions and the position) as JSON."""
-        return history_to_json(
-            self.history, self.position, self.model.fingerprint(), self.names
-        )
-
-    def load_json(self, text: str | bytes) -> EditSession:
-        """Replace the history with one from :meth:`to_json`; unchanged on error."""
-        history, position = history_from_json(
-            text, self.model.fingerprint(), self.names
-        )
-        self._commit(history, position, keep_last=False)
-        return self
 
     @classmethod
     def from_json(
