@@ -30,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import EditError, InputError
 from ..explain import ShapeFunction
-from ..protocol import check_additive_model, is_classifier_model
+from ..protocol import AdditiveModel, check_additive_model, is_classifier_model
 from ._base import Edit
 from ._reference import FeatureReference
 from ._replay import (
@@ -94,7 +94,7 @@ class EditedModel(BaseEstimator):
     >>> edited.predict(X)  # doctest: +SKIP
     """
 
-    def __init__(self, estimator: Any, edits: Sequence[Edit] = ()) -> None:
+    def __init__(self, estimator: AdditiveModel, edits: Sequence[Edit] = ()) -> None:
         self.estimator = estimator
         self.edits = edits
 
@@ -226,7 +226,10 @@ class EditedModel(BaseEstimator):
     @property
     def feature_names_in_(self) -> npt.NDArray[Any]:
         """The input column names, as scikit-learn spells it."""
-        return np.asarray(self.estimator.feature_names_in_)
+        names = getattr(self.estimator, "feature_names_in_", None)
+        if names is None:
+            raise AttributeError("The base model has no feature_names_in_.")
+        return np.asarray(names)
 
     @property
     def classes_(self) -> npt.NDArray[Any]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..exceptions import EditError, InputError, InputTypeError
 from ..explain import ShapeFunction
-from ..protocol import check_additive_model, model_classes
+from ..protocol import AdditiveModel, check_additive_model, model_classes
 from ._actions import EditActions
 from ._base import Edit
 from ._edited import EditedModel
@@ -72,7 +72,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def __init__(
         self, model: Any, X: Any, y: Any = None, *, sample_weight: Any = None
     ) -> None:
-        self.model = check_additive_model(model)
+        self.model: AdditiveModel = check_additive_model(model)
         self._frame = self.model.check_X(X)
         self._n = int(self._frame.shape[0])
         self.y = check_y(y, self._n, model_classes(self.model))
