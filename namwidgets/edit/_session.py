@@ -208,6 +208,11 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         (as :meth:`importance`); the rest is the model's function with the
         state's edits applied (see ``EditedModel.term_functions``).
         """
+        return [self.term_function(t, state) for t in range(len(self.names))]
+
+    def term_function(self, term: str | int, state: str = "current") -> ShapeFunction:
+        """One term's function in a state (see :meth:`term_functions`)."""
+        t = self._index(term)
         state = check_state(state)
         actions: list[list[Edit]]
         if state == "original":
@@ -215,17 +220,11 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         elif state == "last":
             functions, refs, actions, _ = self._last
         else:
-            functions, refs, actions = (
-                self._functions0,
-                self._refs0,
-                self.history[: self.position],
-            )
-        applied = [e for a in actions for e in a]
-        imp = self.importance(state)
-        return [
-            edit_function(sf, ref, edits_of(applied, sf.name), importance=float(i))
-            for sf, ref, i in zip(functions, refs, imp)
-        ]
+            functions, refs = self._functions0, self._refs0
+            actions = self.history[: self.position]
+        mine = edits_of([e for a in actions for e in a], self.names[t])
+        imp = float(self.importance(state)[t])
+        return edit_function(functions[t], refs[t], mine, importance=imp)
 
     def nan_contribution(
         self, term: str | int, class_index: int = 0, state: str = "current"
@@ -242,7 +241,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         n_out = self._refs0[t].n_outputs
         if not 0 <= int(class_index) < n_out:
             raise InputError(f"class_index must be in [0, {n_out}), got {class_index}.")
-        sf = self.term_functions(state)[t]
+        sf = self.term_function(t, state)
         if sf.nan_value is not None:
             return float(np.atleast_1d(sf.nan_value)[int(class_index)])
         rows = np.flatnonzero(np.isnan(self.feature_values(t)))
