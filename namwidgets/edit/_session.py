@@ -279,7 +279,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = np.array(self.model.inverse_link(eta), dtype=np.float64)
+            pred = np.asarray(self.model.inverse_link(eta), dtype=np.float64)
             pred.flags.writeable = False
             return pred
 
