@@ -597,3 +597,15 @@ def test_region_and_zeroed_policies(session):
     assert session.is_zeroed("smooth")
     with pytest.raises(EditError, match="categorical"):
         session.term_range("colour")
+
+
+def test_metrics_table_of_a_classifier_is_states_by_metrics(fitted_classifier):
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X.iloc[:300], y.iloc[:300]).zero("smooth")
+    t = s.metrics_table()
+    assert list(t.index) == ["original", "last", "current"]
+    assert t.index.name == "state" and t.columns.name == "metric"
+    assert set(t.columns) == set(s.metrics())
+    assert t.loc["current", "confusion_matrix"] == s.metrics()["confusion_matrix"]
+    assert t.loc["original", "roc_auc"] == s.metrics("original")["roc_auc"]
+    assert t.loc["current", "accuracy"] != t.loc["original", "accuracy"]
