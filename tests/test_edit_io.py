@@ -201,3 +201,18 @@ def test_history_files_save_atomically_and_load(tmp_path, session, reg, monkeypa
     (tmp_path / "bad.json").write_text("[" * 100_000)
     with pytest.raises(EditError):
         other.load_history(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "scale", "feature": "a", "factor": "x" * 1_000_000},
+        {"kind": "scale", "feature": "a", "factor": [[[[[[[[1]]]]]]]]},
+        {"kind": "scale", "feature": "a", "factor": int(HUGE)},
+        {"kind": "9" * 100_000},
+    ],
+)
+def test_messages_about_huge_values_stay_short(bad):
+    with pytest.raises(EditError) as info:
+        edits_from_json_list([bad])
+    assert len(str(info.value)) < 300

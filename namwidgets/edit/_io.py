@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import EditError, InputTypeError, ModelFileError
-from ._base import Edit
+from ._base import Edit, short_repr
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -146,13 +146,13 @@ def history_from_json(
         raise EditError("This is not a namwidgets edit history (format field).")
     if doc.get("version") != VERSION:
         raise EditError(
-            f"Edit history version {_short(doc.get('version'))} is not supported "
+            f"Edit history version {short_repr(doc.get('version'))} is not supported "
             f"(this namwidgets reads version {VERSION})."
         )
     if doc.get("model_fingerprint") != fingerprint:
         raise EditError(
             "This edit history was made for a different model (fingerprint "
-            f"{_short(doc.get('model_fingerprint'))}, this model's is "
+            f"{short_repr(doc.get('model_fingerprint'))}, this model's is "
             f"{fingerprint!r})."
         )
     history = doc.get("history")
@@ -167,7 +167,7 @@ def history_from_json(
         or not 0 <= position <= len(history)
     ):
         raise EditError(
-            f"The edit history's 'position' {_short(position)} is not in "
+            f"The edit history's 'position' {short_repr(position)} is not in "
             f"[0, {len(history)}]."
         )
     actions = []
@@ -179,15 +179,6 @@ def history_from_json(
     for action in actions:
         check_terms(action, names)
     return actions, position
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr`` cut to ``limit`` characters (a 400-digit number stays readable)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long for str()
-        return f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------- model files
