@@ -177,4 +177,6 @@ def test_edited_nam_is_a_deprecated_alias(reg, edited):
     with pytest.warns(DeprecationWarning, match="EditedModel"):
         old = EditedNAM(model, list(edited.edits))
     assert isinstance(old, EditedModel) and old.model is model
+    with pytest.warns(DeprecationWarning), pytest.raises(EditError, match="height"):
+        EditedNAM(model, [Zero(feature="height")])  # fails at once, as it did
     np.testing.assert_array_equal(old.predict(X), edited.predict(X))

@@ -373,6 +373,7 @@ class EditedNAM(EditedModel):
             stacklevel=2,
         )
         super().__init__(estimator, tuple(edits))
+        self.check_edits()  # as EditedNAM did: a bad edit fails here
 
     @property
     def model(self) -> Any:
