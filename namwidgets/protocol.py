@@ -137,7 +137,7 @@ def check_additive_model(model: Any) -> AdditiveModel:
             f"it lacks {missing}. Pass a fitted NAMRegressor/NAMClassifier, an "
             "edited model, or a model wrapped in an adapter."
         )
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 def is_classifier_model(model: AdditiveModel) -> bool:
@@ -149,7 +149,7 @@ def model_classes(model: AdditiveModel) -> npt.NDArray[Any] | None:
     """The class labels of a classifier in its output order, else None."""
     if not is_classifier_model(model):
         return None
-    return np.asarray(model.classes_)  # type: ignore[attr-defined]
+    return np.asarray(getattr(model, "classes_"))
 
 
 __all__ = [
