@@ -60,9 +60,9 @@ def _ranked(size: npt.NDArray[np.float64], top: int | None) -> list[int]:
 class ImportanceView(ChartView):
     """Terms ranked by importance as horizontal bars, edited terms marked.
 
-    Key: the number of bars (``min(top, len(names))``), ``title``, ``width``,
-    ``configure``. :meth:`datasets`: ``"importance"``, which terms are shown and
-    their order, their importances and which of them are edited.
+    Key: ``title``, ``width``, ``configure`` (the bars take a fixed step each,
+    so their number is data). :meth:`datasets`: ``"importance"``, which terms
+    are shown and their order, their importances and which of them are edited.
 
     Parameters
     ----------
@@ -97,7 +97,7 @@ class ImportanceView(ChartView):
     configure: bool = True
 
     def __post_init__(self) -> None:
-        self.key  # noqa: B018 - check the inputs now
+        self._checked  # noqa: B018 - check the inputs now
 
     @cached_property
     def _checked(self) -> tuple[list[str], npt.NDArray[np.float64], set[str], int]:
@@ -113,8 +113,7 @@ class ImportanceView(ChartView):
     @property
     def key(self) -> tuple[Any, ...]:
         """The structure key."""
-        n = self._checked[3]
-        return ("importance", n, self.title, int(self.width), bool(self.configure))
+        return ("importance", self.title, int(self.width), bool(self.configure))
 
     def datasets(self) -> Datasets:
         """``"importance"``: the ``top`` most important terms, most important first.
@@ -190,8 +189,8 @@ def _from_title(field: str) -> dict[str, str]:
 class ContributionsView(ChartView):
     """One row's per-term contributions, before and after edits.
 
-    Key: the number of bars (``min(top, len(names))``), whether ``after`` and
-    ``intercept`` are None, ``x_title``, ``width``, ``configure``.
+    Key: whether ``after`` and ``intercept`` are None (the bars take a fixed
+    step each, so their number is data), ``x_title``, ``width``, ``configure``.
     :meth:`datasets`: ``"contributions"`` (which terms are shown, their order,
     the values) and ``"contributions_title"`` (the title and subtitle text,
     read from data by a Vega expression, so a data-only redraw shows the same
@@ -237,7 +236,7 @@ class ContributionsView(ChartView):
     configure: bool = True
 
     def __post_init__(self) -> None:
-        self.key  # noqa: B018 - check the inputs now
+        self._checked  # noqa: B018 - check the inputs now
 
     @cached_property
     def _checked(
@@ -252,11 +251,10 @@ class ContributionsView(ChartView):
     @property
     def key(self) -> tuple[Any, ...]:
         """The structure key."""
-        labels, _, a = self._checked
+        a = self._checked[2]
         return (
-            "contributions", _check_top(self.top, len(labels)), a is None,
-            self.intercept is None, self.x_title, int(self.width),
-            bool(self.configure),
+            "contributions", a is None, self.intercept is None, self.x_title,
+            int(self.width), bool(self.configure),
         )  # fmt: skip
 
     def heading(self) -> str:
