@@ -964,6 +964,16 @@ def test_views_are_frozen_and_public():
         view.top = 1
 
 
+def test_metrics_view_takes_the_session_table_without_its_confusion_matrix():
+    table = pd.DataFrame(
+        {"accuracy": [0.8, 0.7, 0.75], "confusion_matrix": [[[1, 2], [3, 4]]] * 3},
+        index=list(STATES),
+    )
+    rows = MetricsView(table).datasets()["metrics"]
+    assert {r["metric"] for r in rows} == {"accuracy"}
+    assert [r["value"] for r in rows] == [0.8, 0.7, 0.75]
+
+
 def test_views_check_their_inputs_when_made():
     with pytest.raises(InputError, match="class_index=3 is out of range"):
         ShapeView(multiclass_shape(), class_index=3)

@@ -7,6 +7,7 @@ and :class:`StackView` to show views one above another.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -127,16 +128,28 @@ class PredictionShiftView(ChartView):
 
 
 def _as_nested(metrics: Any) -> Mapping[str, Mapping[str, Any]]:
-    """A states x metrics DataFrame (``metrics_table()``) or a nested mapping."""
+    """A states x metrics DataFrame (``metrics_table()``) or a nested mapping.
+
+    A DataFrame's columns that are not numbers (a confusion matrix) are left out.
+    """
     if isinstance(metrics, pd.DataFrame):
+        scalar = [
+            c
+            for c in metrics.columns
+            if all(_is_number(v) for v in metrics[c].tolist())
+        ]
         return {
-            str(state): {str(k): v for k, v in row.items()}
+            str(state): {str(k): row[k] for k in scalar}
             for state, row in metrics.iterrows()
         }
     if not isinstance(metrics, Mapping):
         msg = f"metrics must map state -> {{metric: value}}, got {metrics!r:.80}"
         raise InputError(msg)
     return metrics
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _metric_names(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -173,7 +186,8 @@ class MetricsView(ChartView):
     metrics : mapping or pandas.DataFrame
         ``{"original": {"rmse": ..., ...}, "last": {...}, "current": {...}}``, or
         the session's ``metrics_table()`` (index: those states; columns: the
-        metrics); the three states must name the same metrics.
+        metrics; columns that are not numbers, such as a confusion matrix, are
+        left out); the three states must name the same metrics.
     title : str, default="Metrics"
         Chart title.
     width, height : int, default=90, 120
