@@ -193,7 +193,10 @@ def test_undo_redo_reset_buttons_and_history(panel):
     panel.zero.value = True
     panel.feature = "step"
     panel.shift.value = 0.5
-    assert panel.history_list.options[0].endswith("— too wiggly")
+    assert panel.history_entries[0].endswith("— too wiggly")
+    shown = panel.history_list.value  # wrapped, the full text on hover
+    assert "title='✓ 1. zero smooth() — too wiggly'" in shown
+    assert "white-space:normal" in shown
     panel.undo_button.click()
     assert panel.session.position == 1 and panel.redo_button.disabled is False
     panel.redo_button.click()

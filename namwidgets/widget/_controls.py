@@ -83,7 +83,9 @@ class ControlsMixin:
     def _build_controls(self) -> None:
         s = self.session
         self.features = W.Select(rows=10, layout=Layout(width="230px"))
-        self.history_list = W.Select(rows=6, layout=Layout(width="230px"))
+        self.history_list = W.HTML(
+            layout=Layout(width="230px", max_height="160px", overflow_y="auto")
+        )
         self.undo_button = W.Button(
             description="Undo", icon="undo", layout=Layout(width="74px")
         )

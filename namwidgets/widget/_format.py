@@ -72,6 +72,27 @@ def history_entry(index: int, applied: bool, action: list[Any]) -> str:
     return f"{mark} {index + 1}. " + "; ".join(describe(e) for e in action)
 
 
+def history_html(entries: list[str], position: int) -> str:
+    """The history as HTML: one block per action, wrapped, its full text on hover.
+
+    Entries wrap rather than being cut ("2. set_category_value region(catego…"),
+    and each carries its text as a tooltip (``title``); applied actions are
+    dark, undone ones grey.
+    """
+    if not entries:
+        return "<div class='nam-history'><small>no edits yet</small></div>"
+    rows = []
+    for i, text in enumerate(entries):
+        colour = "#222" if i < position else "#999"
+        safe = html.escape(text, quote=True)
+        rows.append(
+            f"<div class='nam-history-entry' title='{safe}' style='color:{colour};"
+            "white-space:normal;overflow-wrap:anywhere;line-height:1.25;"
+            f"padding:2px 0;border-bottom:1px solid #eee'>{safe}</div>"
+        )
+    return "<div class='nam-history'>" + "".join(rows) + "</div>"
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3g}"

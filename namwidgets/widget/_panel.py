@@ -25,6 +25,7 @@ from ._format import (
     affected_text,
     error_text,
     history_entry,
+    history_html,
     is_echo,
     status_html,
 )
@@ -140,6 +141,15 @@ class NAMPanel(ControlsMixin, W.VBox):
     @redraw_delay.setter
     def redraw_delay(self, value: float | None) -> None:
         self._redraws.delay = value
+
+    @property
+    def history_entries(self) -> list[str]:
+        """The history list's lines: applied mark, number, the action's edits."""
+        s = self.session
+        return [
+            history_entry(i, i < s.position, action)
+            for i, action in enumerate(s.history)
+        ]
 
     @property
     def redraw_count(self) -> int:
@@ -456,11 +466,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         if "detail" in parts:
             self._live["detail"].show(self._detail_view())
         if "history" in parts:
-            with self._setting_controls():
-                self.history_list.options = [
-                    history_entry(i, i < s.position, action)
-                    for i, action in enumerate(s.history)
-                ]
+            self.history_list.value = history_html(self.history_entries, s.position)
             self.undo_button.disabled = not s.can_undo
             self.redo_button.disabled = not s.can_redo
 
