@@ -2,7 +2,7 @@
 
 from ._encoder import FeatureEncoder
 from ._estimator import NAMBase, NAMClassifier, NAMRegressor
-from ._io import load_model, save_model
+from ._io import load_model, read_model_file, save_model
 
 __all__ = [
     "FeatureEncoder",
@@ -10,5 +10,6 @@ __all__ = [
     "NAMClassifier",
     "NAMRegressor",
     "load_model",
+    "read_model_file",
     "save_model",
 ]

@@ -585,7 +585,7 @@ class NAMBase(BaseEstimator):
         ``"identity"`` (regression), ``"logit"`` (binary) or ``"softmax"``.
         """
         check_is_fitted(self)
-        if self._task == "regression":
+        if self._task_name() == "regression":  # NAMClassifier keeps _task's default
             return "identity"
         return "logit" if self.n_outputs_ == 1 else "softmax"
 

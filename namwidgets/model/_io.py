@@ -140,5 +140,11 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
 
 
 def load_model(path: Any) -> NAMBase:
-    """Load a model saved by :meth:`NAMBase.save`."""
-    return read_model_file(path)[0]
+    """Load a model saved by :meth:`NAMBase.save` (not an edited model's file)."""
+    model, extra = read_model_file(path)
+    if "edits" in extra:
+        raise ModelFileError(
+            f"{os.fspath(path)!r} holds an edited model (a base model and its edits); "
+            "load it with namwidgets.load, which keeps the edits."
+        )
+    return model
