@@ -84,7 +84,7 @@ class ControlsMixin:
         s = self.session
         self.features = W.Select(rows=10, layout=Layout(width="230px"))
         self.history_list = W.HTML(
-            layout=Layout(width="230px", max_height="160px", overflow_y="auto")
+            layout=Layout(width="230px", max_height="160px", overflow="auto")
         )
         self.undo_button = W.Button(
             description="Undo", icon="undo", layout=Layout(width="74px")
