@@ -481,3 +481,47 @@ def test_pickers_follow_the_tab(panel):
     assert panel.detail_pickers.children == (panel.row_picker,)
     panel.detail = "slices"
     assert panel.detail_pickers.children == (panel.slice_picker,)
+
+
+def test_a_refused_value_rolls_back_inside_held_notifications(panel):
+    """The panel's error is a TraitError, so traitlets undoes a batch of changes
+    (as ``set_state`` from the front end does) instead of keeping a bad value."""
+    panel.feature = "smooth"
+    with pytest.raises(traitlets.TraitError), panel.hold_trait_notifications():
+        panel.row = 2
+        panel.feature = "nope"
+    assert panel.feature == "smooth" and panel.row == 0
+    panel.shift.value = 0.25
+    assert panel.session.history[-1] == [Shift(feature="smooth", amount=0.25)]
+
+
+def test_picking_a_feature_in_the_front_end(panel):
+    names = [v for _, v in panel.features.options]
+    panel.features.set_state({"index": names.index("colour")})  # a click
+    assert panel.feature == "colour"
+    assert panel.controls.children == (panel.categorical_controls,)
+    assert sorted(s.description for s in panel.category_box.children) == [
+        "blue",
+        "green",
+        "red",
+    ]
+    assert panel.session.history == []
+
+
+def test_category_sliders_follow_the_class():
+    X, y = make_additive(300, random_state=3)
+    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+    clf = NAMClassifier(random_state=0, **{**FAST, "max_epochs": 3}).fit(X, labels)
+    p = NAMPanel(clf, X, labels)
+    assert [o[0] for o in p.class_picker.options] == [str(c) for c in p.session.classes]
+    p.feature = "colour"
+    ref = p.session.reference("colour")
+    assert np.abs(ref.grid_values[:, 0] - ref.grid_values[:, 2]).max() > 0.05
+    for k in (0, 2):
+        p.class_index = k
+        shown = [s.value for s in p.category_box.children]
+        np.testing.assert_allclose(shown, ref.grid_values[:, k], atol=0.011)
+    assert p.session.history == []
+    with pytest.raises(namwidgets.InputError, match=r"class_index must be in \[0, 3\)"):
+        p.class_index = 3
+    assert p.class_index == 2
