@@ -183,3 +183,36 @@ def test_an_old_history_file_still_loads(session):
     }
     session.load_json(json.dumps(old))
     assert session.edited_features == ["jagged"]
+
+
+def test_history_files_save_atomically_and_load(tmp_path, session, reg, monkeypatch):
+    session.zero("jagged").scale("step", 0.5)
+    session.save_history(tmp_path / "h.json")
+    other = EditSession(session.model, reg[1])
+    other.load_history(tmp_path / "h.json")
+    np.testing.assert_array_equal(other.linear_predictor(), session.linear_predictor())
+    monkeypatch.chdir(tmp_path)
+    for bad in ("", tmp_path, tmp_path / "no" / "h.json"):
+        with pytest.raises(ModelFileError, match="Cannot save the edit history"):
+            session.save_history(bad)
+    assert sorted(os.listdir(tmp_path)) == ["h.json"]
+    with pytest.raises(ModelFileError, match="Cannot read"):
+        other.load_history(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("[" * 100_000)
+    with pytest.raises(EditError):
+        other.load_history(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "scale", "feature": "a", "factor": "x" * 1_000_000},
+        {"kind": "scale", "feature": "a", "factor": [[[[[[[[1]]]]]]]]},
+        {"kind": "scale", "feature": "a", "factor": int(HUGE)},
+        {"kind": "9" * 100_000},
+    ],
+)
+def test_messages_about_huge_values_stay_short(bad):
+    with pytest.raises(EditError) as info:
+        edits_from_json_list([bad])
+    assert len(str(info.value)) < 300

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.isotonic import IsotonicRegression
 
-from namwidgets.edit import _kernels, _ops
 from namwidgets.edit import (
     Clamp,
     Edit,
@@ -26,6 +25,8 @@ from namwidgets.edit import (
     Shift,
     Smooth,
     Zero,
+    _kernels,
+    _ops,
     edit_kinds,
     edits_from_json_list,
     edits_to_json_list,

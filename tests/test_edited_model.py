@@ -94,7 +94,10 @@ def test_is_an_estimator_clone_tags_and_params(reg, edited):
     assert edited.get_params() == {"estimator": model, "edits": edited.edits}
     assert isinstance(edited, AdditiveModel) and check_additive_model(edited) is edited
     assert not hasattr(edited, "predict_proba") and not hasattr(edited, "classes_")
-    assert not hasattr(edited, "encoder_")  # no attribute leaks from the base
+    # no attribute leaks from the base: what is not edit-aware is not there (the
+    # old proxy's feature_contributions gave the unedited function)
+    for name in ("encoder_", "module_", "feature_contributions", "history_"):
+        assert not hasattr(edited, name), name
 
 
 def test_fit_leaves_the_base_model_alone(reg, edited):
@@ -174,4 +177,6 @@ def test_edited_nam_is_a_deprecated_alias(reg, edited):
     with pytest.warns(DeprecationWarning, match="EditedModel"):
         old = EditedNAM(model, list(edited.edits))
     assert isinstance(old, EditedModel) and old.model is model
+    with pytest.warns(DeprecationWarning), pytest.raises(EditError, match="height"):
+        EditedNAM(model, [Zero(feature="height")])  # fails at once, as it did
     np.testing.assert_array_equal(old.predict(X), edited.predict(X))

@@ -566,3 +566,46 @@ def test_refit_arguments_are_checked_before_the_model_is_called(
     with pytest.raises(namwidgets.InputError, match=pattern):
         session.refit_others(**kwargs)
     assert session.model is before and session.refits == []
+
+
+def test_term_functions_and_targets_cannot_be_changed_from_outside(model, data):
+    X, y = data
+    y_mine = y.to_numpy().copy()
+    s = EditSession(model, X, y_mine)
+    rmse = s.metrics()["rmse"]
+    y_mine[:] = 0.0  # the caller reuses its array: the session keeps its own copy
+    assert s.metrics("current", auc=False)["rmse"] == rmse
+    for sf in (s.term_functions()[0], s.term_functions("original")[0]):
+        with pytest.raises(ValueError, match="read-only"):
+            sf.values[0] = 99.0
+    s.scale("smooth", 2.0)
+    with pytest.raises(ValueError, match="read-only"):
+        s.term_functions()[0].values[0] = 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        s.y[0] = 1.0
+
+
+def test_region_and_zeroed_policies(session):
+    lo, hi = session.term_range("smooth")
+    ref = session.reference("smooth", original=True)
+    assert (lo, hi) == (ref.lo, ref.hi)
+    assert session.default_region("smooth") == pytest.approx(
+        (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo))
+    )
+    assert not session.is_zeroed("smooth")
+    session.zero("smooth")
+    assert session.is_zeroed("smooth")
+    with pytest.raises(EditError, match="categorical"):
+        session.term_range("colour")
+
+
+def test_metrics_table_of_a_classifier_is_states_by_metrics(fitted_classifier):
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X.iloc[:300], y.iloc[:300]).zero("smooth")
+    t = s.metrics_table()
+    assert list(t.index) == ["original", "last", "current"]
+    assert t.index.name == "state" and t.columns.name == "metric"
+    assert set(t.columns) == set(s.metrics())
+    assert t.loc["current", "confusion_matrix"] == s.metrics()["confusion_matrix"]
+    assert t.loc["original", "roc_auc"] == s.metrics("original")["roc_auc"]
+    assert t.loc["current", "accuracy"] != t.loc["original", "accuracy"]

@@ -1,11 +1,13 @@
 """Edits to a fitted additive model's term functions, and the session that applies them.
 
-Layout: ``_reference`` (the term's function on its grid), ``_base`` (field
+Layout: ``_reference`` (a term's function on its grid), ``_base`` (field
 coercion, the kind registry and the ``Edit`` base), ``_kernels`` (interpolation
-kernels), ``_ops`` (the operations), ``_replay`` (applying a history to a term),
-``_edited`` (the edited model, an estimator), ``_io`` (every file format),
-``_session`` and its helpers (``_state``, ``_metrics``), the session's edit
-methods (``_actions``) and its refit (``_refit``).
+kernels), ``_ops`` (the operations), ``_replay`` (applying edits to a term's
+column and function), ``_edited`` (``EditedModel``, an estimator), ``_io``
+(every file format, and the session's JSON/file methods), ``_session`` with its
+mixins ``_actions`` (one method per edit, the panel's policies) and
+``_feedback`` (metrics), and its helpers ``_state`` (checks, read-only arrays,
+the per-state cache), ``_metrics`` and ``_refit``.
 """
 
 from ..exceptions import EditError

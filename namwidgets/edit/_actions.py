@@ -164,6 +164,21 @@ class EditActions:
             )
         )
 
+    def term_range(self, term: str | int) -> tuple[float, float]:
+        """A numeric term's training range ``(lo, hi)``."""
+        ref = self.reference(term, original=True)
+        if ref.kind != "numeric":
+            raise EditError(f"Term {ref.name!r} is categorical: it has no range.")
+        return float(ref.lo), float(ref.hi)  # type: ignore[arg-type]
+
+    def default_region(self, term: str | int) -> tuple[float, float]:
+        """The region a numeric term's region control starts at.
+
+        The middle half of its training range.
+        """
+        lo, hi = self.term_range(term)
+        return lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)
+
     def default_smooth_bandwidth(
         self, term: str | int, lo: float | None = None, hi: float | None = None
     ) -> float:

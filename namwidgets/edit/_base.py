@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import reprlib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,24 @@ from ._reference import KINDS, FeatureReference
 
 _BOTH = KINDS
 _NUMERIC: tuple[str, ...] = ("numeric",)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+_REPR.maxlevel = 3
+
+
+def short_repr(value: Any) -> str:
+    """A ``repr`` cut to a readable length and depth.
+
+    A file's 400-digit number, 10 MB string or deeply nested list stays a short
+    message.
+    """
+    try:
+        return _REPR.repr(value)
+    except (RecursionError, ValueError):
+        return f"<{type(value).__name__}>"
 
 
 def _is_real(v: Any) -> bool:
@@ -41,7 +60,7 @@ def _coerce(owner: str, name: str, value: Any, tp: Any) -> Any:
         return _coerce(owner, name, value, inner)
     if tp is float:
         if not _is_real(value):
-            raise EditError(f"{where} must be a number, got {value!r}")
+            raise EditError(f"{where} must be a number, got {short_repr(value)}")
         try:
             number = float(value)
         except OverflowError:  # an integer of hundreds of digits
@@ -50,13 +69,13 @@ def _coerce(owner: str, name: str, value: Any, tp: Any) -> Any:
                 f"{len(str(abs(int(value))))} digits"
             ) from None
         if not math.isfinite(number):
-            raise EditError(f"{where} must be finite, got {value!r}")
+            raise EditError(f"{where} must be finite, got {short_repr(value)}")
         return number
     if tp is int:
         if not isinstance(value, numbers.Integral) or isinstance(
             value, bool | np.bool_
         ):
-            raise EditError(f"{where} must be an integer, got {value!r}")
+            raise EditError(f"{where} must be an integer, got {short_repr(value)}")
         if abs(int(value)) > 2**63:
             raise EditError(
                 f"{where} is out of range, got an integer of "
@@ -65,17 +84,19 @@ def _coerce(owner: str, name: str, value: Any, tp: Any) -> Any:
         return int(value)
     if tp is bool:
         if not isinstance(value, bool | np.bool_):
-            raise EditError(f"{where} must be true or false, got {value!r}")
+            raise EditError(f"{where} must be true or false, got {short_repr(value)}")
         return bool(value)
     if tp is str:
         if not isinstance(value, str):
-            raise EditError(f"{where} must be a string, got {value!r}")
+            raise EditError(f"{where} must be a string, got {short_repr(value)}")
         return value
     if origin is tuple and args[1:] == (Ellipsis,):
         if isinstance(value, str | bytes | Mapping) or not isinstance(
             value, Sequence | np.ndarray
         ):
-            raise EditError(f"{where} must be a list of numbers, got {value!r}")
+            raise EditError(
+                f"{where} must be a list of numbers, got {short_repr(value)}"
+            )
         return tuple(
             _coerce(owner, f"{name}[{i}]", v, args[0]) for i, v in enumerate(value)
         )
@@ -311,7 +332,9 @@ class Edit:
         kind = d["kind"]
         sub = _REGISTRY.get(kind) if isinstance(kind, str) else None
         if sub is None:
-            raise EditError(f"unknown edit kind {kind!r}; known kinds: {edit_kinds()}")
+            raise EditError(
+                f"unknown edit kind {short_repr(kind)}; known kinds: {edit_kinds()}"
+            )
         if cls is not Edit and sub is not cls:
             raise EditError(f"{cls.__name__}.from_dict got kind {kind!r}")
         if "term" in d:  # the newer spelling of the target's name

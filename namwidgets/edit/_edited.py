@@ -30,10 +30,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import EditError, InputError
 from ..explain import ShapeFunction
-from ..protocol import check_additive_model, is_classifier_model
+from ..protocol import AdditiveModel, check_additive_model, is_classifier_model
 from ._base import Edit
 from ._reference import FeatureReference
-from ._replay import edit_function, edits_of, effective, references, replay
+from ._replay import (
+    edit_function,
+    edits_of,
+    effective,
+    freeze,
+    references,
+    replay,
+)
 
 
 def _base_has(attr: str) -> Any:
@@ -87,7 +94,7 @@ class EditedModel(BaseEstimator):
     >>> edited.predict(X)  # doctest: +SKIP
     """
 
-    def __init__(self, estimator: Any, edits: Sequence[Edit] = ()) -> None:
+    def __init__(self, estimator: AdditiveModel, edits: Sequence[Edit] = ()) -> None:
         self.estimator = estimator
         self.edits = edits
 
@@ -96,15 +103,27 @@ class EditedModel(BaseEstimator):
         return self
 
     def __sklearn_is_fitted__(self) -> bool:
+        base = self.estimator
+        if not (hasattr(base, "fit") and hasattr(base, "get_params")):
+            return True  # an adapter is fitted when it is made
         try:
-            check_is_fitted(self.estimator)
+            check_is_fitted(base)
         except NotFittedError:
             return False
         return True
 
     def __sklearn_tags__(self) -> Any:
-        tags = deepcopy(get_tags(self.estimator))
-        tags._skip_test = True
+        base = self.estimator
+        if hasattr(base, "__sklearn_tags__"):
+            return deepcopy(get_tags(base))
+        from sklearn.utils import ClassifierTags, RegressorTags
+
+        tags = super().__sklearn_tags__()  # an adapter: tags from its link
+        tags.target_tags.required = True
+        if is_classifier_model(base):
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+        else:
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
         return tags
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -128,7 +147,7 @@ class EditedModel(BaseEstimator):
 
         The base model is never refitted (see the class notes).
         """
-        check_is_fitted(self.estimator)
+        check_is_fitted(self)
         self.check_edits()
         return self
 
@@ -139,7 +158,7 @@ class EditedModel(BaseEstimator):
         key = (base.fingerprint(), edits)
         cached = getattr(self, "_prepared_cache", None)
         if cached is not None and cached.key == key:
-            return cached  # type: ignore[no-any-return]
+            return cached
         for i, e in enumerate(edits):
             if not isinstance(e, Edit):
                 raise EditError(f"edits[{i}] is not an Edit: {e!r}")
@@ -150,7 +169,7 @@ class EditedModel(BaseEstimator):
                     f"An edit names term {e.term!r}, which the model does not have "
                     f"(terms: {names})."
                 )
-        functions = list(base.term_functions())
+        functions = [freeze(sf) for sf in base.term_functions()]
         refs = references(functions)
         per_term = [effective(edits_of(edits, name)) for name in names]
         for ref, mine in zip(refs, per_term):
@@ -192,7 +211,7 @@ class EditedModel(BaseEstimator):
     @property
     def intercept_(self) -> float | npt.NDArray[np.float64]:
         """The base model's intercept (edits change terms, not the intercept)."""
-        return self.estimator.intercept_  # type: ignore[no-any-return]
+        return self.estimator.intercept_
 
     @property
     def n_outputs_(self) -> int:
@@ -207,7 +226,10 @@ class EditedModel(BaseEstimator):
     @property
     def feature_names_in_(self) -> npt.NDArray[Any]:
         """The input column names, as scikit-learn spells it."""
-        return np.asarray(self.estimator.feature_names_in_)
+        names = getattr(self.estimator, "feature_names_in_", None)
+        if names is None:
+            raise AttributeError("The base model has no feature_names_in_.")
+        return np.asarray(names)
 
     @property
     def classes_(self) -> npt.NDArray[Any]:
@@ -224,7 +246,7 @@ class EditedModel(BaseEstimator):
     # -------------------------------------------------- the read methods
     def check_X(self, X: Any) -> pd.DataFrame:
         """The base model's input check (columns matched by name)."""
-        return self.estimator.check_X(X)  # type: ignore[no-any-return]
+        return self.estimator.check_X(X)
 
     def feature_values(self, X: Any) -> list[npt.NDArray[Any]]:
         """Each feature's raw values as edits read them (the base model's)."""
@@ -232,7 +254,7 @@ class EditedModel(BaseEstimator):
 
     def inverse_link(self, eta: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Predictions from the linear predictor (the base model's link)."""
-        return self.estimator.inverse_link(eta)  # type: ignore[no-any-return]
+        return self.estimator.inverse_link(eta)
 
     def contributions_array(self, X: Any) -> npt.NDArray[np.float64]:
         """Edited term contributions.
@@ -271,13 +293,13 @@ class EditedModel(BaseEstimator):
         """``intercept_ + sum_t g_t(x)``, ndarray of shape (n_samples, n_outputs)."""
         contrib = self.contributions_array(X)
         intercept = np.asarray(self.intercept_, dtype=np.float64).reshape(1, -1)
-        return intercept + contrib.sum(1)  # type: ignore[no-any-return]
+        return intercept + contrib.sum(1)
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
         """Edited predictions: values, or class labels for a classifier."""
         pred = self.inverse_link(self.linear_predictor(X))
         if is_classifier_model(self):
-            return self.classes_[np.asarray(pred).argmax(1)]  # type: ignore[no-any-return]
+            return self.classes_[np.asarray(pred).argmax(1)]
         return np.asarray(pred)
 
     @available_if(_base_has("predict_proba"))
@@ -351,6 +373,7 @@ class EditedNAM(EditedModel):
             stacklevel=2,
         )
         super().__init__(estimator, tuple(edits))
+        self.check_edits()  # as EditedNAM did: a bad edit fails here
 
     @property
     def model(self) -> Any:

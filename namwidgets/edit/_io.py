@@ -19,9 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import EditError, InputTypeError, ModelFileError
-from ._base import Edit
+from ._base import Edit, short_repr
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ._edited import EditedModel
 
 FORMAT = "namwidgets-edits"
@@ -144,13 +146,13 @@ def history_from_json(
         raise EditError("This is not a namwidgets edit history (format field).")
     if doc.get("version") != VERSION:
         raise EditError(
-            f"Edit history version {_short(doc.get('version'))} is not supported "
+            f"Edit history version {short_repr(doc.get('version'))} is not supported "
             f"(this namwidgets reads version {VERSION})."
         )
     if doc.get("model_fingerprint") != fingerprint:
         raise EditError(
             "This edit history was made for a different model (fingerprint "
-            f"{_short(doc.get('model_fingerprint'))}, this model's is "
+            f"{short_repr(doc.get('model_fingerprint'))}, this model's is "
             f"{fingerprint!r})."
         )
     history = doc.get("history")
@@ -165,7 +167,7 @@ def history_from_json(
         or not 0 <= position <= len(history)
     ):
         raise EditError(
-            f"The edit history's 'position' {_short(position)} is not in "
+            f"The edit history's 'position' {short_repr(position)} is not in "
             f"[0, {len(history)}]."
         )
     actions = []
@@ -177,15 +179,6 @@ def history_from_json(
     for action in actions:
         check_terms(action, names)
     return actions, position
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr`` cut to ``limit`` characters (a 400-digit number stays readable)."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long for str()
-        return f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # --------------------------------------------------------------- model files
@@ -217,6 +210,48 @@ def check_path(path: Any, what: str = "model file") -> str:
             f"Cannot save the {what} to {name!r}: the folder {folder!r} does not exist."
         )
     return name
+
+
+def write_text_atomic(path: Any, text: str, what: str = "edit file") -> str:
+    """Write ``text`` to ``path`` atomically: a temporary file, then a rename.
+
+    Nothing is left behind on failure (no stray temporary file).
+
+    Raises
+    ------
+    ModelFileError
+        For a path that cannot be written, naming it.
+    """
+    import tempfile
+
+    name = check_path(path, what)
+    folder = os.path.dirname(os.path.abspath(name))
+    fd, tmp = tempfile.mkstemp(prefix=".namwidgets-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, name)
+    except OSError as err:
+        raise ModelFileError(f"Cannot save the {what} to {name!r}: {err}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return name
+
+
+def read_text(path: Any, what: str = "edit file") -> str:
+    """The text of ``path``; a clear ``ModelFileError`` when it cannot be read."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise InputTypeError(
+            f"path must be a str or os.PathLike, got {type(path).__name__}."
+        ) from None
+    try:
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"Cannot read the {what} {name!r}: {err}") from None
 
 
 def _flatten(model: Any) -> tuple[Any, list[Edit]]:
@@ -312,8 +347,63 @@ def _edited_from_file(model: Any, items: Any, path: Any) -> EditedModel:
     return edited
 
 
+# ------------------------------------------------------------ session files
+class SessionFiles:
+    """The session's history as JSON text and files (a mixin of ``EditSession``)."""
+
+    if TYPE_CHECKING:
+        history: list[list[Edit]]
+        position: int
+        names: list[str]
+        model: Any
+
+        def _commit(
+            self, history: list[list[Edit]], position: int, *, keep_last: bool
+        ) -> None: ...
+
+    def to_json(self) -> str:
+        """The history (with undone actions and the position) as JSON."""
+        return history_to_json(
+            self.history, self.position, self.model.fingerprint(), self.names
+        )
+
+    def load_json(self, text: str | bytes) -> Self:
+        """Replace the history with one from :meth:`to_json`; unchanged on error."""
+        history, position = history_from_json(
+            text, self.model.fingerprint(), self.names
+        )
+        self._commit(history, position, keep_last=False)
+        return self
+
+    def save_history(self, path: Any) -> None:
+        """Write :meth:`to_json` to a file, atomically (nothing left on failure).
+
+        Raises
+        ------
+        ModelFileError
+            For a path that cannot be written (``""``, a directory, ...).
+        """
+        write_text_atomic(path, self.to_json(), "edit history")
+
+    def load_history(self, path: Any) -> Self:
+        """Replace the history with one saved by :meth:`save_history`.
+
+        Raises
+        ------
+        ModelFileError
+            For a file that cannot be read.
+        EditError
+            For a file that is not a valid history of this model; the session
+            is unchanged.
+        """
+        return self.load_json(read_text(path, "edit history"))
+
+
 __all__ = [
+    "SessionFiles",
     "check_path",
+    "read_text",
+    "write_text_atomic",
     "edits_from_json_list",
     "edits_to_json_list",
     "history_from_json",

@@ -127,7 +127,15 @@ def _hard_labels(proba: np.ndarray) -> np.ndarray:
     return proba.argmax(1)
 
 
-def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
+def _metrics(
+    task: str,
+    y: np.ndarray,
+    pred: np.ndarray,
+    classes: np.ndarray | None,
+    sample_weight: np.ndarray | None,
+    *,
+    auc: bool,
+) -> dict[str, Any]:
     w = sample_weight
     if task == "regression":
         return {

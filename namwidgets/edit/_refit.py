@@ -23,7 +23,7 @@ def refit_others(
 ) -> pd.DataFrame:
     """See :meth:`EditSession.refit_others`."""
     s = session
-    model = s.model
+    model: Any = s.model
     if not callable(getattr(model, "refit_others", None)):
         raise UnsupportedModelError(
             f"{type(model).__name__} cannot retrain part of itself (it has no "
@@ -40,7 +40,7 @@ def refit_others(
         held = {s.names.index(n): s._current[s.names.index(n)] for n in held_names}
     else:
         frame = model.check_X(X)
-        y_fit = check_y(y, int(frame.shape[0]), s.classes)
+        y_fit = check_y(y, int(frame.shape[0]), s.classes)  # type: ignore[assignment]
         edited = s.to_model().contributions_array(frame)
         held = {s.names.index(n): edited[:, s.names.index(n)] for n in held_names}
     removed_eta = s._eta_original - s._eta

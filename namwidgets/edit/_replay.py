@@ -19,6 +19,18 @@ from ._ops import Edit, Reset
 from ._reference import FeatureReference
 
 
+def freeze(sf: ShapeFunction) -> ShapeFunction:
+    """``sf`` with read-only copies of its arrays: safe to hand out from a cache."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(sf):
+        value = getattr(sf, field.name)
+        if isinstance(value, np.ndarray):
+            copy = value.copy()
+            copy.flags.writeable = False
+            changes[field.name] = copy
+    return dataclasses.replace(sf, **changes)
+
+
 def references(functions: Sequence[ShapeFunction]) -> list[FeatureReference]:
     """The unedited reference (grid, values, density) of every term."""
     return [FeatureReference.from_shape_function(sf) for sf in functions]
@@ -170,11 +182,13 @@ def edit_function(
     nan_out: Any = None
     if nan_value is not None:
         nan_out = float(nan_value[0]) if n_out == 1 else nan_value
-    return dataclasses.replace(
-        sf,
-        values=_squeeze(values),
-        lower=_squeeze(lo),
-        upper=_squeeze(hi),
-        nan_value=nan_out,
-        importance=float(importance),
+    return freeze(
+        dataclasses.replace(
+            sf,
+            values=_squeeze(values),
+            lower=_squeeze(lo),
+            upper=_squeeze(hi),
+            nan_value=nan_out,
+            importance=float(importance),
+        )
     )

@@ -10,8 +10,6 @@ read-only (or a copy): a caller's write can never shift a later prediction.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,23 +18,23 @@ import pandas as pd
 
 from ..exceptions import EditError, InputError, InputTypeError
 from ..explain import ShapeFunction
-from ..protocol import check_additive_model, model_classes
+from ..protocol import AdditiveModel, check_additive_model, model_classes
 from ._actions import EditActions
 from ._base import Edit
 from ._edited import EditedModel
-from ._io import history_from_json, history_to_json
-from ._metrics import (
-    affected,
-    compute_metrics,
-    fast_classification_metrics,
-    roc_auc,
-    slice_metrics,
-)
+from ._feedback import SessionFeedback
+from ._io import SessionFiles
 from ._reference import FeatureReference
-from ._replay import edit_function, edits_of, effective, references, replay
+from ._replay import (
+    edit_function,
+    edits_of,
+    effective,
+    freeze,
+    references,
+    replay,
+)
 from ._state import (
     LIVE_AUC_MAX_ROWS,
-    STATES,
     StateCache,
     check_sample_weight,
     check_state,
@@ -47,7 +45,7 @@ from ._state import (
 )
 
 
-class EditSession(EditActions):
+class EditSession(EditActions, SessionFeedback, SessionFiles):
     """Edit a fitted additive model's term functions and see what that does.
 
     Parameters
@@ -74,7 +72,7 @@ class EditSession(EditActions):
     def __init__(
         self, model: Any, X: Any, y: Any = None, *, sample_weight: Any = None
     ) -> None:
-        self.model = check_additive_model(model)
+        self.model: AdditiveModel = check_additive_model(model)
         self._frame = self.model.check_X(X)
         self._n = int(self._frame.shape[0])
         self.y = check_y(y, self._n, model_classes(self.model))
@@ -98,7 +96,7 @@ class EditSession(EditActions):
         contrib = np.asarray(model.contributions_array(self._frame), dtype=np.float64)
         self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
         self._base.flags.writeable = False
-        self._functions0 = list(model.term_functions())
+        self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
         self._current = self._base.copy()
         self._refs = list(self._refs0)
@@ -210,23 +208,23 @@ class EditSession(EditActions):
         (as :meth:`importance`); the rest is the model's function with the
         state's edits applied (see ``EditedModel.term_functions``).
         """
+        return [self.term_function(t, state) for t in range(len(self.names))]
+
+    def term_function(self, term: str | int, state: str = "current") -> ShapeFunction:
+        """One term's function in a state (see :meth:`term_functions`)."""
+        t = self._index(term)
         state = check_state(state)
+        actions: list[list[Edit]]
         if state == "original":
             functions, refs, actions = self._functions0, self._refs0, []
         elif state == "last":
             functions, refs, actions, _ = self._last
         else:
-            functions, refs, actions = (
-                self._functions0,
-                self._refs0,
-                self.history[: self.position],
-            )
-        applied = [e for a in actions for e in a]
-        imp = self.importance(state)
-        return [
-            edit_function(sf, ref, edits_of(applied, sf.name), importance=float(i))
-            for sf, ref, i in zip(functions, refs, imp)
-        ]
+            functions, refs = self._functions0, self._refs0
+            actions = self.history[: self.position]
+        mine = edits_of([e for a in actions for e in a], self.names[t])
+        imp = float(self.importance(state)[t])
+        return edit_function(functions[t], refs[t], mine, importance=imp)
 
     def nan_contribution(
         self, term: str | int, class_index: int = 0, state: str = "current"
@@ -243,7 +241,7 @@ class EditSession(EditActions):
         n_out = self._refs0[t].n_outputs
         if not 0 <= int(class_index) < n_out:
             raise InputError(f"class_index must be in [0, {n_out}), got {class_index}.")
-        sf = self.term_functions(state)[t]
+        sf = self.term_function(t, state)
         if sf.nan_value is not None:
             return float(np.atleast_1d(sf.nan_value)[int(class_index)])
         rows = np.flatnonzero(np.isnan(self.feature_values(t)))
@@ -281,102 +279,16 @@ class EditSession(EditActions):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = np.array(self.model.inverse_link(eta), dtype=np.float64)
+            pred = np.asarray(self.model.inverse_link(eta), dtype=np.float64)
             pred.flags.writeable = False
             return pred
 
-        return self._cache.get(eta, "pred", compute)  # type: ignore[no-any-return]
+        return self._cache.get(eta, "pred", compute)
 
     @property
     def predictions_(self) -> npt.NDArray[np.float64]:
         """Current predictions (shorthand for ``predictions()``)."""
         return self.predictions()
-
-    # ------------------------------------------------------------ metrics
-    def metrics(
-        self, state: str = "current", *, auc: bool = True, fast: bool = False
-    ) -> dict[str, Any]:
-        """Metrics of one state on the session's data (scikit-learn's functions).
-
-        Regression: rmse, mae, r2. Classification: roc_auc (skipped with
-        ``auc=False``, its sort is the costly part at 1M rows), accuracy,
-        balanced_accuracy, log_loss, brier, confusion_matrix. ``fast=True``
-        computes the classification metrics other than AUC in numpy (equal to
-        scikit-learn's to 1e-12, without their per-call label checks): the
-        panel's live path. Weighted by ``sample_weight``. Returns a copy.
-        """
-        y = self._need_y()
-        return copy.deepcopy(
-            self._cache.get(
-                self.linear_predictor(state),
-                f"metrics auc={auc} fast={fast}",
-                lambda: self._metrics(y, self.predictions(state), auc, fast),
-            )
-        )
-
-    def _metrics(
-        self, y: npt.NDArray[Any], pred: npt.NDArray[Any], auc: bool, fast: bool
-    ) -> dict[str, Any]:
-        classes = self.classes
-        if fast and classes is not None:
-            codes = np.searchsorted(classes, y)
-            out = {"roc_auc": roc_auc(codes, pred, self.sample_weight)} if auc else {}
-            return out | fast_classification_metrics(
-                codes, pred, len(classes), self.sample_weight
-            )
-        return compute_metrics(
-            self._task, y, pred, classes, self.sample_weight, auc=auc
-        )
-
-    def metrics_table(
-        self, *, auc: bool = True, fast: bool = False, as_dict: bool = False
-    ) -> pd.DataFrame | dict[str, dict[str, Any]]:
-        """Metrics of the three states GAM Changer shows: original, last, current.
-
-        Returns
-        -------
-        DataFrame
-            Index: the states "original", "last", "current"; columns: the metric
-            names of :meth:`metrics` (``confusion_matrix`` holds nested lists).
-            With ``as_dict=True``, the former nested dict
-            ``{state: {metric: value}}`` instead (same as ``metrics(state)`` per
-            state).
-        """
-        table = {s: self.metrics(s, auc=auc, fast=fast) for s in STATES}
-        if as_dict:
-            return table
-        frame = pd.DataFrame.from_dict(table, orient="index")
-        frame.index.name = "state"
-        frame.columns.name = "metric"
-        return frame
-
-    def affected(self, against: str = "original", *, bins: int = 30) -> dict[str, Any]:
-        """Who moved: rows whose prediction changed, by how much, class flips."""
-        return affected(
-            self.predictions(against), self.predictions(), self._task, bins=bins
-        )
-
-    def slice_metrics(
-        self, term: str | int, *, bins: int | Sequence[float] = 4, auc: bool = True
-    ) -> pd.DataFrame:
-        """Metrics per slice of a term's feature: its levels, or ranges of values.
-
-        Weighted by the session's ``sample_weight`` (``n`` stays a row count).
-        Returns a long DataFrame with columns slice, n, metric, original, current.
-        """
-        j = self._index(term)
-        return slice_metrics(
-            self.feature_values(j),
-            self._refs0[j].kind,
-            self._need_y(),
-            self.predictions("original"),
-            self.predictions(),
-            self._task,
-            self.classes,
-            bins=bins,
-            auc=auc,
-            sample_weight=self.sample_weight,
-        )
 
     # ----------------------------------------------------------- editing
     def apply(self, *edits: Edit, merge: bool = False) -> EditSession:
@@ -471,21 +383,6 @@ class EditSession(EditActions):
     def can_redo(self) -> bool:
         """Whether :meth:`redo` would do something."""
         return self.position < len(self.history)
-
-    # ------------------------------------------------------- persistence
-    def to_json(self) -> str:
-        """The history (with undone actions and the position) as JSON."""
-        return history_to_json(
-            self.history, self.position, self.model.fingerprint(), self.names
-        )
-
-    def load_json(self, text: str | bytes) -> EditSession:
-        """Replace the history with one from :meth:`to_json`; unchanged on error."""
-        history, position = history_from_json(
-            text, self.model.fingerprint(), self.names
-        )
-        self._commit(history, position, keep_last=False)
-        return self
 
     @classmethod
     def from_json(

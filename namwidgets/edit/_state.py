@@ -33,7 +33,7 @@ def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Mean |contribution| per term of a term-major (T, n, C) array."""
     if contrib.shape[1] == 0:
         return np.zeros(contrib.shape[0])
-    return np.abs(contrib).sum(2).mean(1)  # type: ignore[no-any-return]
+    return np.abs(contrib).sum(2).mean(1)
 
 
 def same_slot(a: Edit, b: Edit) -> bool:
@@ -74,7 +74,7 @@ def check_y(
             ) from None
         if not np.isfinite(values).all():
             raise InputError("y contains NaN or infinity; drop those rows.")
-        return values
+        return _own(values)
     if pd.isna(pd.Series(arr.astype(object))).any():
         raise InputError("y contains missing values (NaN/None); drop those rows.")
     kinds = {_label_kind(v) for v in arr.tolist()}
@@ -94,7 +94,14 @@ def check_y(
             f"y has classes {unknown} the model lacks (its classes: "
             f"{classes.tolist()})."
         )
-    return arr
+    return _own(arr)
+
+
+def _own(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only copy: a later change to the caller's array cannot reach in."""
+    out = np.array(arr, copy=True)
+    out.flags.writeable = False
+    return out
 
 
 def _label_kind(v: Any) -> str:
