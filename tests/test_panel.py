@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
 import threading
+from pathlib import Path
 
 import altair as alt
 import numpy as np
@@ -525,3 +527,61 @@ def test_category_sliders_follow_the_class():
     with pytest.raises(namwidgets.InputError, match=r"class_index must be in \[0, 3\)"):
         p.class_index = 3
     assert p.class_index == 2
+
+
+# ------------------------------------------------------------ layering
+
+
+_VIEW_LAYERS = ("charts", "widget")
+# the objects of other packages the views hold (a session, a model, its data)
+_FOREIGN = {"session", "s", "model", "ref", "sf", "shape", "edit", "mine", "last"}
+
+
+def _view_modules():
+    root = Path(namwidgets.__file__).parent
+    return sorted(p for layer in _VIEW_LAYERS for p in (root / layer).glob("*.py"))
+
+
+def _private_uses(source: str) -> list[str]:
+    """Imports of private modules/names and private attributes of foreign objects."""
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level != 1:
+            parts = (node.module or "").split(".")
+            if node.level >= 2 or parts[0] == "namwidgets":
+                if any(p.startswith("_") and not p.startswith("__") for p in parts):
+                    bad.append(f"line {node.lineno}: from {node.module}")
+                bad += [
+                    f"line {node.lineno}: imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = node.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "session":
+                bad.append(f"line {node.lineno}: session.{node.attr}")
+            elif isinstance(owner, ast.Name) and owner.id in _FOREIGN:
+                bad.append(f"line {node.lineno}: {owner.id}.{node.attr}")
+    return bad
+
+
+@pytest.mark.parametrize(
+    "path", _view_modules(), ids=lambda p: p.parent.name + "/" + p.name
+)
+def test_views_use_no_private_name_of_another_package(path):
+    assert _private_uses(path.read_text()) == []
+
+
+def test_the_layering_check_finds_private_names():
+    source = (
+        "from ..edit._session import x\n"
+        "from ..edit import _helper\n"
+        "from ._format import fine\n"
+        "value = self.session._n + s._x[j] + self._own\n"
+    )
+    assert _private_uses(source) == [
+        "line 1: from edit._session",
+        "line 2: imports _helper",
+        "line 4: session._n",
+        "line 4: s._x",
+    ]
