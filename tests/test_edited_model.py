@@ -180,3 +180,34 @@ def test_edited_nam_is_a_deprecated_alias(reg, edited):
     with pytest.warns(DeprecationWarning), pytest.raises(EditError, match="height"):
         EditedNAM(model, [Zero(feature="height")])  # fails at once, as it did
     np.testing.assert_array_equal(old.predict(X), edited.predict(X))
+
+
+def test_multiclass_edits_of_one_class(fitted_classifier):
+    from namwidgets import NAMClassifier
+
+    _, X, _ = fitted_classifier
+    X = X.iloc[:600]
+    y = (X["smooth"].to_numpy() > 0.5).astype(int) + (X["colour"] == "blue").to_numpy()
+    clf = NAMClassifier(hidden_sizes=(16,), max_epochs=5, verbose=0, n_threads=1)
+    clf.set_params(random_state=0).fit(X, y)
+    assert clf.link == "softmax"
+    edited = EditedModel(clf, (Scale(feature="quadratic", factor=3.0, class_index=1),))
+    t = clf.term_names_.index("quadratic")
+    sf, sf0 = edited.term_functions()[t], clf.term_functions()[t]
+    np.testing.assert_allclose(sf.values[:, 1], 3 * sf0.values[:, 1])
+    np.testing.assert_array_equal(sf.values[:, [0, 2]], sf0.values[:, [0, 2]])
+    np.testing.assert_allclose(sf.upper[:, 1], 3 * sf0.upper[:, 1])
+    assert sf.nan_value[1] == pytest.approx(3 * sf0.nan_value[1])
+    assert sf.nan_value[0] == pytest.approx(sf0.nan_value[0])
+    got = edited.contributions_array(X)[:, t]
+    base = clf.contributions_array(X)[:, t]
+    np.testing.assert_allclose(got[:, 1], 3 * base[:, 1])
+    np.testing.assert_array_equal(got[:, 0], base[:, 0])
+    s = EditSession(clf, X, y).scale("quadratic", 3.0)
+    s.apply(Scale(feature="quadratic", factor=3.0, class_index=1))
+    assert s.nan_contribution("quadratic", class_index=1) == pytest.approx(
+        9 * s.nan_contribution("quadratic", class_index=1, state="original")
+    )
+    s.clamp_to_region("smooth", -0.5, 0.5, class_index=2)
+    assert s.history[-1][0].class_index == 2
+    assert len(s.term_functions("last")) == len(clf.term_names_)

@@ -533,9 +533,16 @@ def test_slice_metrics_use_the_sessions_weights(model, data):
 
 
 def test_a_regressor_session_with_string_y_names_y(model, data):
-    X, _ = data
+    X, y = data
     with pytest.raises(namwidgets.InputError, match="y must be numeric.*'high'"):
         EditSession(model, X, ["high"] * len(X))
+    for dtype in ("Float64", "Int64"):
+        nullable = y.round().astype(dtype)
+        nullable.iloc[3] = None
+        with pytest.raises(namwidgets.InputError, match="y contains (NaN|missing)"):
+            EditSession(model, X, nullable)
+    with pytest.raises(namwidgets.InputError, match="y contains NaN"):
+        EditSession(model, X, np.r_[np.nan, y.to_numpy()[1:]])
 
 
 def test_classifier_y_mixing_strings_and_ints(fitted_classifier):

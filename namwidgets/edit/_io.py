@@ -294,13 +294,14 @@ def save(model: Any, path: Any) -> None:
             f"{type(base).__name__}."
         )
     extra = {"edits": edits_to_json_list(edits)} if edits else None
-    tmp = f"{name}.tmp"
+    tmp = f"{name}.tmp"  # what save_model writes first, then renames
+    had_tmp = os.path.exists(tmp)
     try:
         save_model(base, name, extra=extra)
     except OSError as err:
         raise ModelFileError(f"Cannot save the model file {name!r}: {err}") from None
     finally:
-        if os.path.exists(tmp) and not os.path.isdir(tmp):
+        if not had_tmp and os.path.isfile(tmp):
             os.remove(tmp)
 
 

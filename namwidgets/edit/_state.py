@@ -64,6 +64,8 @@ def check_y(
         raise InputError(
             f"y has shape {arr.shape}, but X has {n_rows} rows: they must match."
         )
+    if arr.dtype == object and pd.isna(pd.Series(arr)).any():
+        raise InputError("y contains missing values (NaN/None/NA); drop those rows.")
     if classes is None:
         try:
             values = arr.astype(np.float64)
