@@ -393,7 +393,7 @@ def test_a_failed_save_shows_and_the_next_success_clears_it(panel, tmp_path):
     assert panel.status.value == ""
     panel.path.value = ""
     panel.save_button.click()
-    assert _is_error(panel) and "File name is empty" in _status_text(panel)
+    assert _is_error(panel) and "the path is empty" in _status_text(panel)
     panel.undo_button.click()
     assert panel.status.value == ""
 

@@ -3,8 +3,8 @@
 Layout: ``_panel`` (:class:`NAMPanel`: traits, validation, actions),
 ``_controls`` (the widgets and how they show the session's state), ``_layout``
 (where they go), ``_redraw`` (redraw scheduling and live charts), ``_views``
-(session state -> chart views), ``_format`` (text) and ``_files`` (the edits
-file).
+(session state -> chart views) and ``_format`` (text). Files are the
+session's (``save_history``/``load_history``).
 """
 
 from ._panel import NAMPanel, PanelValueError, enable_offline, explore

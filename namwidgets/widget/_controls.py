@@ -18,7 +18,7 @@ import altair as alt
 import ipywidgets as W
 
 from ..edit import Knots, Scale, Shift
-from ._format import label_for, on_step_grid, region_default
+from ._format import label_for, on_step_grid
 
 Layout = W.Layout
 
@@ -207,15 +207,14 @@ class ControlsMixin:
         offsets = mine.offsets if same else (0.0,) * self.n_knots
         for k, v in zip(self.knots, offsets):
             k.value = v
-        ref = s.reference(name, original=True)
-        lo, hi = float(ref.lo), float(ref.hi)
+        lo, hi = s.term_range(name)
         step = (hi - lo) / 200 if hi > lo else 1.0
         with self.range.hold_sync():
             self.range.min, self.range.max = lo - 1, hi + 1  # widen first, then set
             self.range.step = step
             self.range.min, self.range.max = lo, hi
             self.range.value = self.region or tuple(
-                snap(self.range, v) for v in region_default(lo, hi)
+                snap(self.range, v) for v in s.default_region(name)
             )
         nan_now = s.nan_contribution(name, self.class_index)
         self.nan_slider.layout.display = "none" if nan_now is None else ""

@@ -24,11 +24,6 @@ def label_for(name: str, importance: float, edited: bool) -> str:
     return f"{'●' if edited else '○'} {name}  ({importance:.3g})"
 
 
-def region_default(lo: float, hi: float) -> tuple[float, float]:
-    """The middle half of a term's range, as the region slider's start."""
-    return (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo))
-
-
 def on_step_grid(lo: float, hi: float, step: float, value: float) -> float:
     """``value`` rounded to a slider's steps (``lo + k * step``) and clipped.
 

@@ -20,7 +20,6 @@ import traitlets as T
 from ..edit import EditSession
 from ..exceptions import InputError
 from ._controls import ControlsMixin
-from ._files import read_text, write_text
 from ._format import (
     affected_text,
     error_text,
@@ -415,7 +414,7 @@ class NAMPanel(ControlsMixin, W.VBox):
 
     def save_edits(self, path: str) -> bool:
         """Write the session's history to a JSON file; return whether it worked."""
-        done = self._act_on(lambda: write_text(path, self.session.to_json()), ())
+        done = self._act_on(lambda: self.session.save_history(path), ())
         if done:
             self._show(
                 f"Saved {len(self.session.history)} actions to {path}.", error=False
@@ -424,7 +423,7 @@ class NAMPanel(ControlsMixin, W.VBox):
 
     def load_edits(self, path: str) -> bool:
         """Replace the history with one saved to a JSON file (unchanged on error)."""
-        done = self._act(lambda: self.session.load_json(read_text(path)))
+        done = self._act(lambda: self.session.load_history(path))
         if done:
             n = len(self.session.history)
             self._show(f"Loaded {n} actions from {path}.", error=False)
