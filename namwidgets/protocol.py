@@ -149,7 +149,7 @@ def model_classes(model: AdditiveModel) -> npt.NDArray[Any] | None:
     """The class labels of a classifier in its output order, else None."""
     if not is_classifier_model(model):
         return None
-    return np.asarray(getattr(model, "classes_"))
+    return np.asarray(model.classes_)  # type: ignore[attr-defined]
 
 
 __all__ = [
