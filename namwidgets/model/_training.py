@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +139,67 @@ def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
     ]
 
 
+def _step(
+    module: NAMModule,
+    batch: TensorData,
+    cfg: TrainConfig,
+    feature_keep: torch.Tensor | None,
+    mean_weight: float,
+    opt: torch.optim.Optimizer,
+) -> float:
+    """One optimiser step on one minibatch; returns its loss."""
+    contrib = module(batch.x_num, batch.missing, batch.x_cat)
+    if feature_keep is not None:
+        # edited features are held: their contribution is in the offset
+        contrib = contrib * feature_keep[None, None, :, None]
+    penalty = (
+        cfg.output_penalty * contrib.pow(2).mean() if cfg.output_penalty > 0 else 0.0
+    )
+    if cfg.feature_dropout > 0:
+        contrib = F.dropout(contrib, cfg.feature_dropout, True)
+    eta = linear_predictor(module, batch, contrib)
+    norm = len(batch) * mean_weight
+    loss = member_loss(eta, batch, cfg.task, norm).sum() + penalty
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss.detach())
+
+
+def _finite(module: NAMModule) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in module.parameters())
+
+
+class _InterruptFlag:
+    """While training, Ctrl-C (SIGINT) asks to stop at the end of the current step.
+
+    In the main thread the handler only sets a flag, so a step is never cut in
+    half; elsewhere (no signal handler can be installed) a KeyboardInterrupt is
+    caught where it lands instead.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _InterruptFlag:
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._old = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):  # pragma: no cover - embedded interpreters
+                self._old = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
 def train(
     module: NAMModule,
     train_data: TensorData,
@@ -160,52 +223,60 @@ def train(
     mean_weight = float(train_data.w.mean())
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
     start_time = time.perf_counter()
-    for epoch in bar:
-        module.train()
-        perm = torch.randperm(n, generator=generator).to(device)
-        running, seen = 0.0, 0
-        for start in range(0, n, bs):
-            batch = train_data.rows(perm[start : start + bs])
-            contrib = module(batch.x_num, batch.missing, batch.x_cat)
-            if feature_keep is not None:
-                # edited features are held: their contribution is in the offset
-                contrib = contrib * feature_keep[None, None, :, None]
-            penalty = (
-                cfg.output_penalty * contrib.pow(2).mean()
-                if cfg.output_penalty > 0
-                else 0.0
-            )
-            if cfg.feature_dropout > 0:
-                contrib = F.dropout(contrib, cfg.feature_dropout, True)
-            eta = linear_predictor(module, batch, contrib)
-            norm = len(batch) * mean_weight
-            loss = member_loss(eta, batch, cfg.task, norm).sum() + penalty
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            running += float(loss.detach()) * len(batch)
-            seen += len(batch)
-        sched.step()
-        record = {"epoch": epoch + 1, "train_loss": running / seen / module.n_members}
-        if valid_data is not None and len(valid_data):
-            score = evaluate(module, valid_data, cfg.task)
-            record["valid_score"] = score
-            if score < best - 1e-6 * abs(best if math.isfinite(best) else 0):
-                best, bad_epochs = score, 0
-                best_state = copy.deepcopy(module.state_dict())
-            else:
-                bad_epochs += 1
-        record["time"] = time.perf_counter() - start_time  # seconds since fit start
-        history.append(record)
-        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-        if cfg.patience is not None and bad_epochs >= cfg.patience:
-            break
-        if not np.isfinite(record["train_loss"]):
-            raise TrainingDivergedError(
-                f"Training diverged at epoch {epoch + 1} (loss is not finite): "
-                "lower learning_rate."
-            )
+    stop = _InterruptFlag()
+    with stop:
+        for epoch in bar:
+            module.train()
+            perm = torch.randperm(n, generator=generator).to(device)
+            running, seen = 0.0, 0
+            try:
+                for start in range(0, n, bs):
+                    if stop.requested:
+                        raise KeyboardInterrupt
+                    batch = train_data.rows(perm[start : start + bs])
+                    loss = _step(module, batch, cfg, feature_keep, mean_weight, opt)
+                    running += loss * len(batch)
+                    seen += len(batch)
+            except KeyboardInterrupt:
+                # Ctrl-C: end here, keep the best weights so far (skorch does the
+                # same); the caller completes the fit and warns
+                record = {"epoch": epoch + 1, "interrupted": True}
+                if seen:
+                    record["train_loss"] = running / seen / module.n_members
+                record["time"] = time.perf_counter() - start_time
+                history.append(record)
+                if best_state is None and not _finite(module):
+                    raise TrainingDivergedError(
+                        "Training was interrupted and its weights are not finite."
+                    ) from None
+                break
+            sched.step()
+            record = {
+                "epoch": epoch + 1,
+                "train_loss": running / seen / module.n_members,
+            }
+            if valid_data is not None and len(valid_data):
+                score = evaluate(module, valid_data, cfg.task)
+                record["valid_score"] = score
+                if score < best - 1e-6 * abs(best if math.isfinite(best) else 0):
+                    best, bad_epochs = score, 0
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    bad_epochs += 1
+            record["time"] = time.perf_counter() - start_time  # seconds since start
+            history.append(record)
+            bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+            if cfg.patience is not None and bad_epochs >= cfg.patience:
+                break
+            if not np.isfinite(record["train_loss"]):
+                raise TrainingDivergedError(
+                    f"Training diverged at epoch {epoch + 1} (loss is not finite): "
+                    "try a lower learning_rate, and check X and y for extreme "
+                    "values."
+                )
     bar.close()
+    if stop.requested and history and not history[-1].get("interrupted"):
+        history[-1]["interrupted"] = True  # Ctrl-C in the last step of the last epoch
     if best_state is not None:
         module.load_state_dict(best_state)
     module.eval()

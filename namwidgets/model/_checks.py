@@ -1,0 +1,144 @@
+"""Parameter checks, devices and threads: everything ``fit`` validates first."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..exceptions import InputError
+
+
+def resolve_device(device: str) -> torch.device:
+    """The torch device for a ``device`` parameter ("auto", "cpu", "cuda[:i]")."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not str(device).startswith("cuda:"):
+        raise InputError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device={device!r} was asked for, but CUDA is not available.")
+    return torch.device(device)
+
+
+class Threads:
+    """Set torch's intra-op thread count for a block, then restore it."""
+
+    def __init__(self, n: int | None) -> None:
+        self.n, self.old = n, torch.get_num_threads()
+
+    def __enter__(self) -> None:
+        if self.n is not None:
+            torch.set_num_threads(int(self.n))
+
+    def __exit__(self, *exc: object) -> None:
+        torch.set_num_threads(self.old)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays turned into Python ones (for JSON)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def is_int(v: Any) -> bool:
+    """An integer that is not a bool (numpy integers count)."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def check_params(est: Any) -> None:
+    """Check every parameter of a NAM estimator; an ``InputError`` names the bad one."""
+
+    def need(cond: bool, name: str, what: str) -> None:
+        if not cond:
+            raise InputError(f"{name} must be {what}, got {getattr(est, name)!r}.")
+
+    need(est.units in ("relu", "exu"), "units", "'relu' or 'exu'")
+    hs = est.hidden_sizes
+    need(
+        isinstance(hs, list | tuple)
+        and len(hs) > 0
+        and all(is_int(h) and h > 0 for h in hs),
+        "hidden_sizes",
+        "a non-empty tuple of positive ints",
+    )
+    need(is_int(est.n_models) and est.n_models >= 1, "n_models", "an int >= 1")
+    for name in ("dropout", "feature_dropout", "validation_fraction"):
+        v = getattr(est, name)
+        need(isinstance(v, numbers.Real) and 0 <= v < 1, name, "in [0, 1)")
+    for name in ("output_penalty", "weight_decay"):
+        v = getattr(est, name)
+        need(isinstance(v, numbers.Real) and v >= 0, name, "a float >= 0")
+    need(
+        isinstance(est.learning_rate, numbers.Real) and est.learning_rate > 0,
+        "learning_rate",
+        "a float > 0",
+    )
+    need(
+        isinstance(est.lr_decay, numbers.Real) and 0 < est.lr_decay <= 1,
+        "lr_decay",
+        "in (0, 1]",
+    )
+    need(
+        est.batch_size == "auto" or (is_int(est.batch_size) and est.batch_size >= 1),
+        "batch_size",
+        "'auto' or an int >= 1",
+    )
+    need(is_int(est.max_epochs) and est.max_epochs >= 1, "max_epochs", "an int >= 1")
+    need(is_int(est.patience) and est.patience >= 1, "patience", "an int >= 1")
+    need(
+        isinstance(est.exu_cap, numbers.Real) and est.exu_cap > 0,
+        "exu_cap",
+        "a float > 0",
+    )
+    need(
+        est.n_threads is None or (is_int(est.n_threads) and est.n_threads >= 1),
+        "n_threads",
+        "None or an int >= 1",
+    )
+    need(
+        est.handle_unknown in ("error", "other"),
+        "handle_unknown",
+        "'error' or 'other'",
+    )
+    cats = est.categorical_features
+    need(
+        cats is None
+        or (
+            isinstance(cats, list | tuple | np.ndarray)
+            and all(is_int(c) or isinstance(c, str) for c in cats)
+        ),
+        "categorical_features",
+        "None or a list of column names (str) or positions (int)",
+    )
+
+
+def normalised_categorical(cats: Any) -> list[int | str] | None:
+    """``categorical_features`` as plain ints and strs (numpy scalars converted)."""
+    if cats is None:
+        return None
+    return [int(c) if is_int(c) else str(c) for c in cats]
+
+
+def check_refit_args(epochs: Any, learning_rate: Any) -> tuple[int, float | None]:
+    """Check ``refit_others``'s ``epochs`` and ``learning_rate``; return them plain."""
+    if not is_int(epochs) or int(epochs) < 1:
+        raise InputError(f"epochs must be an int >= 1, got {epochs!r}.")
+    if learning_rate is not None:
+        ok = isinstance(learning_rate, numbers.Real) and not isinstance(
+            learning_rate, bool
+        )
+        if not ok or not np.isfinite(learning_rate) or learning_rate <= 0:
+            raise InputError(
+                f"learning_rate must be None or a float > 0, got {learning_rate!r}."
+            )
+        return int(epochs), float(learning_rate)
+    return int(epochs), None

@@ -1,0 +1,94 @@
+"""``refit_others``: retrain the non-held term nets of a copy, held ones fixed."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..exceptions import InputError
+from ._checks import Threads, check_refit_args
+from ._training import TensorData, train
+
+if TYPE_CHECKING:
+    from ._base import NAMBase
+
+
+def refit_others(
+    model: NAMBase,
+    X: Any,
+    y: Any,
+    held: dict[int, np.ndarray],
+    *,
+    epochs: int = 20,
+    learning_rate: float | None = None,
+    sample_weight: Any = None,
+) -> NAMBase:
+    """A copy of ``model`` with the non-held nets retrained; see ``NAMBase``."""
+    from ._base import warn_if_interrupted
+
+    check_is_fitted(model)
+    epochs, learning_rate = check_refit_args(epochs, learning_rate)
+    frame = model._frame(X, reset=False)
+    n = frame.shape[0]
+    target, _ = model._encode_target(np.asarray(y), refit=True)
+    if target.shape[0] != n:
+        raise InputError(
+            f"X has {n} rows but y has {target.shape[0]}: they must match."
+        )
+    w = model._check_sample_weight(sample_weight, n)
+    for j, col in held.items():
+        if not 0 <= int(j) < model.n_features_in_:
+            raise InputError(f"held has feature index {j}, out of range.")
+        if np.asarray(col).size != n * model.n_outputs_:
+            raise InputError(
+                f"held[{j}] has {np.asarray(col).size} values; expected "
+                f"{n * model.n_outputs_} (n_samples x n_outputs)."
+            )
+    new = clone(model)
+    for attr, value in vars(model).items():
+        if attr.endswith("_") and not attr.startswith("__"):
+            setattr(new, attr, value)
+    new.module_ = copy.deepcopy(model.module_)
+    new._prepare_refit()
+    keep = [j for j in range(model.n_features_in_) if j not in held]
+    offset = np.zeros((n, model.n_outputs_))
+    for col in held.values():
+        offset += np.asarray(col, dtype=np.float64).reshape(n, -1)
+    with Threads(model.n_threads), torch.random.fork_rng(devices=[]):
+        seed = 0 if model.random_state is None else int(model.random_state)
+        torch.manual_seed(seed)
+        data = new._data(frame, new._scale_target(target), w)
+        data.offset = (
+            torch.from_numpy(new._scale_offset(offset)).float().to(new._device_)
+        )
+        cfg = new._config(
+            max_epochs=epochs,
+            patience=None,
+            trainable_features=keep,
+            learning_rate=learning_rate or float(model.learning_rate) / 3,
+            weight_decay=0.0,  # a held net gets zero gradient and must stay put
+        )
+        gen = torch.Generator().manual_seed(seed)
+        new.history_ = train(new.module_, data, None, cfg, gen)
+        warn_if_interrupted(new.history_, "refit_others")
+        data.offset = None
+        _recentre(new, data, keep)
+    return new
+
+
+@torch.no_grad()
+def _recentre(model: NAMBase, data: TensorData, keep: list[int]) -> None:
+    model._fold_target_scale()
+    contrib = model._member_contributions(data)
+    w = (data.w / data.w.sum()).to(contrib.dtype)
+    means = torch.einsum("enfc,n->efc", contrib, w)
+    means[:, [j for j in range(model.n_features_in_) if j not in keep]] = 0.0
+    model.module_.centers.add_(means)
+    model.module_.intercept.add_(means.sum(1))
+    model._zero_untrained()
+    model._refresh_summary(data)
