@@ -184,8 +184,10 @@ def target_scaling(t: np.ndarray) -> tuple[float, float]:
             "training can represent: divide y by a constant (e.g. 1e"
             f"{int(np.log10(top))}) and multiply the predictions back."
         )
-    mean = float(t.mean())
-    std = float(t.std())
+    # scaled by the largest |y| first: squares of 1e-300 would underflow to 0
+    unit = top if top > 0 else 1.0
+    mean = float((t / unit).mean() * unit)
+    std = float((t / unit).std() * unit)
     if 0 < std < 1.0 / MAX_TARGET_SCALE:
         raise InputError(
             f"y varies by only {std:.3g}, below what float32 training can resolve: "
