@@ -112,10 +112,11 @@ def test_failed_refit_leaves_the_fitted_model_as_it_was(data, monkeypatch):
     np.testing.assert_array_equal(m.predict(X), before)
 
 
-def test_interrupted_refit_others_returns_a_usable_copy(data, model, monkeypatch):
+@pytest.mark.parametrize("k", [2, 14])  # in the moment warm-up pass, in training
+def test_interrupted_refit_others_returns_a_usable_copy(data, model, monkeypatch, k):
     X, y = data
     fp = model.fingerprint()
-    _InterruptAt(monkeypatch, 2)
+    _InterruptAt(monkeypatch, k)
     held = {0: model.contributions_array(X)[:, 0]}
     with pytest.warns(TrainingInterruptedWarning, match="refit_others"):
         new = model.refit_others(X, y, held, epochs=5)

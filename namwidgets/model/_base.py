@@ -355,7 +355,15 @@ class NAMBase(ReadMixin, BaseEstimator):
 
     @torch.no_grad()
     def _finish(self, data: TensorData) -> None:
-        """Centre each member's f_j on the fit data; fold target scaling in."""
+        """Calibrate the intercept; centre each f_j on the fit data; fold scaling in.
+
+        The intercept is re-estimated given the nets (see
+        ``_refit.calibrate_intercept``): where early stopping ended, minibatch
+        noise had left the mean prediction off the mean target.
+        """
+        from ._refit import calibrate_intercept
+
+        calibrate_intercept(self, data, list(range(self.n_features_in_)))
         module = self.module_
         contrib = self._member_contributions(data)  # (E, n, F, C)
         w = (data.w / data.w.sum()).to(contrib.dtype)
