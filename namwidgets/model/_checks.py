@@ -10,6 +10,8 @@ import torch
 
 from ..exceptions import InputError
 
+_INF = float("inf")
+
 
 def resolve_device(device: str) -> torch.device:
     """The torch device for a ``device`` parameter ("auto", "cpu", "cuda[:i]")."""
@@ -54,6 +56,22 @@ def is_int(v: Any) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def _real(v: Any) -> float | None:
+    """A real number (not a bool) as a float, else None."""
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return float(v)
+    return None
+
+
+def _in(v: Any, lo: float, hi: float, *, lo_open: bool, hi_open: bool) -> bool:
+    x = _real(v)
+    if x is None or x != x:  # NaN
+        return False
+    above = x > lo if lo_open else x >= lo
+    below = x < hi if hi_open else x <= hi
+    return above and below
+
+
 def check_params(est: Any) -> None:
     """Check every parameter of a NAM estimator; an ``InputError`` names the bad one."""
 
@@ -73,17 +91,17 @@ def check_params(est: Any) -> None:
     need(is_int(est.n_models) and est.n_models >= 1, "n_models", "an int >= 1")
     for name in ("dropout", "feature_dropout", "validation_fraction"):
         v = getattr(est, name)
-        need(isinstance(v, numbers.Real) and 0 <= v < 1, name, "in [0, 1)")
+        need(_in(v, 0, 1, lo_open=False, hi_open=True), name, "in [0, 1)")
     for name in ("output_penalty", "weight_decay"):
         v = getattr(est, name)
-        need(isinstance(v, numbers.Real) and v >= 0, name, "a float >= 0")
+        need(_in(v, 0, _INF, lo_open=False, hi_open=True), name, "a float >= 0")
     need(
-        isinstance(est.learning_rate, numbers.Real) and est.learning_rate > 0,
+        _in(est.learning_rate, 0, _INF, lo_open=True, hi_open=True),
         "learning_rate",
         "a float > 0",
     )
     need(
-        isinstance(est.lr_decay, numbers.Real) and 0 < est.lr_decay <= 1,
+        _in(est.lr_decay, 0, 1, lo_open=True, hi_open=False),
         "lr_decay",
         "in (0, 1]",
     )
@@ -95,7 +113,7 @@ def check_params(est: Any) -> None:
     need(is_int(est.max_epochs) and est.max_epochs >= 1, "max_epochs", "an int >= 1")
     need(is_int(est.patience) and est.patience >= 1, "patience", "an int >= 1")
     need(
-        isinstance(est.exu_cap, numbers.Real) and est.exu_cap > 0,
+        _in(est.exu_cap, 0, _INF, lo_open=True, hi_open=True),
         "exu_cap",
         "a float > 0",
     )

@@ -91,7 +91,8 @@ class ReadMixin:
         if self.n_outputs_ == 1:
             return pd.DataFrame(arr[:, :, 0], columns=self.feature_names_, index=index)
         cols = pd.MultiIndex.from_product(
-            [self.feature_names_, list(self.classes_)], names=["feature", "class"]
+            [self.feature_names_, list(getattr(self, "classes_", []))],
+            names=["feature", "class"],
         )
         return pd.DataFrame(arr.reshape(arr.shape[0], -1), columns=cols, index=index)
 
@@ -286,6 +287,8 @@ class ReadMixin:
     def save(self, path: Any) -> None:
         """Save to a file that :func:`namwidgets.load` reads (no pickle inside)."""
         check_is_fitted(self)
+        from ._base import NAMBase
         from ._io import save_model
 
+        assert isinstance(self, NAMBase)
         save_model(self, path)

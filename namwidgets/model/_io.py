@@ -138,7 +138,7 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
             f"{name!r} has format version {meta.get('version')!r}; this namwidgets "
             f"reads version {VERSION}."
         )
-    cls = _CLASSES.get(meta.get("class"))
+    cls = _CLASSES.get(str(meta.get("class")))
     if cls is None:
         raise ModelFileError(
             f"{name!r} holds an unknown model class {meta.get('class')!r}."

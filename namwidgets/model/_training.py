@@ -299,7 +299,11 @@ def train(
     history: list[dict[str, float]] = []
     best, best_state, bad_epochs = math.inf, None, 0
     n = len(train_data)
-    bs = auto_batch_size(n) if cfg.batch_size == "auto" else min(cfg.batch_size, n)
+    bs = (
+        auto_batch_size(n)
+        if isinstance(cfg.batch_size, str)
+        else min(int(cfg.batch_size), n)
+    )
     mean_weight = float(train_data.w.mean())
     start_rows = None
     if cfg.score_start and valid_data is not None and len(valid_data):
