@@ -70,7 +70,10 @@ class NAMBase(ReadMixin, BaseEstimator):
         The ``n`` of the ExU unit's ReLU-n.
     device : {"auto", "cpu", "cuda"}, default="auto"
     n_threads : int, optional
-        Torch CPU threads while fitting and predicting (None: torch's setting).
+        Torch CPU threads while fitting and predicting. None: torch's setting,
+        capped at the CPUs this process may really use (its CPU affinity and its
+        cgroup CPU quota, as in a container or a Binder pod; torch alone sees the
+        host's core count, and threads beyond the quota spin-wait).
     random_state : int, optional
         Seed for the initialisation, shuffling, dropout and validation split.
     verbose : int, default=1

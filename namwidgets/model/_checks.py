@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
 from typing import Any
 
 import numpy as np
@@ -24,18 +26,81 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def _cgroup_cpus(root: str) -> float | None:
+    """CPUs the cgroup CPU quota allows (v2 ``cpu.max``, v1 ``cfs_quota_us``)."""
+    try:
+        with open(os.path.join(root, "cpu.max")) as fh:
+            quota, period = fh.read().split()[:2]
+        if quota != "max" and float(period) > 0:
+            return float(quota) / float(period)
+        return None
+    except (OSError, ValueError):
+        pass
+    for sub in ("cpu", "cpu,cpuacct", "cpuacct,cpu", ""):
+        try:
+            with open(os.path.join(root, sub, "cpu.cfs_quota_us")) as fh:
+                q = float(fh.read().strip())
+            with open(os.path.join(root, sub, "cpu.cfs_period_us")) as fh:
+                p = float(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+        if q > 0 and p > 0:
+            return q / p
+        return None
+    return None
+
+
+def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """CPUs this process may really use: its affinity mask and its cgroup quota.
+
+    ``os.cpu_count()`` (and torch's default thread count) is the host's core
+    count; a container or Binder pod may be allowed far less (``cpu.max`` of
+    ``"100000 100000"`` is one CPU on a 64-core host), and threads beyond the
+    quota spin-wait for each other.
+
+    Parameters
+    ----------
+    cgroup_root : str, default="/sys/fs/cgroup"
+        Where the cgroup files are (tests point it at a fake folder).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        n = os.cpu_count() or 1
+    quota = _cgroup_cpus(cgroup_root)
+    if quota is not None:
+        n = min(n, max(1, math.ceil(quota - 1e-9)))
+    return max(1, n)
+
+
+def default_threads() -> int:
+    """``n_threads=None``: torch's setting, capped at :func:`available_cpus`."""
+    return max(1, min(torch.get_num_threads(), available_cpus()))
+
+
 class Threads:
-    """Set torch's intra-op thread count for a block, then restore it."""
+    """Set torch's intra-op thread count for a block, then restore it.
+
+    ``None`` means torch's current setting capped at the CPUs the process may
+    use (affinity and cgroup quota, :func:`available_cpus`).
+    """
 
     def __init__(self, n: int | None) -> None:
         self.n, self.old = n, torch.get_num_threads()
 
     def __enter__(self) -> None:
-        if self.n is not None:
-            torch.set_num_threads(int(self.n))
+        n = default_threads() if self.n is None else int(self.n)
+        if n != self.old:
+            torch.set_num_threads(n)
 
     def __exit__(self, *exc: object) -> None:
-        torch.set_num_threads(self.old)
+        if torch.get_num_threads() != self.old:
+            torch.set_num_threads(self.old)
 
 
 def plain(value: Any) -> Any:
