@@ -436,7 +436,7 @@ class NAMBase(ReadMixin, BaseEstimator):
             For each held feature, its (edited) contributions on X; they enter the
             linear predictor as a fixed offset and their nets are not trained.
         epochs : int, default=20
-            Epochs of warm-started training (with early stopping off); >= 1.
+            At most this many epochs of warm-started training; >= 1.
         learning_rate : float, optional
             Defaults to a third of the fit's learning rate; > 0.
         sample_weight : array-like of shape (n_samples,), optional
@@ -445,6 +445,18 @@ class NAMBase(ReadMixin, BaseEstimator):
         -------
         NAMBase
             A new fitted estimator; this one is unchanged.
+
+        Notes
+        -----
+        Adam's moment estimates are first warmed with one pass at a learning
+        rate of 0 (a fresh Adam would move every weight by about the learning
+        rate at its first steps). With ``early_stopping``, the rows are split as
+        fit split them (the same seed) and the starting weights stay the best
+        until an epoch improves the validation loss by more than three standard
+        errors of the paired per-row differences: a refit with nothing edited
+        returns the model's predictions. The intercept is then re-estimated
+        given the nets, so the weighted mean prediction on X equals the weighted
+        mean of y (calibration in the large; ``fit`` ends with the same step).
         """
         from ._refit import refit_others
 
