@@ -119,7 +119,7 @@ def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> No
     if task == "regression":
         delta = (w[:, None] * (y[:, None] - eta)).sum(0)
     elif task == "binary":
-        delta = torch.zeros(1, dtype=torch.float64)
+        delta = torch.zeros(1, dtype=torch.float64, device=eta.device)
         for _ in range(50):  # Newton's method on a convex, smooth 1-D loss
             p = torch.sigmoid(eta[:, 0] + delta)
             grad = (w * (p - y)).sum()
@@ -131,7 +131,7 @@ def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> No
     else:
         onehot = torch.nn.functional.one_hot(y.long(), eta.shape[1]).double()
         target = (w[:, None] * onehot).sum(0).clamp_min(1e-12)
-        delta = torch.zeros(eta.shape[1], dtype=torch.float64)
+        delta = torch.zeros(eta.shape[1], dtype=torch.float64, device=eta.device)
         for _ in range(200):  # the softmax intercepts' fixed point: mean p = mean y
             p = torch.softmax(eta + delta, 1)
             mean_p = (w[:, None] * p).sum(0).clamp_min(1e-300)
@@ -140,7 +140,7 @@ def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> No
             if float(step.abs().max()) < 1e-12:
                 break
         delta -= delta.mean()
-    module.intercept.add_(delta.to(module.intercept.dtype)[None])
+    module.intercept.add_(delta.to(module.intercept)[None])
 
 
 @torch.no_grad()
