@@ -122,11 +122,21 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
     name = os.fspath(path)
     if not os.path.exists(name):
         raise _MissingModelFileError(f"No such model file: {name!r}.")
+    if os.path.isdir(name):
+        raise ModelFileError(f"{name!r} is a directory, not a namwidgets model file.")
     try:
         with zipfile.ZipFile(name) as zf:
             meta = json.loads(zf.read("meta.json"))
             weights = zf.read("weights.npz")
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, EOFError) as err:
+    except OSError as err:
+        raise ModelFileError(f"{name!r} cannot be read: {err}") from None
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,  # JSONDecodeError, UnicodeDecodeError, an int too long
+        RecursionError,  # JSON nested too deep
+        EOFError,
+    ) as err:
         raise ModelFileError(
             f"{name!r} is not a namwidgets model file, or it is truncated or damaged "
             f"({type(err).__name__}: {err})."
@@ -150,6 +160,10 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
         arrays = np.load(io.BytesIO(weights), allow_pickle=False)
         model.encoder_ = FeatureEncoder.from_state(meta["encoder"])
         for key, value in meta["fitted"].items():
+            if key not in _FITTED and key != "feature_names_in_":
+                raise KeyError(f"unknown fitted attribute {key!r}")
+            if key == "feature_names_in_":
+                value = np.asarray(value, dtype=object)
             setattr(model, key, value)
         model.feature_importances_ = arrays["feature_importances_"]
         model._set_terms()
