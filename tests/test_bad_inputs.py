@@ -397,3 +397,32 @@ def test_regressor_string_y_names_y(data):
     X, _ = data
     with pytest.raises(InputError, match="y must be numeric"):
         NAMRegressor(**TINY).fit(X, np.array(["a"] * 300))
+
+
+@pytest.mark.parametrize(
+    "X, error",
+    [
+        (np.zeros(5), "Expected 2D array"),
+        (np.zeros((5, 2, 2)), "dim 3"),
+        (np.ones((5, 2)) + 1j, "[Cc]omplex"),
+    ],
+)
+def test_malformed_arrays_are_input_errors(X, error):
+    with pytest.raises(InputError, match=error):
+        NAMRegressor(**TINY).fit(X, np.arange(5.0))
+
+
+def test_edit_session_on_a_polars_frame_finds_features_by_name(data):
+    pl = pytest.importorskip("polars")
+    from namwidgets import EditSession
+
+    X, y = data
+    frame = pl.DataFrame({"a": X["a"].to_numpy(), "b": X["b"].to_numpy()})
+    m = NAMRegressor(**TINY).fit(frame, y)
+    session = EditSession(m, frame, y)
+    session.zero("b")
+    np.testing.assert_allclose(
+        session.predictions().ravel(),
+        m.intercept_ + m.contributions_array(frame)[:, 0, 0],
+        atol=1e-9,
+    )

@@ -85,9 +85,17 @@ def to_frame(est: Any, X: Any, *, reset: bool) -> tuple[pd.DataFrame, bool]:
             raise InputTypeError(
                 "Sparse input is not supported: pass a dense array or a DataFrame."
             )
-        X = check_array(
-            _typed_array(X), dtype=None, ensure_all_finite=False, ensure_min_samples=0
-        )
+        try:  # scikit-learn's checks and messages (1-D, 3-D, complex, ...)
+            X = check_array(
+                _typed_array(X),
+                dtype=None,
+                ensure_all_finite=False,
+                ensure_min_samples=0,
+            )
+        except ValueError as err:
+            raise InputError(f"X: {err}") from None
+        except TypeError as err:
+            raise InputTypeError(f"X: {err}") from None
     try:
         validate_data(est, X, reset=reset, skip_check_array=True)
     except ValueError as err:
