@@ -31,9 +31,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.isotonic import isotonic_regression
 
 from ..exceptions import EditError
-from sklearn.isotonic import isotonic_regression
 
 __all__ = [
     "Clamp",
