@@ -453,6 +453,17 @@ class PairModule(nn.Module):
             sl = slice(offset, offset + levels)
             self.main_levels[member, sl, output] += v[:levels].to(self.main_levels)
 
+    @torch.no_grad()
+    def center_(self, means: torch.Tensor) -> None:
+        """Subtract each pair's mean (E, n_pairs, C) from all of its cells."""
+        for buf, index in zip(
+            (self.corrections_nn, self.corrections_cn, self.corrections_cc),
+            (self.nn_index, self.cn_index, self.cc_index),
+        ):
+            if index:
+                m = means[:, index].to(buf)  # (E, P_kind, C)
+                buf.add_(m[:, :, None, None, :])
+
     def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
         """Adam's groups: nets with weight decay, tables and coordinates without."""
         nets = [

@@ -131,6 +131,8 @@ def evaluate(
 
 
 def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+    if hasattr(module, "param_groups"):  # the pair terms' module
+        return module.param_groups(cfg.weight_decay)  # type: ignore[no-any-return]
     nets = [p for p in module.nets.parameters()] if module.nets is not None else []
     values = [module.nan_values, module.cat_values, module.intercept]
     return [
