@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._base import NAMBase
 
 PAIR_SEPARATOR = " & "  # InterpretML's convention for a pair's name
+JOINT_EPOCHS = 0  # epochs of joint fine-tuning of mains and pairs after stage 2
 
 
 class TermModule(nn.Module):
@@ -45,6 +46,28 @@ class TermModule(nn.Module):
     def intercept(self) -> torch.Tensor:
         """The members' intercepts, (E, C)."""
         return self.mains.intercept
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size E."""
+        return self.mains.n_members
+
+    @property
+    def n_features(self) -> int:
+        """How many terms the forward pass returns (the loop's "features")."""
+        pairs = 0 if self.pairs is None else len(self.pairs.pairs)
+        return self.mains.n_features + pairs
+
+    def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
+        """Adam's groups of both modules (the pairs' intercept stays at zero)."""
+        from ._training import main_param_groups
+
+        groups = main_param_groups(self.mains, weight_decay)
+        if self.pairs is not None:
+            for g in self.pairs.param_groups(weight_decay):
+                params = [p for p in g["params"] if p is not self.pairs.intercept]
+                groups.append({**g, "params": params})
+        return groups
 
     def forward(
         self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
@@ -234,6 +257,18 @@ def fit_interactions(
     for record in history:
         record["stage"] = "pairs"
     est.history_ = list(est.history_) + history
+    if JOINT_EPOCHS and not (history and history[-1].get("interrupted")):
+        # the main effects and the pairs fine-tuned together
+        with torch.no_grad():
+            est.module_.intercept.add_(pm.intercept)
+            pm.intercept.zero_()
+        joint = TermModule(est.module_, pm)
+        valid = data.rows(valid_idx) if valid_idx is not None else None
+        cfg = est._config(max_epochs=JOINT_EPOCHS)
+        more = train(joint, data.rows(train_idx), valid, cfg, generator)
+        for record in more:
+            record["stage"] = "joint"
+        est.history_ = list(est.history_) + more
     # the pair terms are small (a grid per pair): keep them in float64, so that
     # purification is exact to rounding and inference reads the same numbers
     pm.double()
