@@ -19,8 +19,10 @@ from ..exceptions import TrainingInterruptedWarning
 from ._checks import Threads, check_params, normalised_categorical, resolve_device
 from ._encoder import FeatureEncoder
 from ._inputs import check_sample_weight, check_y, to_frame
+from ._interactions import TermModule, fit_interactions, pair_name
 from ._interface import ReadMixin
 from ._nets import NAMModule
+from ._pair_nets import PairModule
 from ._training import TensorData, TrainConfig, train
 
 
@@ -74,6 +76,13 @@ class NAMBase(ReadMixin, BaseEstimator):
         capped at the CPUs this process may really use (its CPU affinity and its
         cgroup CPU quota, as in a container or a Binder pod; torch alone sees the
         host's core count, and threads beyond the quota spin-wait).
+    interactions : int, "auto" or list of pairs, default=0
+        Pair terms (GA²M): ``0`` keeps the model purely additive; an int fits the
+        best that many pairs, ranked by FAST on the main effects' residuals;
+        ``"auto"`` as many pairs as features; a list of ``(feature, feature)``
+        (names or indices) fits exactly those. Each pair is purified: its axis
+        means live in the main effects, so ``interactions`` never changes what a
+        main-effect plot means.
     random_state : int, optional
         Seed for the initialisation, shuffling, dropout and validation split.
     verbose : int, default=1
@@ -96,6 +105,9 @@ class NAMBase(ReadMixin, BaseEstimator):
 
     # learned attributes
     module_: NAMModule
+    pair_module_: PairModule | None  # the pair terms, None without pairs
+    pair_counts_: list[npt.NDArray[np.float64]]  # per pair: fit rows' cell weights
+    term_importances_: npt.NDArray[np.float64]  # [n_terms], mean |f_t|
     encoder_: FeatureEncoder
     n_features_in_: int
     feature_names_: list[str]  # column names, or x0, x1, ... for arrays
@@ -130,6 +142,7 @@ class NAMBase(ReadMixin, BaseEstimator):
         exu_cap: float = 1.0,
         device: str = "auto",
         n_threads: int | None = None,
+        interactions: int | str | list[Any] = 0,
         random_state: int | None = None,
         verbose: int = 1,
     ) -> None:
@@ -152,6 +165,7 @@ class NAMBase(ReadMixin, BaseEstimator):
         self.exu_cap = exu_cap
         self.device = device
         self.n_threads = n_threads
+        self.interactions = interactions
         self.random_state = random_state
         self.verbose = verbose
 
@@ -245,6 +259,11 @@ class NAMBase(ReadMixin, BaseEstimator):
             self.history_ = train(
                 self.module_, data.rows(train_idx), valid, self._config(), gen
             )
+            self.pair_module_, self.pair_counts_ = None, []
+            if not (self.history_ and self.history_[-1].get("interrupted")):
+                self.pair_module_ = fit_interactions(
+                    self, frame, data, train_idx, valid_idx, target, w, gen
+                )
             warn_if_interrupted(self.history_, "fit")
             self._finish(data)
 
@@ -321,18 +340,18 @@ class NAMBase(ReadMixin, BaseEstimator):
     def _task_name(self) -> str:
         return self._task
 
-    def _inference_module(self) -> NAMModule:
+    def _inference_module(self) -> TermModule:
         """The module in float64 on CPU, so that results do not depend on batching.
 
         float32 matmuls round differently for different batch sizes (1e-7 level);
         in float64 a row's prediction is the same alone or in any batch. The copy
         is cached until any weight or buffer changes in place.
         """
-        m = self.module_
+        m = TermModule(self.module_, getattr(self, "pair_module_", None))
         if m.intercept.device.type != "cpu":
             return m.eval()
         tensors = itertools.chain(m.parameters(), m.buffers())
-        key = (id(m), sum(t._version for t in tensors))
+        key = (id(m.mains), id(m.pairs), sum(t._version for t in tensors))
         cache = getattr(self, "_inference_cache", None)
         if cache is None or cache[0] != key:
             cache = (key, copy.deepcopy(m).double().eval())
@@ -343,7 +362,7 @@ class NAMBase(ReadMixin, BaseEstimator):
     def _member_contributions(
         self, data: TensorData, batch: int = 16384
     ) -> torch.Tensor:
-        """(E, n, F, C) contributions, batched over rows to bound memory."""
+        """(E, n, T, C) contributions of every term, batched over rows."""
         module = self._inference_module()
         dtype = module.intercept.dtype
         parts = [
@@ -366,12 +385,15 @@ class NAMBase(ReadMixin, BaseEstimator):
         """
         from ._refit import calibrate_intercept
 
-        calibrate_intercept(self, data, list(range(self.n_features_in_)))
+        calibrate_intercept(self, data, held=[])
         module = self.module_
-        contrib = self._member_contributions(data)  # (E, n, F, C)
+        contrib = self._member_contributions(data)  # (E, n, T, C)
         w = (data.w / data.w.sum()).to(contrib.dtype)
         means = torch.einsum("enfc,n->efc", contrib, w)
-        module.centers.add_(means)
+        n_features = module.n_features
+        module.centers.add_(means[:, :n_features])
+        if self.pair_module_ is not None:  # purified: means ~0, made exact
+            self.pair_module_.center_(means[:, n_features:])
         module.intercept.add_(means.sum(1))
         self._fold_target_scale()
         self._zero_untrained()
@@ -402,17 +424,28 @@ class NAMBase(ReadMixin, BaseEstimator):
         """Regression trains on standardised y; classifiers have nothing to fold."""
 
     def _set_terms(self) -> None:
-        """One main-effect term per feature (pairs come with the interactions)."""
-        self.term_names_ = list(self.feature_names_)
-        self.term_features_ = [(j,) for j in range(len(self.feature_names_))]
+        """One main-effect term per feature, then one term per pair."""
+        names = list(self.feature_names_)
+        pm = getattr(self, "pair_module_", None)
+        pairs = [] if pm is None else list(pm.pairs)
+        self.term_names_ = names + [pair_name(names, p) for p in pairs]
+        self.term_features_ = [(j,) for j in range(len(names))] + pairs
+
+    @torch.no_grad()
+    def _scale_pair_outputs(self, factor: float) -> None:
+        """Scale the pair terms (target scaling folded in or out)."""
+        pm = getattr(self, "pair_module_", None)
+        if pm is not None:
+            pm.scale_outputs(factor)
 
     @torch.no_grad()
     def _refresh_summary(self, data: TensorData) -> None:
         self._set_terms()
-        contrib = self._member_contributions(data).mean(0)  # (n, F, C)
+        contrib = self._member_contributions(data).mean(0)  # (n, T, C)
         w = (data.w / data.w.sum()).to(contrib.dtype)
-        imp = torch.einsum("nfc,n->f", contrib.abs(), w)
-        self.feature_importances_ = imp.double().cpu().numpy()
+        imp = torch.einsum("nfc,n->f", contrib.abs(), w).double().cpu().numpy()
+        self.term_importances_ = imp
+        self.feature_importances_ = imp[: self.module_.n_features].copy()
         intercept = self.module_.intercept.mean(0).double().cpu().numpy()
         self.intercept_ = float(intercept[0]) if self.n_outputs_ == 1 else intercept
 

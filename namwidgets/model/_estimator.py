@@ -71,6 +71,7 @@ class NAMRegressor(RegressorMixin, NAMBase):
         m.cat_values.mul_(s)
         m.centers.mul_(s)
         m.intercept.mul_(s).add_(self.y_mean_)
+        self._scale_pair_outputs(s)
 
     @torch.no_grad()
     def _prepare_refit(self) -> None:
@@ -81,6 +82,7 @@ class NAMRegressor(RegressorMixin, NAMBase):
         m.cat_values.div_(s)
         m.centers.div_(s)
         m.intercept.sub_(self.y_mean_).div_(s)
+        self._scale_pair_outputs(1.0 / s)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted values, ndarray of shape (n_samples,)."""

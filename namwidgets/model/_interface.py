@@ -50,7 +50,7 @@ class ReadMixin:
         ) -> torch.Tensor: ...
 
     def contributions_array(self, X: Any, *, members: bool = False) -> np.ndarray:
-        """Centred feature contributions as an array.
+        """Centred term contributions as an array (main effects, then pairs).
 
         Parameters
         ----------
@@ -60,9 +60,10 @@ class ReadMixin:
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features, n_outputs)
-            Or (n_models, n_samples, n_features, n_outputs) with ``members=True``.
-            float64, on the linear-predictor (logit) scale.
+        ndarray of shape (n_samples, n_terms, n_outputs)
+            Or (n_models, n_samples, n_terms, n_outputs) with ``members=True``.
+            float64, on the linear-predictor (logit) scale; without pairs the
+            terms are the features.
         """
         check_is_fitted(self)
         frame = self._frame(X, reset=False)
@@ -74,7 +75,7 @@ class ReadMixin:
         return out if members else out.mean(0)
 
     def contributions(self, X: Any) -> pd.DataFrame:
-        """Each feature's contribution f_j(x_j) to each row's linear predictor.
+        """Each term's contribution f_t(x_t) to each row's linear predictor.
 
         Parameters
         ----------
@@ -82,18 +83,19 @@ class ReadMixin:
 
         Returns
         -------
-        DataFrame of shape (n_samples, n_features)
-            One column per feature, indexed like X. For a multiclass model the
-            columns are a MultiIndex of (feature, class).
+        DataFrame of shape (n_samples, n_terms)
+            One column per term (``term_names_``: the features, then pairs named
+            ``"a & b"``), indexed like X. For a multiclass model the columns are
+            a MultiIndex of (term, class).
         """
         check_is_fitted(self)
         arr = self.contributions_array(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
         if self.n_outputs_ == 1:
-            return pd.DataFrame(arr[:, :, 0], columns=self.feature_names_, index=index)
+            return pd.DataFrame(arr[:, :, 0], columns=self.term_names_, index=index)
         cols = pd.MultiIndex.from_product(
-            [self.feature_names_, list(getattr(self, "classes_", []))],
-            names=["feature", "class"],
+            [self.term_names_, list(getattr(self, "classes_", []))],
+            names=["term", "class"],
         )
         return pd.DataFrame(arr.reshape(arr.shape[0], -1), columns=cols, index=index)
 
@@ -233,16 +235,38 @@ class ReadMixin:
         raise InputError(f"Unknown term {term!r}; the model's terms are {names}.")
 
     def term_functions(self) -> list[Any]:
-        """One plain-data function per term (a ``ShapeFunction`` per main effect)."""
-        check_is_fitted(self)
-        from ..explain import shape_functions
+        """One plain-data function per term.
 
-        return shape_functions(self)
+        A ``ShapeFunction`` per main effect, then a ``PairFunction`` per pair.
+        """
+        check_is_fitted(self)
+        from ..explain import pair_functions, shape_functions
+
+        return [*shape_functions(self), *pair_functions(self)]
+
+    def pair_surface(self, term: str | int) -> dict[str, Any]:
+        """A pair term on its grid, as plain arrays (what ``PairFunction`` reads).
+
+        Returns
+        -------
+        dict
+            ``features`` (two indices), ``kinds``, ``axes`` (each axis's values:
+            the raw values of a numeric feature's knots, or a categorical
+            feature's levels), ``missing`` (per axis: whether its last slot is
+            the missing value's), ``values`` (ndarray of shape (n_models, n_a,
+            n_b, n_outputs), every member's purified grid) and ``counts`` (the fit
+            rows' weight on each cell, shape (n_a, n_b)).
+        """
+        check_is_fitted(self)
+        from ._interactions import pair_surface
+
+        return pair_surface(self, self.term_index(term))
 
     def term_importances(self) -> np.ndarray:
         """Mean |f_t| of each term over the fit data, ndarray of shape (n_terms,)."""
         check_is_fitted(self)
-        return np.array(self.feature_importances_, dtype=np.float64)
+        imp = getattr(self, "term_importances_", None)
+        return np.array(self.feature_importances_ if imp is None else imp, np.float64)
 
     def linear_predictor(self, contributions: np.ndarray) -> np.ndarray:
         """``intercept_ + contributions.sum(1)``, shape (n_samples, n_outputs)."""
@@ -284,6 +308,12 @@ class ReadMixin:
         for key, tensor in sorted(self.module_.state_dict().items()):
             h.update(key.encode())
             h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        pm = getattr(self, "pair_module_", None)
+        if pm is not None:  # a model without pairs keeps its fingerprint
+            h.update(json.dumps([list(p) for p in pm.pairs]).encode())
+            for key, tensor in sorted(pm.state_dict().items()):
+                h.update(f"pairs/{key}".encode())
+                h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
         return h.hexdigest()[:16]
 
     def save(self, path: Any) -> None:

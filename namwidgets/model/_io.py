@@ -88,7 +88,15 @@ def save_model(model: NAMBase, path: Any, extra: dict[str, Any] | None = None) -
         f"module/{k}": v.detach().cpu().numpy()
         for k, v in model.module_.state_dict().items()
     }
+    pm = getattr(model, "pair_module_", None)
+    if pm is not None:
+        meta["pairs"] = [[int(i), int(j)] for i, j in pm.pairs]
+        for k, v in pm.state_dict().items():
+            arrays[f"pairs/{k}"] = v.detach().cpu().numpy()
+        for p, counts in enumerate(model.pair_counts_):
+            arrays[f"pair_counts/{p}"] = np.asarray(counts, np.float64)
     arrays["feature_importances_"] = np.asarray(model.feature_importances_)
+    arrays["term_importances_"] = np.asarray(model.term_importances())
     arrays["intercept_"] = np.atleast_1d(np.asarray(model.intercept_, np.float64))
     if hasattr(model, "classes_"):
         classes = np.asarray(model.classes_)
@@ -166,7 +174,6 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
                 value = np.asarray(value, dtype=object)
             setattr(model, key, value)
         model.feature_importances_ = arrays["feature_importances_"]
-        model._set_terms()
         intercept = arrays["intercept_"]
         model.intercept_ = float(intercept[0]) if model.n_outputs_ == 1 else intercept
         if "classes_" in arrays.files:
@@ -182,6 +189,10 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
         }
         model.module_.load_state_dict(state)
         model.module_.to(model._device_).eval()
+        _load_pairs(model, meta, arrays)
+        model._set_terms()
+        if "term_importances_" in arrays.files:
+            model.term_importances_ = arrays["term_importances_"]
     except (
         KeyError,
         TypeError,
@@ -208,6 +219,25 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
             "match the fingerprint it records."
         )
     return model, meta.get("extra") or {}
+
+
+def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
+    """Rebuild the pair terms a file records (none in a file without pairs)."""
+    from ._interactions import build_pair_module
+
+    pairs = [(int(i), int(j)) for i, j in meta.get("pairs", [])]
+    model.pair_module_, model.pair_counts_ = None, []
+    if not pairs:
+        return
+    pm = build_pair_module(model, pairs).double()  # pair terms live in float64
+    state = {
+        k[len("pairs/") :]: torch.from_numpy(arrays[k])
+        for k in arrays.files
+        if k.startswith("pairs/")
+    }
+    pm.load_state_dict(state)
+    model.pair_module_ = pm.to(model._device_).eval()
+    model.pair_counts_ = [arrays[f"pair_counts/{p}"] for p in range(len(pairs))]
 
 
 def load_model(path: Any) -> NAMBase:

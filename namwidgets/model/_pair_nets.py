@@ -211,6 +211,12 @@ class PairModule(nn.Module):
         self.nan_coord_cn = nn.Parameter(torch.zeros(e * len(cn)))
         la, lb = self.cc_levels_max
         self.tables_cc = nn.Parameter(torch.zeros(e, len(cc), la, lb, c))
+        # a learned value per cell on top of each numeric x numeric net: the net
+        # gives the smooth surface, the table the detail it cannot reach (a map's
+        # coastline), trained together through the same interpolation
+        s = NUMERIC_SLOTS
+        self.tables_nn = nn.Parameter(torch.zeros(e, len(nn_), s, s, c))
+        self.tables_cn = nn.Parameter(torch.zeros(e, len(cn), self.cn_levels_max, s, c))
         self.intercept = nn.Parameter(torch.zeros(e, c))
         s = NUMERIC_SLOTS
         self.register_buffer("corrections_nn", torch.zeros(e, len(nn_), s, s, c))
@@ -256,13 +262,13 @@ class PairModule(nn.Module):
             pts = torch.stack(
                 [a[:, :, None].expand(-1, s, s), b[:, None, :].expand(-1, s, s)], -1
             ).reshape(a.shape[0], s * s, 2)
-            grid_nn = self.nets_nn(pts).view(e, -1, s, s, c)
+            grid_nn = self.nets_nn(pts).view(e, -1, s, s, c) + self.tables_nn
         else:
             grid_nn = torch.zeros(e, 0, s, s, c, dtype=dtype, device=self.knots.device)
         if self.nets_cn is not None:
             axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, S, 1)
             out = self.nets_cn(axis).view(e, -1, s, self.cn_levels_max, c)
-            grid_cn = out.permute(0, 1, 3, 2, 4)
+            grid_cn = out.permute(0, 1, 3, 2, 4) + self.tables_cn
         else:
             grid_cn = torch.zeros(
                 e, 0, self.cn_levels_max, s, c, dtype=dtype, device=self.knots.device
@@ -453,6 +459,17 @@ class PairModule(nn.Module):
             sl = slice(offset, offset + levels)
             self.main_levels[member, sl, output] += v[:levels].to(self.main_levels)
 
+    @torch.no_grad()
+    def center_(self, means: torch.Tensor) -> None:
+        """Subtract each pair's mean (E, n_pairs, C) from all of its cells."""
+        for buf, index in zip(
+            (self.corrections_nn, self.corrections_cn, self.corrections_cc),
+            (self.nn_index, self.cn_index, self.cc_index),
+        ):
+            if index:
+                m = means[:, index].to(buf)  # (E, P_kind, C)
+                buf.add_(m[:, :, None, None, :])
+
     def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
         """Adam's groups: nets with weight decay, tables and coordinates without."""
         nets = [
@@ -461,7 +478,14 @@ class PairModule(nn.Module):
             if m is not None
             for p in m.parameters()
         ]
-        values = [self.nan_coord_nn, self.nan_coord_cn, self.tables_cc, self.intercept]
+        values = [
+            self.nan_coord_nn,
+            self.nan_coord_cn,
+            self.tables_nn,
+            self.tables_cn,
+            self.tables_cc,
+            self.intercept,
+        ]
         return [
             {"params": nets, "weight_decay": weight_decay},
             {"params": values, "weight_decay": 0.0},
@@ -475,7 +499,8 @@ class PairModule(nn.Module):
                 w, b = m.output_layer()
                 w.mul_(factor)
                 b.mul_(factor)
-        self.tables_cc.mul_(factor)
+        for table in (self.tables_nn, self.tables_cn, self.tables_cc):
+            table.mul_(factor)
         self.intercept.mul_(factor)
         for buf in (
             self.corrections_nn,

@@ -42,9 +42,10 @@ def refit_others(
             f"X has {n} rows but y has {target.shape[0]}: they must match."
         )
     w = model._check_sample_weight(sample_weight, n)
+    n_terms = len(model.term_names_)
     for j, col in held.items():
-        if not 0 <= int(j) < model.n_features_in_:
-            raise InputError(f"held has feature index {j}, out of range.")
+        if not 0 <= int(j) < n_terms:
+            raise InputError(f"held has term index {j}, out of range.")
         if np.asarray(col).size != n * model.n_outputs_:
             raise InputError(
                 f"held[{j}] has {np.asarray(col).size} values; expected "
@@ -55,6 +56,8 @@ def refit_others(
         if attr.endswith("_") and not attr.startswith("__"):
             setattr(new, attr, value)
     new.module_ = copy.deepcopy(model.module_)
+    if model.pair_module_ is not None:  # _prepare_refit rescales it in place
+        new.pair_module_ = copy.deepcopy(model.pair_module_)
     new._prepare_refit()
     keep = [j for j in range(model.n_features_in_) if j not in held]
     offset = np.zeros((n, model.n_outputs_))
@@ -70,9 +73,10 @@ def refit_others(
         )
         torch.manual_seed(seed)
         data = new._data(frame, new._scale_target(target), w)
-        data.offset = (
-            torch.from_numpy(new._scale_offset(offset)).float().to(new._device_)
-        )
+        held_offset = new._scale_offset(offset)
+        # the pair terms are held as they are; see _fixed_pair_parts
+        scaled = held_offset + _fixed_pair_parts(new, data, held, keep)
+        data.offset = torch.from_numpy(scaled).float().to(new._device_)
         # early stopping as in fit, the starting weights a candidate: a refit
         # that cannot improve the validation loss keeps them
         train_idx, valid_idx = new._split(target, w, seed)
@@ -88,14 +92,17 @@ def refit_others(
         gen = torch.Generator().manual_seed(seed)
         new.history_ = train(new.module_, data.rows(train_idx), valid, cfg, gen)
         warn_if_interrupted(new.history_, "refit_others")
-        calibrate_intercept(new, data, keep)
+        # calibrated on the whole model (mains, pairs, their corrections) with
+        # only the held terms' edited contributions as the offset
+        data.offset = torch.from_numpy(held_offset).to(new._device_)
+        calibrate_intercept(new, data, held=sorted(int(j) for j in held))
         data.offset = None
         _recentre(new, data, keep)
     return new
 
 
 @torch.no_grad()
-def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> None:
+def calibrate_intercept(model: NAMBase, data: TensorData, held: list[int]) -> None:
     """Re-estimate the intercept on the (re)fit rows, the nets as trained.
 
     Minibatch training ends wherever its last steps left it, and the mean of
@@ -106,9 +113,8 @@ def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> No
     (or C-D) problem: solved here, the weighted mean prediction on the refit
     rows equals the weighted mean target (the score equation of the intercept).
     """
-    contrib = model._member_contributions(data).mean(0)  # (n, F, C), float64
-    held = [j for j in range(contrib.shape[1]) if j not in keep]
-    contrib[:, held] = 0.0
+    contrib = model._member_contributions(data).mean(0)  # (n, T, C), float64
+    contrib[:, held] = 0.0  # the held terms' edited values are in data.offset
     module = model.module_
     eta = module.intercept.double().mean(0)[None] + contrib.sum(1)
     if data.offset is not None:
@@ -144,12 +150,40 @@ def calibrate_intercept(model: NAMBase, data: TensorData, keep: list[int]) -> No
 
 
 @torch.no_grad()
+def _fixed_pair_parts(
+    model: NAMBase, data: TensorData, held: dict[int, np.ndarray], keep: list[int]
+) -> np.ndarray:
+    """What the pair terms add that the refit holds fixed, (n, C), scaled.
+
+    The pair terms are not retrained: each non-held pair's contribution, and the
+    part of each retrained main effect that purification moved into it, enter
+    the linear predictor as a fixed offset (the ensemble members' mean).
+    """
+    pm = model.pair_module_
+    n = data.x_num.shape[0]
+    out = np.zeros((n, model.n_outputs_))
+    if pm is None:
+        return out
+    x = (data.x_num.to(pm.intercept.dtype), data.missing, data.x_cat)
+    pairs = pm(*x).mean(0).cpu().numpy()  # (n, P, C)
+    mains = pm.main_corrections(*x).mean(0).cpu().numpy()  # (n, F, C)
+    n_features = model.n_features_in_
+    for p in range(pairs.shape[1]):
+        if n_features + p not in held:
+            out += pairs[:, p]
+    for j in keep:
+        out += mains[:, j]
+    return out
+
+
+@torch.no_grad()
 def _recentre(model: NAMBase, data: TensorData, keep: list[int]) -> None:
     model._fold_target_scale()
     contrib = model._member_contributions(data)
     w = (data.w / data.w.sum()).to(contrib.dtype)
-    means = torch.einsum("enfc,n->efc", contrib, w)
-    means[:, [j for j in range(model.n_features_in_) if j not in keep]] = 0.0
+    n_features = model.n_features_in_
+    means = torch.einsum("enfc,n->efc", contrib, w)[:, :n_features]
+    means[:, [j for j in range(n_features) if j not in keep]] = 0.0
     model.module_.centers.add_(means)
     model.module_.intercept.add_(means.sum(1))
     model._zero_untrained()

@@ -189,13 +189,20 @@ def significantly_better(
     return bool(mean > z * torch.sqrt(var / n_eff))
 
 
-def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+def main_param_groups(module: NAMModule, weight_decay: float) -> list[dict[str, Any]]:
+    """Adam's groups of the main effects: nets with weight decay, values without."""
     nets = [p for p in module.nets.parameters()] if module.nets is not None else []
     values = [module.nan_values, module.cat_values, module.intercept]
     return [
-        {"params": nets, "weight_decay": cfg.weight_decay},
+        {"params": nets, "weight_decay": weight_decay},
         {"params": values, "weight_decay": 0.0},
     ]
+
+
+def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+    if hasattr(module, "param_groups"):  # pair terms, or mains and pairs together
+        return module.param_groups(cfg.weight_decay)  # type: ignore[no-any-return]
+    return main_param_groups(module, cfg.weight_decay)
 
 
 def _step(
