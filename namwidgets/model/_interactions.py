@@ -248,9 +248,7 @@ def fit_interactions(
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
     try:
         valid = data.rows(valid_idx) if valid_idx is not None else None
-        cfg = est._config(
-            weight_decay=0.0, output_penalty=0.0, feature_dropout=0.0
-        )
+        cfg = est._config(weight_decay=0.0, output_penalty=0.0, feature_dropout=0.0)
         history = train(pm, data.rows(train_idx), valid, cfg, generator)
     finally:
         data.offset = None
