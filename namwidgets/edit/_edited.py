@@ -40,6 +40,7 @@ from ._replay import (
     freeze,
     references,
     replay,
+    term_x,
 )
 
 
@@ -271,10 +272,11 @@ class EditedModel(BaseEstimator):
         if not any(prep.per_term):
             return contrib
         xs = base.feature_values(frame)
+        n = contrib.shape[0]
         for t, (ref, mine) in enumerate(zip(prep.refs, prep.per_term)):
             if mine:
-                (j,) = base.term_features_[t]  # edits target main effects
-                contrib[:, t, :], _ = replay(mine, xs[j], contrib[:, t, :], ref)
+                x = term_x(base.term_features_[t], xs, n)
+                contrib[:, t, :], _ = replay(mine, x, contrib[:, t, :], ref)
         return contrib
 
     def contributions(self, X: Any) -> pd.DataFrame:

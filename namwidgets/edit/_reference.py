@@ -12,8 +12,9 @@ import numpy.typing as npt
 
 from ..exceptions import EditError
 
-FeatureKind = Literal["numeric", "categorical"]
-KINDS: tuple[str, ...] = ("numeric", "categorical")
+FeatureKind = Literal["numeric", "categorical", "pair"]
+# a "pair" term's grid is its cells laid out flat (see ._pairs): an index grid
+KINDS: tuple[str, ...] = ("numeric", "categorical", "pair")
 
 
 def _readonly(a: npt.ArrayLike, dtype: Any, name: str) -> npt.NDArray[Any]:
@@ -76,7 +77,7 @@ class FeatureReference:
 
         if self.kind not in KINDS:
             raise EditError(
-                f"FeatureReference.kind must be 'numeric' or 'categorical', "
+                f"FeatureReference.kind must be 'numeric', 'categorical' or 'pair', "
                 f"got {self.kind!r}"
             )
         values = _readonly(self.grid_values, np.float64, "grid_values")
@@ -191,6 +192,17 @@ class FeatureReference:
         -------
         FeatureReference
         """
+        if sf.kind == "pair":
+            from ._pairs import flat_values, flat_weights
+
+            flat = flat_values(sf)
+            return cls(
+                name=sf.name,
+                kind="pair",
+                grid=np.arange(len(flat), dtype=np.float64),
+                grid_values=flat,
+                grid_weights=flat_weights(sf),
+            )
         values = np.asarray(sf.values, dtype=np.float64)
         counts = np.asarray(sf.density_counts, dtype=np.float64)
         if sf.kind == "categorical":

@@ -19,6 +19,17 @@ from ._ops import Edit, Reset
 from ._reference import FeatureReference
 
 
+def term_x(term_features: Sequence[int], xs: Sequence[Any], n: int) -> Any:
+    """The ``x`` an edit of a term reads: its feature's values for a main effect.
+
+    A pair's edits act on its values alone (zero, scale, shift, clamp), so they
+    get a placeholder of the right length.
+    """
+    if len(term_features) == 1:
+        return xs[int(term_features[0])]
+    return np.zeros(n)
+
+
 def freeze(sf: ShapeFunction) -> ShapeFunction:
     """``sf`` with read-only copies of its arrays: safe to hand out from a cache."""
     changes: dict[str, Any] = {}
@@ -170,6 +181,12 @@ def edit_function(
     n_out = ref.n_outputs
     _, new_ref = replay(mine, ref.grid, ref.grid_values, ref)
     values = np.asarray(new_ref.grid_values)
+    if ref.kind == "pair":
+        from ._pairs import edited_pair, flat_values
+
+        lower = _replay_curve(mine, ref, flat_values(sf, "lower"))
+        upper = _replay_curve(mine, ref, flat_values(sf, "upper"))
+        return freeze(edited_pair(sf, values, lower, upper, importance))
     lower = _replay_curve(mine, ref, _as_2d(sf.lower, n_out))
     upper = _replay_curve(mine, ref, _as_2d(sf.upper, n_out))
     lo = np.minimum(np.minimum(lower, upper), values)

@@ -32,6 +32,7 @@ from ._replay import (
     freeze,
     references,
     replay,
+    term_x,
 )
 from ._state import (
     LIVE_AUC_MAX_ROWS,
@@ -133,8 +134,13 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     @property
     def term_kinds(self) -> list[str]:
-        """``"numeric"`` or ``"categorical"`` per term (its feature's kind)."""
+        """``"numeric"``, ``"categorical"`` (a main effect's feature kind) or ``"pair"``."""
         return [ref.kind for ref in self._refs0]
+
+    @property
+    def main_effects(self) -> list[str]:
+        """The names of the main-effect terms (one feature each), in term order."""
+        return [n for n, f in zip(self.names, self.model.term_features_) if len(f) == 1]
 
     @property
     def classes(self) -> npt.NDArray[Any] | None:
@@ -158,6 +164,10 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         Numeric: float64 with NaN for missing; categorical: the model's labels.
         """
         return self._x[self._feature(term)]
+
+    def _edit_x(self, t: int) -> Any:
+        """What term ``t``'s edits read as x (a pair's: a placeholder)."""
+        return term_x(self.model.term_features_[t], self._x, self._n)
 
     def _feature(self, term: str | int) -> int:
         t = self._index(term)
@@ -346,7 +356,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
             t = self.names.index(name)
             cols[t], refs[t] = replay(
                 edits_of(applied_new, name),
-                self.feature_values(t),
+                self._edit_x(t),
                 self._base[t],
                 self._refs0[t],
             )
@@ -435,7 +445,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         for t, name in enumerate(self.names):
             self._current[t], self._refs[t] = replay(
                 edits_of(applied, name),
-                self.feature_values(t),
+                self._edit_x(t),
                 self._base[t],
                 self._refs0[t],
             )

@@ -163,7 +163,7 @@ class ControlsMixin:
             layout=Layout(width="160px"),
         )
         self.slice_picker = W.Dropdown(
-            options=list(s.term_names),
+            options=list(s.main_effects),
             description="slice by",
             layout=Layout(width="240px"),
         )
@@ -237,7 +237,11 @@ class ControlsMixin:
 
     def _sync_feature_list(self, importance: Any, edited: set[str]) -> None:
         names = self.session.term_names
-        order = sorted(range(len(names)), key=lambda i: -float(importance[i]))
+        drawn = set(self.session.main_effects)  # pair terms: see NAMPanel
+        order = sorted(
+            (i for i in range(len(names)) if names[i] in drawn),
+            key=lambda i: -float(importance[i]),
+        )
         with self._setting_controls(), self.features.hold_sync():
             self.features.options = [
                 (label_for(names[i], importance[i], names[i] in edited), names[i])

@@ -122,11 +122,12 @@ class NAMPanel(ControlsMixin, W.VBox):
         self.children = arrange(self)
         self._connect()
         names, kinds = session.term_names, session.term_kinds
+        mains = session.main_effects
         self.slice_feature = next(
-            (n for n, k in zip(names, kinds) if k == "categorical"), names[0]
+            (n for n, k in zip(names, kinds) if k == "categorical"), mains[0]
         )
         importance = session.importance()
-        self.feature = max(names, key=lambda n: importance[names.index(n)])
+        self.feature = max(mains, key=lambda n: importance[names.index(n)])
         self._redraws.ready = True
         self._sync_controls()
         self._redraws.now(ALL_PARTS)
@@ -229,6 +230,12 @@ class NAMPanel(ControlsMixin, W.VBox):
             raise PanelValueError(
                 f"Unknown term {name!r} for {proposal['trait'].name}; "
                 f"the model's terms are {self.session.term_names}."
+            )
+        if name not in self.session.main_effects:
+            raise PanelValueError(
+                f"{name!r} is a pair term: the panel draws and edits main effects "
+                f"({self.session.main_effects}); edit a pair from code, e.g. "
+                f"panel.session.zero({name!r}), then panel.refresh()."
             )
         return str(name)
 
