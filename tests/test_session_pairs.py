@@ -1,4 +1,4 @@
-"""Pair terms in the session, the edited model and the panel (zero/scale/shift/clamp)."""
+"""Pair terms in the session, the edited model and the panel."""
 
 from __future__ import annotations
 

@@ -134,7 +134,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     @property
     def term_kinds(self) -> list[str]:
-        """``"numeric"``, ``"categorical"`` (a main effect's feature kind) or ``"pair"``."""
+        """Per term: ``"numeric"``, ``"categorical"`` or ``"pair"``."""
         return [ref.kind for ref in self._refs0]
 
     @property
