@@ -7,6 +7,7 @@ The executed copies stay in memory: nothing is written back to the repository.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -111,6 +112,51 @@ def test_notebook_stops_cleanly_without_its_data(path):
         i for i, cell in enumerate(nb.cells) if i > said[0] and cell.get("outputs")
     ]
     assert after == [], f"cells {after} ran past the missing data"
+
+
+def asserts_without_message(nb: nbformat.NotebookNode) -> list[str]:
+    """Every ``assert`` in the code cells, as "cell i: source", that has no message."""
+    bare = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Assert) and node.msg is None:
+                bare.append(f"cell {index}: {ast.unparse(node)[:80]}")
+    return bare
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_checks_its_claims(path):
+    """Claims in the text are computed and asserted, each assert saying why."""
+    nb = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    n_asserts = sum(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(code)))
+    assert n_asserts >= 3, f"{path.name} asserts {n_asserts} claims"
+    assert asserts_without_message(nb) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_ends_with_exercises(path):
+    """A lesson asks the reader to predict, practise and go on."""
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    assert "Exercises" in headings, f"{path.name} has no Exercises section"
+    assert any(h.lower().startswith("what to try next") for h in headings), headings
+    assert "Predict, then run" in text, f"{path.name} has no predict-then-run prompt"
+    last = [c for c in nb.cells if c.cell_type == "markdown"][-1].source
+    assert "try next" in last.lower(), f"{path.name} should end with what to try next"
+
+
+def test_asserts_without_message_finds_bare_asserts():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("assert x"),
+            nbformat.v4.new_code_cell("assert a > 1, 'why'\nassert b"),
+        ]
+    )
+    assert asserts_without_message(nb) == ["cell 1: assert b"]
 
 
 def test_problems_in_reports_errors_tracebacks_and_package_warnings():
