@@ -8,13 +8,15 @@ The executed copies stay in memory: nothing is written back to the repository.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 # notebooks that load a dataset guard their later cells with DATA_OK
 NEEDS_DATA = [p for p in NOTEBOOKS if "DATA_OK" in p.read_text()]
@@ -38,6 +40,12 @@ def _ids(paths: list[Path]) -> list[str]:
 
 
 def _execute(nb: nbformat.NotebookNode) -> None:
+    """Run a notebook in a fresh kernel that imports this checkout's namwidgets.
+
+    The kernel starts in notebooks/, where ``import namwidgets`` would find
+    whatever copy is installed (an editable install may point at another
+    checkout), so the repository root goes first on its PYTHONPATH.
+    """
     from nbclient import NotebookClient
 
     client = NotebookClient(
@@ -46,7 +54,15 @@ def _execute(nb: nbformat.NotebookNode) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
-    client.execute()  # raises CellExecutionError on the first failing cell
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), old]))
+    try:
+        client.execute()  # raises CellExecutionError on the first failing cell
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
 
 
 def problems_in(nb: nbformat.NotebookNode) -> list[str]:
@@ -81,6 +97,16 @@ def test_notebook_is_committed_clean(path):
     ]
     assert dirty == [], f"{path.name}: cells {dirty} have outputs; clear them"
     assert "widgets" not in nb.metadata, f"{path.name} carries saved widget state"
+
+
+@pytest.mark.slow
+def test_notebooks_import_this_checkout():
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import namwidgets\nnamwidgets.__file__")]
+    )
+    _execute(nb)
+    where = nb.cells[0].outputs[0]["data"]["text/plain"].strip("'\"")
+    assert Path(where).resolve() == REPO_ROOT / "namwidgets" / "__init__.py"
 
 
 @pytest.mark.slow
