@@ -137,7 +137,7 @@ def check_additive_model(model: Any) -> AdditiveModel:
             f"it lacks {missing}. Pass a fitted NAMRegressor/NAMClassifier, an "
             "edited model, or a model wrapped in an adapter."
         )
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 def is_classifier_model(model: AdditiveModel) -> bool:

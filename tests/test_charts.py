@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -12,25 +13,50 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from namwidgets import charts
+from namwidgets import InputError, charts
 from namwidgets.charts import (
     PALETTE,
     THEME,
+    ContributionsView,
+    ImportanceView,
+    MetricsView,
+    PredictionShiftView,
+    ShapeView,
+    SliceMetricsView,
+    StackView,
     apply_theme,
-    contributions_chart,
-    contributions_data,
-    importance_chart,
-    importance_data,
-    metrics_chart,
-    metrics_data,
-    prediction_shift_chart,
-    prediction_shift_data,
-    shape_chart,
-    shape_data,
-    slice_metrics_chart,
-    slice_metrics_data,
 )
-from namwidgets.explain._shape import ShapeFunction
+from namwidgets.explain import ShapeFunction
+
+# The spec tests below build each chart through its view; the deprecated
+# ``X_chart``/``X_data`` functions are tested once, at the end.
+VIEWS = {
+    "shape": ShapeView,
+    "importance": ImportanceView,
+    "contributions": ContributionsView,
+    "prediction_shift": PredictionShiftView,
+    "metrics": MetricsView,
+    "slice_metrics": SliceMetricsView,
+}
+
+
+def _chart_of(view):
+    return lambda *args, **kwargs: view(*args, **kwargs).chart()
+
+
+def _data_of(view):
+    return lambda *args, **kwargs: view(*args, **kwargs).datasets()
+
+
+shape_chart, shape_data = _chart_of(ShapeView), _data_of(ShapeView)
+importance_chart, importance_data = _chart_of(ImportanceView), _data_of(ImportanceView)
+contributions_chart = _chart_of(ContributionsView)
+contributions_data = _data_of(ContributionsView)
+prediction_shift_chart = _chart_of(PredictionShiftView)
+prediction_shift_data = _data_of(PredictionShiftView)
+metrics_chart, metrics_data = _chart_of(MetricsView), _data_of(MetricsView)
+slice_metrics_chart = _chart_of(SliceMetricsView)
+slice_metrics_data = _data_of(SliceMetricsView)
 
 # ------------------------------------------------------------------------ fixtures
 
@@ -749,114 +775,169 @@ def metrics_b() -> dict:
     return {s: {"rmse": 2.0 - i, "mae": np.nan} for i, s in enumerate(STATES)}
 
 
-# (chart builder, data function, arguments a, arguments b, structure keywords):
-# a and b differ in data only.
+# Pairs of views of one kind that differ in data only (equal keys): view a, view b.
 PAIRS = {
     "numeric": (
-        shape_chart,
-        shape_data,
-        (numeric_shape(nan_value=-0.2, nan_count=1), np.sin(np.linspace(0, 10, 200))),
-        (other_numeric(), np.linspace(-1, 1, 200)),
-        {
-            "a": {"knots": ([1.0, 2.0], [0.1, 0.2]), "region": (1.0, 4.0)},
-            "b": {"knots": ([7.0, 9.0, 9.5], [0.3, -0.1, 0.0]), "region": (5.0, 9.0)},
-        },
+        ShapeView(
+            numeric_shape(nan_value=-0.2, nan_count=1),
+            np.sin(np.linspace(0, 10, 200)),
+            knots=([1.0, 2.0], [0.1, 0.2]),
+            region=(1.0, 4.0),
+        ),
+        ShapeView(
+            other_numeric(),
+            np.linspace(-1, 1, 200),
+            knots=([7.0, 9.0, 9.5], [0.3, -0.1, 0.0]),
+            region=(5.0, 9.0),
+        ),
     ),
     "multiclass": (
-        shape_chart,
-        shape_data,
-        (multiclass_shape(), multiclass_shape().values),
-        (multiclass_shape(), multiclass_shape().values * -3),
-        {"a": {"class_index": 1}, "b": {"class_index": 1}},
+        ShapeView(multiclass_shape(), multiclass_shape().values, class_index=1),
+        ShapeView(multiclass_shape(), multiclass_shape().values * -3, class_index=1),
     ),
     "categorical": (
-        shape_chart,
-        shape_data,
-        (categorical_shape(nan_value=0.1), np.zeros(4)),
-        (other_categorical(), np.array([1.0, 2.0, -1.0, 0.5])),
-        {"a": {}, "b": {}},
+        ShapeView(categorical_shape(nan_value=0.1), np.zeros(4)),
+        ShapeView(other_categorical(), np.array([1.0, 2.0, -1.0, 0.5])),
     ),
     "importance": (
-        importance_chart,
-        importance_data,
-        (list("abcd"), [0.1, 0.7, 0.3, 0.5], ["c"]),
-        (list("abcd"), [0.9, 0.1, 0.3, 0.2], ["a", "d"]),
-        {"a": {"top": 3}, "b": {"top": 3}},
+        ImportanceView(list("abcd"), [0.1, 0.7, 0.3, 0.5], ["c"], top=3),
+        ImportanceView(list("abcd"), [0.9, 0.1, 0.3, 0.2], ["a", "d"], top=3),
     ),
     "contributions": (
-        contributions_chart,
-        contributions_data,
-        (list("abc"), [0.1, -0.8, 0.3], [0.0, -0.8, 0.5]),
-        (list("abc"), [0.9, 0.1, -0.3], [0.2, 0.0, -0.3]),
-        {
-            "a": {"prediction_before": 0.7, "prediction_after": 0.6, "intercept": -1.0},
-            "b": {"prediction_before": 0.1, "prediction_after": 0.2, "intercept": 2.5},
-        },
-    ),
+        ContributionsView(
+            list("abc"),
+            [0.1, -0.8, 0.3],
+            [0.0, -0.8, 0.5],
+            prediction_before=0.7,
+            prediction_after=0.6,
+            intercept=-1.0,
+        ),
+        ContributionsView(
+            list("abc"),
+            [0.9, 0.1, -0.3],
+            [0.2, 0.0, -0.3],
+            prediction_before=0.1,
+            prediction_after=0.2,
+            intercept=2.5,
+        ),
+    ),  # fmt: skip
+    "contributions_titled": (
+        ContributionsView(
+            list("abc"),
+            [0.1, -0.8, 0.3],
+            [0.0, -0.8, 0.5],
+            title="Row 3",
+            prediction_before=2.609,
+            prediction_after=2.609,
+        ),
+        ContributionsView(
+            list("abc"),
+            [0.1, -0.8, 0.3],
+            [0.0, -0.2, 0.5],
+            title="Row 3",
+            prediction_before=2.609,
+            prediction_after=2.061,
+        ),
+    ),  # fmt: skip
     "contributions_plain": (
-        contributions_chart,
-        contributions_data,
-        (list("abc"), [0.1, -0.8, 0.3]),
-        (list("abc"), [0.9, 0.1, -0.3]),
-        {"a": {"top": 2}, "b": {"top": 2}},
+        ContributionsView(list("abc"), [0.1, -0.8, 0.3], top=2),
+        ContributionsView(list("abc"), [0.9, 0.1, -0.3], top=2),
     ),
     "shift": (
-        prediction_shift_chart,
-        prediction_shift_data,
-        ([-0.2, -0.1, 0.0, 0.1], [5, 0, 7]),
-        ([0.5, 1.0, 2.0, 3.0, 4.0], [1, 2, 3, 4]),  # other bins, no zero
-        {"a": {}, "b": {}},
+        PredictionShiftView([-0.2, -0.1, 0.0, 0.1], [5, 0, 7]),
+        PredictionShiftView([0.5, 1.0, 2.0, 3.0, 4.0], [1, 2, 3, 4]),  # no zero
     ),
     "metrics": (
-        metrics_chart,
-        metrics_data,
-        ({s: {"rmse": 0.5 + i / 10, "mae": 0.4} for i, s in enumerate(STATES)},),
-        (metrics_b(),),
-        {"a": {}, "b": {}},
+        MetricsView(
+            {s: {"rmse": 0.5 + i / 10, "mae": 0.4} for i, s in enumerate(STATES)}
+        ),
+        MetricsView(metrics_b()),
     ),
-    "slices": (
-        slice_metrics_chart,
-        slice_metrics_data,
-        (slice_table(),),
-        (slice_table_b(),),
-        {"a": {}, "b": {}},
+    "metrics_table": (  # the session's metrics_table(): states x metrics
+        MetricsView(pd.DataFrame({"rmse": [0.5, 0.6, 0.7]}, index=list(STATES))),
+        MetricsView(pd.DataFrame({"rmse": [0.9, 0.1, 0.2]}, index=list(STATES))),
+    ),
+    "slices": (SliceMetricsView(slice_table()), SliceMetricsView(slice_table_b())),
+    "stack": (
+        StackView(
+            [
+                MetricsView({s: {"rmse": 0.5} for s in STATES}),
+                PredictionShiftView([-1.0, 0.0, 1.0], [2, 5]),
+            ]
+        ),
+        StackView(
+            [
+                MetricsView({s: {"rmse": 0.1 * i} for i, s in enumerate(STATES)}),
+                PredictionShiftView([0.5, 1.0, 3.0], [1, 9]),
+            ]
+        ),
     ),
 }
-
-_DATA_KEYWORDS = {
-    "knots",
-    "region",
-    "class_index",
-    "top",
-    "prediction_before",
-    "prediction_after",
-    "intercept",
-}
-
-
-def data_kwargs(kwargs: dict) -> dict:
-    return {k: v for k, v in kwargs.items() if k in _DATA_KEYWORDS}
 
 
 @pytest.mark.parametrize("name", list(PAIRS))
-def test_specs_differ_only_in_datasets(name):
-    chart_fn, data_fn, args_a, args_b, kw = PAIRS[name]
-    spec_a = chart_fn(*args_a, **kw["a"]).to_dict()
-    spec_b = chart_fn(*args_b, **kw["b"]).to_dict()
-    data_a = data_fn(*args_a, **data_kwargs(kw["a"]))
-    data_b = data_fn(*args_b, **data_kwargs(kw["b"]))
+def test_views_datasets_are_the_charts_and_structure_follows_the_key(name):
+    view_a, view_b = PAIRS[name]
+    spec_a, spec_b = view_a.chart().to_dict(), view_b.chart().to_dict()
+    # a data-only redraw sends exactly what a full build carries
+    assert view_a.datasets() == spec_a["datasets"]
+    assert view_b.datasets() == spec_b["datasets"]
     assert spec_a["datasets"] != spec_b["datasets"]  # the pair tests something
+    # equal keys: equal structure
+    assert view_a.key == view_b.key
     assert without_datasets(spec_a) == without_datasets(spec_b)
-    assert spec_a["datasets"] == data_a
-    assert spec_b["datasets"] == data_b
-    patched = {**spec_a, "datasets": data_b}
+    patched = {**spec_a, "datasets": view_b.datasets()}
     assert patched == spec_b
     # what the panel sends must be strict JSON (NaN -> null)
     assert strict_json(json.dumps(patched, allow_nan=False)) == spec_b
     # and every dataset must be referenced, or Vega-Lite drops it
     text = json.dumps(without_datasets(spec_a))
-    for dataset in data_a:
+    for dataset in view_a.datasets():
         assert f'"name": "{dataset}"' in text
+
+
+# a structural change of each view: another key and another structure
+RESHAPED = {
+    "numeric": lambda v: dataclasses.replace(v, region=None),
+    "multiclass": lambda v: dataclasses.replace(v, class_index=2),
+    "categorical": lambda v: dataclasses.replace(v, edited_values=None),
+    "importance": lambda v: dataclasses.replace(v, width=120),
+    "contributions": lambda v: dataclasses.replace(v, intercept=None),
+    "contributions_titled": lambda v: dataclasses.replace(v, after=None),
+    "contributions_plain": lambda v: dataclasses.replace(v, x_title="logit"),
+    "shift": lambda v: dataclasses.replace(v, width=200),
+    "metrics": lambda v: dataclasses.replace(v, title="Scores"),
+    "metrics_table": lambda v: dataclasses.replace(v, height=80),
+    "slices": lambda v: dataclasses.replace(v, width=100),
+    "stack": lambda v: dataclasses.replace(v, views=v.views[::-1]),
+}
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_a_structural_change_changes_the_key(name):
+    view = PAIRS[name][0]
+    other = RESHAPED[name](view)
+    assert other.key != view.key
+    assert without_datasets(other.chart().to_dict()) != without_datasets(
+        view.chart().to_dict()
+    )
+    assert other.datasets() == other.chart().to_dict()["datasets"]
+
+
+def test_row_title_survives_a_data_only_redraw():
+    """The row view's title was "Row 3" on a full build and "Prediction 2.609 ->
+    2.061 after edits" after the first data-only redraw (the data twin did not
+    take the title)."""
+    first, edited = PAIRS["contributions_titled"]
+    spec = first.chart().to_dict()
+    redrawn = {**spec, "datasets": edited.datasets()}
+    assert edited.datasets()["contributions_title"] == [{"title": "Row 3"}]
+    svg = svg_of(redrawn)
+    assert "Row 3" in svg and "after edits" not in svg
+    # without a title of its own the heading comes from the predictions
+    plain = dataclasses.replace(edited, title=None)
+    assert plain.heading() == "Prediction 2.609 → 2.061 after edits"
+    assert plain.key == edited.key
 
 
 def svg_of(spec: dict) -> str:
@@ -867,19 +948,61 @@ def svg_of(spec: dict) -> str:
 
 @pytest.mark.parametrize("name", ["numeric", "categorical", "contributions", "shift"])
 def test_patched_spec_renders_the_new_data(name):
-    chart_fn, data_fn, args_a, args_b, kw = PAIRS[name]
-    spec_a = chart_fn(*args_a, **kw["a"]).to_dict()
-    spec_b = chart_fn(*args_b, **kw["b"]).to_dict()
-    patched = {**spec_a, "datasets": data_fn(*args_b, **data_kwargs(kw["b"]))}
+    view_a, view_b = PAIRS[name]
+    spec_a, spec_b = view_a.chart().to_dict(), view_b.chart().to_dict()
+    patched = {**spec_a, "datasets": view_b.datasets()}
     assert svg_of(patched) == svg_of(spec_b)
     assert svg_of(patched) != svg_of(spec_a)
 
 
-def test_data_functions_are_public():
-    for name in ("shape", "importance", "contributions", "prediction_shift",
-                 "metrics", "slice_metrics"):  # fmt: skip
-        assert name + "_data" in charts.__all__
-        assert callable(getattr(charts, name + "_data"))
+def test_views_are_frozen_and_public():
+    for name, view in VIEWS.items():
+        assert view.__name__ in charts.__all__
+        assert name + "_chart" in charts.__all__ and name + "_data" in charts.__all__
+    view = PAIRS["importance"][0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.top = 1
+
+
+def test_metrics_view_takes_the_session_table_without_its_confusion_matrix():
+    table = pd.DataFrame(
+        {"accuracy": [0.8, 0.7, 0.75], "confusion_matrix": [[[1, 2], [3, 4]]] * 3},
+        index=list(STATES),
+    )
+    rows = MetricsView(table).datasets()["metrics"]
+    assert {r["metric"] for r in rows} == {"accuracy"}
+    assert [r["value"] for r in rows] == [0.8, 0.7, 0.75]
+
+
+def test_views_check_their_inputs_when_made():
+    with pytest.raises(InputError, match="class_index=3 is out of range"):
+        ShapeView(multiclass_shape(), class_index=3)
+    with pytest.raises(InputError, match="importances has length 2, expected 3"):
+        ImportanceView(list("abc"), [0.1, 0.2])
+    with pytest.raises(InputError, match="missing state"):
+        MetricsView({"original": {"rmse": 1.0}})
+    with pytest.raises(InputError, match="share dataset name"):
+        StackView([PAIRS["shift"][0], PAIRS["shift"][1]])
+
+
+@pytest.mark.parametrize(
+    "old, view, args, kwargs",
+    [
+        ("shape", ShapeView, (numeric_shape(),), {"region": (1.0, 2.0)}),
+        ("importance", ImportanceView, (list("ab"), [0.2, 0.1]), {"top": 1}),
+        ("contributions", ContributionsView, (list("ab"), [0.2, 0.1]), {}),
+        ("prediction_shift", PredictionShiftView, ([0.0, 1.0], [3]), {}),
+        ("metrics", MetricsView, ({s: {"rmse": 0.5} for s in STATES},), {}),
+        ("slice_metrics", SliceMetricsView, (slice_table(),), {}),
+    ],
+)
+def test_deprecated_twins_still_work_and_warn(old, view, args, kwargs):
+    with pytest.warns(DeprecationWarning, match=f"{old}_chart is deprecated"):
+        spec = getattr(charts, old + "_chart")(*args, **kwargs).to_dict()
+    with pytest.warns(DeprecationWarning, match=f"{old}_data is deprecated"):
+        data = getattr(charts, old + "_data")(*args, **kwargs)
+    assert spec == view(*args, **kwargs).chart().to_dict()
+    assert data == spec["datasets"]
 
 
 def test_optional_datasets_follow_the_structure():
@@ -907,13 +1030,13 @@ def test_brush_view_name_is_stable():
 def test_composed_charts_gather_datasets_at_the_top():
     feedback = apply_theme(
         alt.vconcat(
-            metrics_chart(PAIRS["metrics"][2][0], configure=False),
+            metrics_chart(PAIRS["metrics"][0].metrics, configure=False),
             prediction_shift_chart([-1.0, 0.0, 1.0], [2, 5], configure=False),
         )
     )
     spec = feedback.to_dict()
     assert spec["datasets"] == {
-        **metrics_data(PAIRS["metrics"][2][0]),
+        **metrics_data(PAIRS["metrics"][0].metrics),
         **prediction_shift_data([-1.0, 0.0, 1.0], [2, 5]),
     }
     assert "datasets" not in json.dumps(spec["vconcat"])

@@ -83,3 +83,51 @@ def test_tampered_weights(tmp_path, fitted_regressor):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="No such model file"):
         namwidgets.load(tmp_path / "nope.nam")
+
+
+def _write(path, meta_text, weights=b""):
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("meta.json", meta_text)
+        zf.writestr("weights.npz", weights)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # nested too deep for the JSON parser
+        '{"format": "namwidgets-model", "version": ' + "9" * 400 + "}",
+        b"\xff\xfe not utf-8",
+    ],
+)
+def test_hostile_metadata_is_a_model_file_error(tmp_path, text):
+    path = tmp_path / "m.nam"
+    _write(path, text)
+    with pytest.raises(ModelFileError):
+        namwidgets.model.load_model(path)
+
+
+def test_directory_is_a_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="is a directory"):
+        namwidgets.model.load_model(tmp_path)
+
+
+def test_unknown_fitted_attribute_is_refused(tmp_path, fitted_regressor):
+    path = tmp_path / "m.nam"
+    fitted_regressor.save(path)
+    with zipfile.ZipFile(path) as zf:
+        meta, weights = json.loads(zf.read("meta.json")), zf.read("weights.npz")
+    meta["fitted"]["predict"] = "not a method"
+    _write(path, json.dumps(meta), weights)
+    with pytest.raises(ModelFileError, match="predict"):
+        namwidgets.model.load_model(path)
+
+
+def test_old_format_version_is_refused_clearly(tmp_path, fitted_regressor):
+    path = tmp_path / "m.nam"
+    fitted_regressor.save(path)
+    with zipfile.ZipFile(path) as zf:
+        meta, weights = json.loads(zf.read("meta.json")), zf.read("weights.npz")
+    meta["version"] = 2
+    _write(path, json.dumps(meta), weights)
+    with pytest.raises(ModelFileError, match="format version 2"):
+        namwidgets.model.load_model(path)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
+import re
 import threading
+from pathlib import Path
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import traitlets
 from conftest import FAST
 
 import namwidgets
@@ -22,6 +26,7 @@ from namwidgets.edit import (
     Reset,
     Scale,
     SetCategoryValue,
+    Shift,
     Smooth,
     Zero,
 )
@@ -190,7 +195,10 @@ def test_undo_redo_reset_buttons_and_history(panel):
     panel.zero.value = True
     panel.feature = "step"
     panel.shift.value = 0.5
-    assert panel.history_list.options[0].endswith("— too wiggly")
+    assert panel.history_entries[0].endswith("— too wiggly")
+    shown = panel.history_list.value  # wrapped, the full text on hover
+    assert "title='✓ 1. zero smooth() — too wiggly'" in shown
+    assert "white-space:normal" in shown
     panel.undo_button.click()
     assert panel.session.position == 1 and panel.redo_button.disabled is False
     panel.redo_button.click()
@@ -317,3 +325,263 @@ def test_opening_and_browsing_edits_nothing(panel):
                 )
     assert panel.session.history == []
     assert panel.session.affected()["n_changed"] == 0
+
+
+# ------------------------------------------------- validated traits, status line
+
+
+def _status_text(panel):
+    return re.sub(r"<[^>]+>", "", panel.status.value)
+
+
+def _is_error(panel):
+    return "#b00020" in panel.status.value
+
+
+def test_unknown_feature_is_refused_and_the_panel_goes_on(panel):
+    panel.feature = "smooth"
+    with pytest.raises(traitlets.TraitError, match="Unknown term 'nope'") as info:
+        panel.feature = "nope"
+    assert isinstance(info.value, namwidgets.InputError)
+    assert panel.feature == "smooth"
+    panel.scale.value = 0.5  # later actions still work
+    assert panel.session.history[-1] == [Scale(feature="smooth", factor=0.5)]
+    assert panel.status.value == ""
+
+
+def test_class_index_out_of_range_is_refused_on_a_regressor(panel):
+    with pytest.raises(namwidgets.InputError, match=r"class_index must be in \[0, 1\)"):
+        panel.class_index = 5
+    assert panel.class_index == 0
+    panel.feature = "step"
+    panel.shift.value = 0.5
+    assert panel.session.history[-1] == [Shift(feature="step", amount=0.5)]
+
+
+def test_row_and_region_are_validated(panel):
+    n = panel.session.n_rows
+    with pytest.raises(traitlets.TraitError, match=f"row must be in \\[0, {n}\\)"):
+        panel.row = n
+    assert panel.row == 0
+    panel.feature = "smooth"
+    before = panel.region
+    with pytest.raises(traitlets.TraitError, match="region must be None or finite"):
+        panel.region = (2.0, 1.0)
+    assert panel.region == before
+    panel.region = (-1.0, 1.0)
+    assert panel.range.value == pytest.approx((-1.0, 1.0), abs=0.05)
+
+
+def test_slider_moves_from_the_front_end(panel):
+    panel.feature = "smooth"
+    panel.scale.set_state({"value": 0.7})  # as the browser sends it
+    assert panel.session.history[-1] == [Scale(feature="smooth", factor=0.7)]
+    # the panel's own write of its controls is no edit
+    panel.feature = "step"
+    assert len(panel.session.history) == 1 and panel.scale.value == 1.0
+
+
+def test_a_failed_save_shows_and_the_next_success_clears_it(panel, tmp_path):
+    panel.feature = "smooth"
+    panel.scale.value = 0.4
+    panel.path.value = str(tmp_path)  # a directory
+    panel.save_button.click()
+    assert _is_error(panel) and "is a directory" in _status_text(panel)
+    assert str(tmp_path) in _status_text(panel)
+    assert list(tmp_path.iterdir()) == []  # no stray temporary file
+    panel.scale.value = 0.5  # a successful action clears the status
+    assert panel.status.value == ""
+    panel.path.value = ""
+    panel.save_button.click()
+    assert _is_error(panel) and "the path is empty" in _status_text(panel)
+    panel.undo_button.click()
+    assert panel.status.value == ""
+
+
+def test_save_writes_the_history_and_leaves_no_temporary_file(panel, tmp_path):
+    panel.feature = "smooth"
+    panel.scale.value = 0.4
+    path = tmp_path / "edits.json"
+    panel.path.value = str(path)
+    panel.save_button.click()
+    assert not _is_error(panel) and "Saved 1 actions" in _status_text(panel)
+    assert [p.name for p in tmp_path.iterdir()] == ["edits.json"]
+    assert json.loads(path.read_text()) == json.loads(panel.session.to_json())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{broken",
+        "[" * 100_000 + "]" * 100_000,  # deeply nested
+        '{"version": 1, "history": [[{"kind": "scale", "feature": "smooth", '
+        '"factor": ' + "9" * 400 + "}]]}",  # a 400-digit integer
+        "",
+    ],
+    ids=["corrupt", "nested", "huge-int", "empty"],
+)
+def test_a_failed_load_shows_and_keeps_the_session(panel, tmp_path, text):
+    panel.feature = "smooth"
+    panel.scale.value = 0.3
+    preds = panel.session.predictions().copy()
+    history = list(panel.session.history)
+    path = tmp_path / "edits.json"
+    path.write_text(text)
+    panel.path.value = str(path)
+    panel.load_button.click()
+    assert _is_error(panel) and _status_text(panel).strip()
+    assert panel.session.history == history
+    np.testing.assert_array_equal(panel.session.predictions(), preds)
+    panel.reset_all_button.click()
+    assert panel.status.value == ""
+
+
+def test_loading_a_missing_file_names_it(panel, tmp_path):
+    panel.path.value = str(tmp_path / "nothing.json")
+    panel.load_button.click()
+    assert _is_error(panel) and "nothing.json" in _status_text(panel)
+
+
+def test_a_failed_edit_button_shows_the_session_message(panel):
+    panel.feature = "smooth"
+    grid = panel.session.reference("smooth").grid
+    gap = grid[1] - grid[0]
+    panel.range.value = (grid[0] + gap / 3, grid[0] + 2 * gap / 3)  # no grid point
+    panel.clamp_button.click()
+    assert panel.session.history == []
+    assert _is_error(panel) and "smooth" in _status_text(panel)
+    panel.region_buttons["flatten"].click()  # the same region: the same failure
+    assert _is_error(panel) and "Flatten" in _status_text(panel)
+    panel.zero.value = True  # the next success clears it
+    assert panel.status.value == "" and len(panel.session.history) == 1
+
+
+def test_the_row_title_stays_on_a_data_only_redraw(panel):
+    panel.detail = "row"
+    panel.row = 3
+    live = panel._live["detail"]
+    builds = live.builds
+    title = panel.detail_chart.spec["datasets"]["contributions_title"]
+    assert title == [{"title": "Row 3"}]
+    panel.feature = "smooth"
+    panel.scale.value = 0.2  # an edit: the row view redraws its data only
+    assert live.builds == builds
+    assert panel.detail_chart.spec["datasets"]["contributions_title"] == title
+    after = [
+        r["value"]
+        for r in panel.detail_chart.spec["datasets"]["contributions"]
+        if r["feature"] == "smooth" and r["state"] == "after"
+    ]
+    j = panel.session.term_names.index("smooth")
+    assert after == pytest.approx([panel.session.contributions()[3, j, 0]])
+
+
+def test_pickers_follow_the_tab(panel):
+    panel.detail = "importance"
+    assert panel.detail_pickers.children == ()
+    panel.detail = "row"
+    assert panel.detail_pickers.children == (panel.row_picker,)
+    panel.detail = "slices"
+    assert panel.detail_pickers.children == (panel.slice_picker,)
+
+
+def test_a_refused_value_rolls_back_inside_held_notifications(panel):
+    """The panel's error is a TraitError, so traitlets undoes a batch of changes
+    (as ``set_state`` from the front end does) instead of keeping a bad value."""
+    panel.feature = "smooth"
+    with pytest.raises(traitlets.TraitError), panel.hold_trait_notifications():
+        panel.row = 2
+        panel.feature = "nope"
+    assert panel.feature == "smooth" and panel.row == 0
+    panel.shift.value = 0.25
+    assert panel.session.history[-1] == [Shift(feature="smooth", amount=0.25)]
+
+
+def test_picking_a_feature_in_the_front_end(panel):
+    names = [v for _, v in panel.features.options]
+    panel.features.set_state({"index": names.index("colour")})  # a click
+    assert panel.feature == "colour"
+    assert panel.controls.children == (panel.categorical_controls,)
+    assert sorted(s.description for s in panel.category_box.children) == [
+        "blue",
+        "green",
+        "red",
+    ]
+    assert panel.session.history == []
+
+
+def test_category_sliders_follow_the_class():
+    X, y = make_additive(300, random_state=3)
+    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+    clf = NAMClassifier(random_state=0, **{**FAST, "max_epochs": 3}).fit(X, labels)
+    p = NAMPanel(clf, X, labels)
+    assert [o[0] for o in p.class_picker.options] == [str(c) for c in p.session.classes]
+    p.feature = "colour"
+    ref = p.session.reference("colour")
+    assert np.abs(ref.grid_values[:, 0] - ref.grid_values[:, 2]).max() > 0.03
+    for k in (0, 2):
+        p.class_index = k
+        shown = [s.value for s in p.category_box.children]
+        np.testing.assert_allclose(shown, ref.grid_values[:, k], atol=0.011)
+    assert p.session.history == []
+    with pytest.raises(namwidgets.InputError, match=r"class_index must be in \[0, 3\)"):
+        p.class_index = 3
+    assert p.class_index == 2
+
+
+# ------------------------------------------------------------ layering
+
+
+_VIEW_LAYERS = ("charts", "widget")
+# the objects of other packages the views hold (a session, a model, its data)
+_FOREIGN = {"session", "s", "model", "ref", "sf", "shape", "edit", "mine", "last"}
+
+
+def _view_modules():
+    root = Path(namwidgets.__file__).parent
+    return sorted(p for layer in _VIEW_LAYERS for p in (root / layer).glob("*.py"))
+
+
+def _private_uses(source: str) -> list[str]:
+    """Imports of private modules/names and private attributes of foreign objects."""
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level != 1:
+            parts = (node.module or "").split(".")
+            if node.level >= 2 or parts[0] == "namwidgets":
+                if any(p.startswith("_") and not p.startswith("__") for p in parts):
+                    bad.append(f"line {node.lineno}: from {node.module}")
+                bad += [
+                    f"line {node.lineno}: imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = node.value
+            if isinstance(owner, ast.Attribute) and owner.attr == "session":
+                bad.append(f"line {node.lineno}: session.{node.attr}")
+            elif isinstance(owner, ast.Name) and owner.id in _FOREIGN:
+                bad.append(f"line {node.lineno}: {owner.id}.{node.attr}")
+    return bad
+
+
+@pytest.mark.parametrize(
+    "path", _view_modules(), ids=lambda p: p.parent.name + "/" + p.name
+)
+def test_views_use_no_private_name_of_another_package(path):
+    assert _private_uses(path.read_text()) == []
+
+
+def test_the_layering_check_finds_private_names():
+    source = (
+        "from ..edit._session import x\n"
+        "from ..edit import _helper\n"
+        "from ._format import fine\n"
+        "value = self.session._n + s._x[j] + self._own\n"
+    )
+    assert _private_uses(source) == [
+        "line 1: from edit._session",
+        "line 2: imports _helper",
+        "line 4: session._n",
+        "line 4: s._x",
+    ]

@@ -25,6 +25,7 @@ def test_purified_parts_add_back_and_have_zero_axis_means(seed):
     assert np.abs(row_means).max() < 1e-9
     assert np.abs(col_means).max() < 1e-9
     assert abs((wr * p.row).sum()) < 1e-9 and abs((wc * p.col).sum()) < 1e-9
+    assert p.row[0] == 0.0  # no weight: nothing moves to the main effect
 
 
 def test_a_sum_of_main_effects_purifies_to_zero():

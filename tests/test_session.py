@@ -35,9 +35,9 @@ def session(model, data):
     return EditSession(model, X, y)
 
 
-def _fresh_eta(s):
-    """Recompute the session's linear predictor from scratch."""
-    return s.model.linear_predictor(s.to_model().contributions_array(s._frame))
+def _fresh_eta(s, X):
+    """Recompute the session's linear predictor from scratch (the edited model)."""
+    return s.to_model().linear_predictor(X)
 
 
 def test_zero_changes_each_row_by_exactly_minus_f(session, model, data):
@@ -126,7 +126,9 @@ def test_two_thousand_random_sequences_match_recomputation(model, data):
         else:
             _apply(s, op, feat, float(rng.uniform(-2, 2)))
         if step % 50 == 0 or step == 1999:
-            np.testing.assert_allclose(s.linear_predictor(), _fresh_eta(s), atol=1e-10)
+            np.testing.assert_allclose(
+                s.linear_predictor(), _fresh_eta(s, X.iloc[:200]), atol=1e-10
+            )
     assert len(s.history) > 100
 
 
@@ -139,7 +141,7 @@ def test_monotone_is_monotone_on_region_and_unchanged_outside(session, model):
     assert np.all(np.diff(ref.grid_values[inside, 0]) >= -1e-12)
     np.testing.assert_array_equal(ref.grid_values[~inside], ref0.grid_values[~inside])
     # on the data too
-    x = session._x[0]
+    x = session.feature_values(0)
     order = np.argsort(x)
     xs, col = x[order], session.contributions()[order, 0, 0]
     rows = (xs >= -2.0) & (xs <= 1.0)
@@ -156,25 +158,31 @@ def test_merge_keeps_one_step_per_drag(session):
         session.scale("smooth", f, merge=True)
     assert len(session.history) == 1
     assert session.history[0][0].factor == 0.5
-    m = session.metrics_table()
+    m = session.metrics_table(as_dict=True)
     assert m["last"] == m["original"]  # "last" is the state before the drag
     after_drag = session.metrics()
     session.shift("step", 1.0)
-    assert session.metrics_table()["last"] == after_drag != session.metrics()
+    assert session.metrics_table(as_dict=True)["last"] == after_drag
+    assert after_drag != session.metrics()
     assert len(session.history) == 2
 
 
 def test_three_state_metrics(session):
     t0 = session.metrics_table()
-    assert set(t0) == {"original", "last", "current"}
-    assert set(t0["current"]) == {"rmse", "mae", "r2"}
+    assert list(t0.index) == ["original", "last", "current"]
+    assert list(t0.columns) == ["rmse", "mae", "r2"]
     session.zero("smooth")
     t1 = session.metrics_table()
-    assert t1["current"]["rmse"] > t0["current"]["rmse"]
-    assert t1["last"] == t0["current"]
+    assert t1.loc["current", "rmse"] > t0.loc["current", "rmse"]
+    assert t1.loc["last"].equals(t0.loc["current"])
     session.scale("step", 0.5)
     t2 = session.metrics_table()
-    assert t2["last"] == t1["current"] and t2["original"] == t0["original"]
+    assert t2.loc["last"].equals(t1.loc["current"])
+    assert t2.loc["original"].equals(t0.loc["original"])
+    # the old nested dict stays available, equal to metrics() per state
+    d = session.metrics_table(as_dict=True)
+    assert d == {s: session.metrics(s) for s in ("original", "last", "current")}
+    assert d["current"]["rmse"] == t2.loc["current", "rmse"]
 
 
 def test_affected_counts_moved_rows_and_flips(fitted_classifier):
@@ -207,7 +215,7 @@ def test_slice_metrics_by_numeric_range(session):
     session.zero("step")
     t = session.slice_metrics("step", bins=[0, 1, 2, 4])
     assert list(t["slice"].unique()) == ["[0, 1)", "[1, 2)", "[2, 4]"]
-    assert t.groupby("slice")["n"].first().sum() == session._n
+    assert t.groupby("slice")["n"].first().sum() == session.n_rows
 
 
 def test_to_model_save_load(tmp_path, session, data):
@@ -262,7 +270,7 @@ def test_malformed_json(session):
 def test_bad_edit_leaves_session_unchanged(session):
     session.zero("smooth")
     before = session.predictions().copy()
-    with pytest.raises(EditError, match="Unknown feature"):
+    with pytest.raises(EditError, match="Unknown term"):
         session.zero("height")
     with pytest.raises(EditError, match="categorical"):
         session.monotone("colour")
@@ -387,3 +395,224 @@ def test_cached_states_follow_edits_and_undo(fitted_classifier):
     m["accuracy"] = -1.0  # a caller's copy: the cache is untouched
     assert s.metrics()["accuracy"] >= 0.0
     assert s.predictions("original") is original
+
+
+# ------------------------------------------------- the public API the panel uses
+def test_names_kinds_rows_and_classes(session, model, data, fitted_classifier):
+    X, _ = data
+    assert session.n_rows == len(X)
+    assert session.term_names == model.term_names_ == session.names
+    assert session.term_kinds == ["numeric"] * 5 + ["categorical"]
+    assert session.classes is None and not session.is_classifier
+    clf, Xc, yc = fitted_classifier
+    s = EditSession(clf, Xc.iloc[:50], yc.iloc[:50])
+    np.testing.assert_array_equal(s.classes, clf.classes_)
+    assert s.is_classifier
+
+
+def test_feature_values_are_the_raw_column_and_read_only(session, data):
+    X, _ = data
+    np.testing.assert_array_equal(session.feature_values("smooth"), X["smooth"])
+    colour = session.feature_values("colour")
+    assert list(colour[:5]) == [str(v) for v in X["colour"].iloc[:5]]
+    with pytest.raises(ValueError):
+        colour[0] = "red"
+
+
+def test_term_functions_per_state(session, model):
+    t = session.names.index("step")
+    orig = session.term_functions("original")
+    np.testing.assert_array_equal(orig[t].values, model.term_functions()[t].values)
+    assert orig[t].importance == pytest.approx(session.importance("original")[t])
+    session.scale("step", 2.0)
+    cur = session.term_functions()
+    np.testing.assert_allclose(cur[t].values, 2 * orig[t].values)
+    np.testing.assert_allclose(cur[t].lower, 2 * orig[t].lower)
+    assert cur[t].importance == pytest.approx(2 * orig[t].importance)
+    session.zero("step")
+    last, now = session.term_functions("last"), session.term_functions("current")
+    np.testing.assert_allclose(last[t].values, cur[t].values)
+    assert np.all(now[t].values == 0) and now[t].importance == 0.0
+    with pytest.raises(namwidgets.InputError, match="state"):
+        session.term_functions("later")
+
+
+def test_nan_contribution(session, data):
+    X, _ = data
+    nan_rows = X["quadratic"].isna().to_numpy()
+    assert nan_rows.any()
+    t = session.names.index("quadratic")
+    v0 = session.nan_contribution("quadratic")
+    assert v0 == pytest.approx(session.contributions()[nan_rows, t, 0][0])
+    session.set_nan_value("quadratic", 0.25)
+    assert session.nan_contribution("quadratic") == 0.25
+    assert session.nan_contribution("quadratic", state="last") == pytest.approx(v0)
+    assert session.nan_contribution("quadratic", state="original") == pytest.approx(v0)
+    assert session.nan_contribution("colour") is None
+    assert session.nan_contribution("smooth") is None  # no missing rows anywhere
+
+
+def test_clamp_to_region_clamps_to_the_regions_values(session):
+    ref = session.reference("smooth")
+    inside = (ref.grid >= -0.5) & (ref.grid <= 0.5)
+    lo, hi = ref.grid_values[inside, 0].min(), ref.grid_values[inside, 0].max()
+    assert ref.grid_values.min() < lo and ref.grid_values.max() > hi
+    session.clamp_to_region("smooth", -0.5, 0.5, message="why")
+    new = session.reference("smooth").grid_values
+    assert new.min() == pytest.approx(lo) and new.max() == pytest.approx(hi)
+    assert session.history[-1][0].message == "why"
+    with pytest.raises(EditError, match="no grid point"):
+        session.clamp_to_region("smooth", 50.0, 60.0)
+
+
+def test_auc_is_live_and_default_bandwidth(session):
+    assert session.auc_is_live  # 600 rows
+    assert session.default_smooth_bandwidth("smooth", -1.0, 1.0) == pytest.approx(0.2)
+    ref = session.reference("smooth", original=True)
+    assert session.default_smooth_bandwidth("smooth") == pytest.approx(
+        (ref.hi - ref.lo) / 10
+    )
+    session.smooth("smooth", lo=-1.0, hi=1.0)
+    assert session.history[-1][0].bandwidth == pytest.approx(0.2)
+
+
+# ------------------------------------------------- robustness (issue 12)
+def test_everything_handed_out_is_read_only(session):
+    session.zero("step")
+    before = session.predictions().copy()
+    for arr in (
+        session.contributions(),
+        session.contributions("original"),
+        session.predictions(),
+        session.linear_predictor(),
+        session.linear_predictor("original"),
+        session.linear_predictor("last"),
+    ):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 99.0
+    session.importance()[0] = 99.0  # a copy
+    assert session.importance()[0] != 99.0
+    session.scale("smooth", 0.5).undo()
+    np.testing.assert_array_equal(session.predictions(), before)
+
+
+@pytest.mark.parametrize(
+    "weights, pattern",
+    [
+        (lambda n: np.ones(n - 1), "one weight per row"),
+        (lambda n: np.r_[np.nan, np.ones(n - 1)], "NaN or infinite"),
+        (lambda n: np.r_[np.inf, np.ones(n - 1)], "NaN or infinite"),
+        (lambda n: np.r_[-1.0, np.ones(n - 1)], "negative"),
+        (lambda n: np.zeros(n), "zero for every row"),
+        (lambda n: ["a"] * n, "must be numbers"),
+    ],
+)
+def test_sample_weight_is_validated(model, data, weights, pattern):
+    X, y = data
+    with pytest.raises(namwidgets.InputError, match=f"sample_weight.*{pattern}"):
+        EditSession(model, X, y, sample_weight=weights(len(X)))
+
+
+def test_slice_metrics_use_the_sessions_weights(model, data):
+    X, y = data
+    w = np.where(X["colour"].to_numpy() == "red", 5.0, 1.0) * np.linspace(
+        0.1, 3, len(X)
+    )
+    s = EditSession(model, X, y, sample_weight=w)
+    s.zero("step")
+    table = s.slice_metrics("colour").set_index(["slice", "metric"])
+    red = (X["colour"] == "red").to_numpy()
+    fresh = compute_metrics("regression", s.y[red], s.predictions()[red], None, w[red])
+    assert table.loc[("red", "rmse"), "current"] == pytest.approx(fresh["rmse"])
+    plain = EditSession(model, X, y).zero("step").slice_metrics("colour")
+    plain = plain.set_index(["slice", "metric"])
+    assert table.loc[("red", "rmse"), "current"] != pytest.approx(
+        plain.loc[("red", "rmse"), "current"]
+    )
+    assert table.loc[("red", "rmse"), "n"] == red.sum()  # n counts rows
+
+
+def test_a_regressor_session_with_string_y_names_y(model, data):
+    X, y = data
+    with pytest.raises(namwidgets.InputError, match="y must be numeric.*'high'"):
+        EditSession(model, X, ["high"] * len(X))
+    for dtype in ("Float64", "Int64"):
+        nullable = y.round().astype(dtype)
+        nullable.iloc[3] = None
+        with pytest.raises(namwidgets.InputError, match="y contains (NaN|missing)"):
+            EditSession(model, X, nullable)
+    with pytest.raises(namwidgets.InputError, match="y contains NaN"):
+        EditSession(model, X, np.r_[np.nan, y.to_numpy()[1:]])
+
+
+def test_classifier_y_mixing_strings_and_ints(fitted_classifier):
+    clf, X, y = fitted_classifier
+    mixed = np.array([0, "1"] * 25, dtype=object)
+    with pytest.raises(namwidgets.InputError, match="mixes"):
+        EditSession(clf, X.iloc[:50], mixed)
+    with pytest.raises(namwidgets.InputError, match="classes"):
+        EditSession(clf, X.iloc[:50], ["a", "b"] * 25)
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"learning_rate": -1e-3}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": -3}, "epochs"),
+        ({"epochs": 2.5}, "epochs"),
+    ],
+)
+def test_refit_arguments_are_checked_before_the_model_is_called(
+    session, kwargs, pattern
+):
+    session.zero("step")
+    before = session.model
+    with pytest.raises(namwidgets.InputError, match=pattern):
+        session.refit_others(**kwargs)
+    assert session.model is before and session.refits == []
+
+
+def test_term_functions_and_targets_cannot_be_changed_from_outside(model, data):
+    X, y = data
+    y_mine = y.to_numpy().copy()
+    s = EditSession(model, X, y_mine)
+    rmse = s.metrics()["rmse"]
+    y_mine[:] = 0.0  # the caller reuses its array: the session keeps its own copy
+    assert s.metrics("current", auc=False)["rmse"] == rmse
+    for sf in (s.term_functions()[0], s.term_functions("original")[0]):
+        with pytest.raises(ValueError, match="read-only"):
+            sf.values[0] = 99.0
+    s.scale("smooth", 2.0)
+    with pytest.raises(ValueError, match="read-only"):
+        s.term_functions()[0].values[0] = 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        s.y[0] = 1.0
+
+
+def test_region_and_zeroed_policies(session):
+    lo, hi = session.term_range("smooth")
+    ref = session.reference("smooth", original=True)
+    assert (lo, hi) == (ref.lo, ref.hi)
+    assert session.default_region("smooth") == pytest.approx(
+        (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo))
+    )
+    assert not session.is_zeroed("smooth")
+    session.zero("smooth")
+    assert session.is_zeroed("smooth")
+    with pytest.raises(EditError, match="categorical"):
+        session.term_range("colour")
+
+
+def test_metrics_table_of_a_classifier_is_states_by_metrics(fitted_classifier):
+    clf, X, y = fitted_classifier
+    s = EditSession(clf, X.iloc[:300], y.iloc[:300]).zero("smooth")
+    t = s.metrics_table()
+    assert list(t.index) == ["original", "last", "current"]
+    assert t.index.name == "state" and t.columns.name == "metric"
+    assert set(t.columns) == set(s.metrics())
+    assert t.loc["current", "confusion_matrix"] == s.metrics()["confusion_matrix"]
+    assert t.loc["original", "roc_auc"] == s.metrics("original")["roc_auc"]
+    assert t.loc["current", "accuracy"] != t.loc["original", "accuracy"]

@@ -30,7 +30,12 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [NAMRegressor(random_state=0, **SMALL), NAMClassifier(random_state=0, **SMALL)],
+    [
+        NAMRegressor(random_state=0, **SMALL),
+        NAMClassifier(random_state=0, **SMALL),
+        NAMRegressor(interactions=2, random_state=0, **SMALL),
+        NAMClassifier(interactions="auto", random_state=0, **SMALL),
+    ],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_estimator_checks(estimator, check):

@@ -1,41 +1,46 @@
-"""Chart builders: pure functions from plain data to Altair charts.
+"""Chart views: pure functions from plain data to Altair charts.
 
-Every builder takes plain data (a :class:`~namwidgets.explain._shape.ShapeFunction`,
-arrays, dicts, a DataFrame) and returns a new Altair chart whose data is small
-(shape functions on their grid, densities and prediction shifts as binned counts,
-never raw rows) and kept apart from everything else: each spec is
+Each view is a frozen dataclass holding one argument set: plain data (a
+:class:`~namwidgets.explain.ShapeFunction`, arrays, dicts, a DataFrame) and the
+chart's options. It reads no model and no session, and gives
 
-* a **structure**, which depends only on a builder's non-data arguments (names,
-  sizes, titles, which optional parts are drawn), and
-* top-level named ``datasets``, which hold every data value.
+* :attr:`key`, the **structure key**: what the spec without ``datasets``
+  depends on (names, sizes, titles, which optional parts are drawn). Two views
+  with equal keys give specs that differ only in their datasets;
+* :meth:`datasets`, the top-level named **datasets**, which hold every data
+  value, built with numpy and plain Python only;
+* :meth:`chart`, the Altair chart, built from the key and carrying exactly
+  :meth:`datasets`.
 
-Each ``X_chart`` has a twin ``X_data`` returning exactly
-``X_chart(...).to_dict()["datasets"]`` with numpy and plain Python only, so a
-live view builds the chart once, caches ``spec = chart.to_dict()`` and redraws
-with ``{**spec, "datasets": X_data(...)}``. Each builder's docstring lists its
-split ("Structure: ... Data: ..."); the dataset names are
+So a live view builds ``spec = view.chart().to_dict()`` once per key and
+redraws with ``{**spec, "datasets": view.datasets()}``: a data-only redraw
+cannot drift from a full build. The dataset names are
 
 =========================  ===================================================
-builder                    datasets
+view                       datasets
 =========================  ===================================================
-``shape_chart``            ``shape``, and when drawn ``density``, ``region``,
+:class:`ShapeView`         ``shape``, and when drawn ``density``, ``region``,
                            ``knots``, ``nan``
-``importance_chart``       ``importance``
-``contributions_chart``    ``contributions``, ``contributions_title``
-``prediction_shift_chart`` ``shift``, ``shift_zero``
-``metrics_chart``          ``metrics``
-``slice_metrics_chart``    ``slices``
+:class:`ImportanceView`    ``importance``
+:class:`ContributionsView` ``contributions``, ``contributions_title``
+:class:`PredictionShiftView` ``shift``, ``shift_zero``
+:class:`MetricsView`       ``metrics``
+:class:`SliceMetricsView`  ``slices``
+:class:`StackView`         its parts' datasets
 =========================  ===================================================
 
-Nothing here keeps state between calls; the look comes from :data:`PALETTE` and
-:data:`THEME`, applied to each chart by :func:`apply_theme` (pass
-``configure=False`` to compose charts, then theme the composite). Composed charts
-gather their datasets at the top level; two composed charts with different data
-under one name keep it apart by a suffix (``shape_2``...).
+The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
+(pass ``configure=False`` to compose charts, then theme the composite with
+:func:`apply_theme`). Composed charts gather their datasets at the top level;
+two composed charts with different data under one name keep it apart by a
+suffix (``shape_2``...).
+
+The ``X_chart``/``X_data`` functions of the previous release still work and
+warn with a ``DeprecationWarning``.
 """
 
-from ._shape import shape_chart, shape_data
-from ._summary import (
+from ._feedback import MetricsView, PredictionShiftView, SliceMetricsView, StackView
+from ._legacy import (
     contributions_chart,
     contributions_data,
     importance_chart,
@@ -44,14 +49,28 @@ from ._summary import (
     metrics_data,
     prediction_shift_chart,
     prediction_shift_data,
+    shape_chart,
+    shape_data,
     slice_metrics_chart,
     slice_metrics_data,
 )
-from ._theme import PALETTE, THEME, apply_theme
+from ._shape import ShapeKey, ShapeView
+from ._summary import ContributionsView, ImportanceView
+from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
 __all__ = [
     "PALETTE",
     "THEME",
+    "ChartView",
+    "ContributionsView",
+    "Datasets",
+    "ImportanceView",
+    "MetricsView",
+    "PredictionShiftView",
+    "ShapeKey",
+    "ShapeView",
+    "SliceMetricsView",
+    "StackView",
     "apply_theme",
     "contributions_chart",
     "contributions_data",

@@ -1,291 +1,82 @@
-"""One feature's shape function: :func:`shape_chart` and :func:`shape_data`."""
+"""One term's shape function: :class:`ShapeView`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import altair as alt
-import numpy as np
 import numpy.typing as npt
 
+from ._shape_data import _NAN_GUTTER, _datasets, _prepare, _Prepared
 from ._theme import (
     PALETTE,
     VALUE_FMT,
     X_FMT,
+    ChartView,
     Datasets,
     LayerChart,
     as_1d,
     finish,
-    floats,
     make_title,
-    records,
     series,
     unvalidated,
     zero_rule,
 )
 
 if TYPE_CHECKING:
-    from namwidgets.explain._shape import ShapeFunction
-
-#: Pixels kept right of a numeric x range for the missing-value marker.
-_NAN_GUTTER = 56
-_MISSING = "(missing)"
+    from namwidgets.explain import ShapeFunction
 
 
-@dataclass
-class _Prepared:
-    """What both the structure and the data of a shape chart are built from."""
+class ShapeKey(NamedTuple):
+    """Everything the structure of a shape chart depends on (its ``key``)."""
 
-    cols: dict[str, npt.NDArray[np.float64]]  # value, lower, upper[, edited]
-    n_classes: int | None
-    nan_value: float | None
-    x: npt.NDArray[Any]  # the numeric grid, or the category labels as str
-    edges: npt.NDArray[np.float64] | None  # density edges (numeric) when drawn
-    counts: npt.NDArray[Any] | None  # density counts when drawn / per category
-    knots: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None
-    region: tuple[float, float] | None
-    missing_label: str = _MISSING
-
-    @property
-    def band(self) -> bool:
-        return bool(np.any(self.cols["upper"] > self.cols["lower"]))
-
-
-def _pick_class(
-    name: str, values: Any, n: int, class_index: int, n_classes: int | None
-) -> npt.NDArray[np.float64]:
-    """Return column ``class_index`` of a (n,) or (n, C) array, checking its shape."""
-    arr = np.asarray(values, dtype=np.float64)
-    expected = (n,) if n_classes is None else (n, n_classes)
-    if arr.shape != expected:
-        msg = f"{name} has shape {arr.shape}, expected {expected} (one per x)"
-        raise ValueError(msg)
-    return arr if n_classes is None else arr[:, class_index]
+    name: str
+    kind: str
+    title: str
+    subtitle: str
+    x_domain: tuple[float, float] | None  # numeric: grid ends and density edges
+    categories: tuple[str, ...] | None  # categorical: labels in order
+    missing_label: str
+    edited: bool
+    knots: bool
+    region: bool
+    nan: bool
+    band: bool
+    density: bool  # whether the density strip is drawn
+    width: int
+    height: int
+    brush: bool
+    brush_value: tuple[float, float] | None
+    y_title: str
+    density_height: int
+    configure: bool
 
 
-def _prepare(
-    shape: ShapeFunction,
-    edited_values: Any,
-    class_index: int,
-    knots: Any,
-    region: Any,
-    density_height: int,
-) -> _Prepared:
-    """Check the inputs of a shape chart and pick the drawn class."""
-    if shape.kind not in ("numeric", "categorical"):
-        msg = f"shape.kind must be 'numeric' or 'categorical', got {shape.kind!r}"
-        raise ValueError(msg)
-    n = len(shape.x)
-    ndim = np.ndim(shape.values)
-    n_classes = np.shape(shape.values)[1] if ndim == 2 else None
-    limit = 1 if n_classes is None else n_classes
-    if isinstance(class_index, bool) or not isinstance(class_index, int | np.integer):
-        msg = f"class_index must be an int, got {class_index!r}"
-        raise ValueError(msg)
-    if not 0 <= class_index < limit:
-        msg = f"class_index={class_index} is out of range for {limit} class(es)"
-        raise ValueError(msg)
-    pairs = (("value", "values"), ("lower", "lower"), ("upper", "upper"))
-    cols = {
-        col: _pick_class(f"shape.{key}", getattr(shape, key), n, class_index, n_classes)
-        for col, key in pairs
-    }
-    if edited_values is not None:
-        cols["edited"] = _pick_class(
-            "edited_values", edited_values, n, class_index, n_classes
-        )
-    nan_value = None
-    if shape.nan_value is not None:
-        nan_arr = np.atleast_1d(np.asarray(shape.nan_value, dtype=np.float64))
-        nan_value = float(nan_arr[class_index if nan_arr.size > 1 else 0])
-    density_height = max(int(density_height), 0)
-    if shape.kind == "categorical":
-        if knots is not None or region is not None:
-            msg = "knots and region apply to numeric features only"
-            raise ValueError(msg)
-        cats = [str(c) for c in shape.x]
-        counts = np.asarray(shape.density_counts)
-        if counts.shape != (len(cats),):
-            msg = (
-                f"shape.density_counts has shape {counts.shape}, expected "
-                f"({len(cats)},) (one count per category)"
-            )
-            raise ValueError(msg)
-        missing_label = _MISSING
-        while missing_label in cats:
-            missing_label += " "
-        return _Prepared(
-            cols, n_classes, nan_value, np.asarray(cats, dtype=object), None,
-            counts, None, None, missing_label,
-        )  # fmt: skip
-    x = as_1d("shape.x", shape.x)
-    if x.size < 2 or not np.all(np.isfinite(x)):
-        msg = f"shape.x needs at least 2 finite grid points, got {x.size}"
-        raise ValueError(msg)
-    edges = counts = None
-    if shape.density_edges is not None and density_height > 0:
-        counts = as_1d("shape.density_counts", shape.density_counts)
-        edges = as_1d("shape.density_edges", shape.density_edges, counts.size + 1)
-        if counts.size == 0:
-            edges = counts = None
-    knot_arrays = None
-    if knots is not None:
-        if len(knots) != 2:
-            msg = "knots must be a pair (x_positions, y_values)"
-            raise ValueError(msg)
-        kx = as_1d("knots[0] (x_positions)", knots[0])
-        knot_arrays = (kx, as_1d("knots[1] (y_values)", knots[1], kx.size))
-    bounds = None
-    if region is not None:
-        lo, hi = as_1d("region", region, 2)
-        if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
-            msg = f"region must be finite (lo, hi) with lo <= hi, got {region!r}"
-            raise ValueError(msg)
-        bounds = (float(lo), float(hi))
-    return _Prepared(cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds)
-
-
-def _datasets(shape: ShapeFunction, p: _Prepared, density_height: int) -> Datasets:
-    """The named datasets of a prepared shape chart."""
-    fcols = {key: floats(v) for key, v in p.cols.items()}
-    if shape.kind == "categorical":
-        cats = p.x.tolist()
-        counts = np.asarray(p.counts).tolist()
-        out = {
-            "shape": records(
-                {"category": cats, "count": [int(k) for k in counts]} | fcols
-            )
-        }
-        if density_height > 0 and len(cats):
-            strip = records({"category": cats, "count": [int(k) for k in counts]})
-            if p.nan_value is not None:
-                strip.append(
-                    {"category": p.missing_label, "count": int(shape.nan_count)}
-                )
-            out["density"] = strip
-        if p.nan_value is not None:
-            out["nan"] = [
-                {
-                    "category": p.missing_label,
-                    "value": p.nan_value,
-                    "count": int(shape.nan_count),
-                }
-            ]
-        return out
-    out = {"shape": _grid_rows(floats(p.x), fcols)}
-    if p.edges is not None:
-        edges = floats(p.edges)
-        lo_hi = {"lo": edges[:-1], "hi": edges[1:]}
-        out["density"] = records(lo_hi | {"count": np.asarray(p.counts).tolist()})
-    if p.region is not None:
-        out["region"] = [{"lo": p.region[0], "hi": p.region[1]}]
-    if p.knots is not None:
-        out["knots"] = records({"kx": floats(p.knots[0]), "ky": floats(p.knots[1])})
-    if p.nan_value is not None:
-        nan_row = {"nan": p.nan_value, "count": int(shape.nan_count)}
-        out["nan"] = [nan_row | {"label": "missing"}]
-    return out
-
-
-def _grid_rows(x: list[Any], fcols: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The grid's rows, written out: dict literals are twice as fast as zip."""
-    v, lo, hi = fcols["value"], fcols["lower"], fcols["upper"]
-    if "edited" not in fcols:
-        return [
-            {"x": a, "value": b, "lower": c, "upper": d}
-            for a, b, c, d in zip(x, v, lo, hi)
-        ]
-    return [
-        {"x": a, "value": b, "lower": c, "upper": d, "edited": e}
-        for a, b, c, d, e in zip(x, v, lo, hi, fcols["edited"])
-    ]
-
-
-def shape_data(
-    shape: ShapeFunction,
-    edited_values: npt.ArrayLike | None = None,
-    *,
-    class_index: int = 0,
-    knots: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
-    region: tuple[float, float] | None = None,
-    density_height: int = 10,
-) -> Datasets:
-    """The named datasets of :func:`shape_chart`, built without Altair.
-
-    Takes the data arguments of :func:`shape_chart` (and ``density_height``,
-    which decides whether the density strip is drawn), so that
-    ``{**spec, "datasets": shape_data(...)}`` redraws a cached
-    ``spec = shape_chart(...).to_dict()`` whose structure is unchanged.
-
-    Parameters
-    ----------
-    shape, edited_values, class_index, knots, region, density_height
-        As in :func:`shape_chart`.
-
-    Returns
-    -------
-    dict of str to list of dict
-        ``"shape"``: one row per grid point (``x``) or category (``category``,
-        ``count``) with ``value``, ``lower``, ``upper`` and, when edited,
-        ``edited``. ``"density"``: the strip's rows, ``lo``/``hi``/``count``
-        (numeric) or ``category``/``count`` (categorical), when drawn.
-        ``"region"``: one row ``lo``/``hi``, when a region is given. ``"knots"``:
-        ``kx``/``ky`` per knot, when knots are given. ``"nan"``: one row with the
-        missing-value contribution (``nan``, ``count``, ``label`` numeric;
-        ``category``, ``value``, ``count`` categorical), when the feature has one.
-        Non-finite numbers are ``None``.
-
-    Raises
-    ------
-    ValueError
-        As :func:`shape_chart`.
-    """
-    density_height = max(int(density_height), 0)
-    p = _prepare(shape, edited_values, class_index, knots, region, density_height)
-    return _datasets(shape, p, density_height)
-
-
-@unvalidated
-def shape_chart(
-    shape: ShapeFunction,
-    edited_values: npt.ArrayLike | None = None,
-    *,
-    class_index: int = 0,
-    knots: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
-    region: tuple[float, float] | None = None,
-    title: str | None = None,
-    width: int = 420,
-    height: int = 260,
-    brush: bool = True,
-    brush_value: tuple[float, float] | None = None,
-    y_title: str = "contribution",
-    density_height: int = 10,
-    configure: bool = True,
-) -> alt.LayerChart:
-    """Draw one feature's shape function, optionally next to its edited version.
+@dataclass(frozen=True, eq=False)
+class ShapeView(ChartView):
+    """One term's shape function, optionally next to its edited version.
 
     Numeric features are drawn as a line over the grid with the ensemble band and
     a zero line; categorical ones as a bar per category with error bars. Along the
     bottom of the plot, a thin strip shaded by the training-data histogram shows
     where the data is (the NAM paper's density bars). The contribution of a missing
     value, when the feature has one, is a diamond right of the x range (numeric) or
-    an extra bar (categorical). Everything is one layer chart, so it stays cheap to
-    build and to serialize.
+    an extra bar (categorical). Everything is one layer chart.
 
-    Structure (the spec without ``datasets``) comes from: ``shape.name``,
-    ``shape.kind``, ``shape.importance`` (the subtitle), the x range (grid ends and
-    density edges), the categories (labels and order), whether ``edited_values``,
-    ``knots``, ``region`` and ``shape.nan_value`` are None, whether the ensemble
-    band exists (``upper > lower`` somewhere), ``class_index`` and the other
-    keyword arguments. Data (``spec["datasets"]``, equal to :func:`shape_data`):
-    the drawn class's values, band and edited values, knot positions and values,
-    region ends, the missing-value contribution and the density counts.
+    The inputs are checked when the view is made. :attr:`key` (a
+    :class:`ShapeKey`) holds what the structure depends on: the name, kind,
+    title and subtitle (``shape.importance``), the x range (grid ends and density
+    edges), the categories, whether ``edited_values``, ``knots``, ``region``,
+    ``shape.nan_value`` and the band are there, and the keyword fields.
+    :meth:`datasets`: ``"shape"``, and when drawn ``"density"``, ``"region"``,
+    ``"knots"``, ``"nan"``.
 
     Parameters
     ----------
     shape : ShapeFunction
-        The feature's function as plain data.
+        The term's function as plain data.
     edited_values : array-like of the same shape as ``shape.values``, optional
         The function after edits. When given it is drawn solid in the accent
         colour and the original becomes dashed (numeric) or faded (categorical).
@@ -297,7 +88,7 @@ def shape_chart(
     region : tuple of float, optional
         ``(lo, hi)`` on x, drawn as a shaded band (numeric only).
     title : str, optional
-        Chart title; defaults to the feature name (and class).
+        Chart title; defaults to the term name (and class).
     width, height : int, default=420, 260
         Size in pixels of the plot.
     brush : bool, default=True
@@ -313,34 +104,116 @@ def shape_chart(
     configure : bool, default=True
         Apply :data:`THEME`; pass False to concatenate the chart with others.
 
-    Returns
-    -------
-    altair.LayerChart
-        The chart, its data in the top-level named datasets of :func:`shape_data`.
-
     Raises
     ------
-    ValueError
+    InputError
         When an array's shape does not match ``shape.x``, ``class_index`` is out
         of range, or ``knots``/``region``/``brush_value`` are malformed.
     """
-    density_height = max(int(density_height), 0)
-    p = _prepare(shape, edited_values, class_index, knots, region, density_height)
-    datasets = _datasets(shape, p, density_height)
-    if title is None:
-        title = shape.name
-        if p.n_classes is not None:
-            label = shape.classes[class_index] if shape.classes else class_index
-            title = f"{shape.name} · class {label}"
-    size = {"width": width, "height": height, "y_title": y_title}
-    if shape.kind == "numeric":
-        layers = _numeric_layers(shape, p, brush, brush_value, density_height, **size)
+
+    shape: ShapeFunction
+    edited_values: npt.ArrayLike | None = None
+    class_index: int = 0
+    knots: tuple[npt.ArrayLike, npt.ArrayLike] | None = None
+    region: tuple[float, float] | None = None
+    title: str | None = None
+    width: int = 420
+    height: int = 260
+    brush: bool = True
+    brush_value: tuple[float, float] | None = None
+    y_title: str = "contribution"
+    density_height: int = 10
+    configure: bool = True
+
+    def __post_init__(self) -> None:
+        self.key  # noqa: B018 - check the inputs now, not at the first redraw
+
+    @cached_property
+    def _prepared(self) -> _Prepared:
+        return _prepare(
+            self.shape,
+            self.edited_values,
+            self.class_index,
+            self.knots,
+            self.region,
+            max(int(self.density_height), 0),
+        )
+
+    @cached_property
+    def key(self) -> ShapeKey:
+        """The structure key: equal keys give equal specs but for ``datasets``."""
+        shape, p = self.shape, self._prepared
+        title = self.title
+        if title is None:
+            title = str(shape.name)
+            if p.n_classes is not None:
+                k = self.class_index
+                title = (
+                    f"{shape.name} · class {shape.classes[k] if shape.classes else k}"
+                )
+        strip = max(int(self.density_height), 0)
+        domain = cats = None
+        if shape.kind == "numeric":
+            lo_x, hi_x = float(p.x.min()), float(p.x.max())
+            if p.edges is not None:
+                lo_x = min(lo_x, float(p.edges[0]))
+                hi_x = max(hi_x, float(p.edges[-1]))
+            domain = (lo_x, hi_x)
+            density = p.edges is not None
+        else:
+            cats = tuple(p.x.tolist())
+            density = bool(strip and cats)
+        brush_value = None
+        if self.brush_value is not None and self.brush and shape.kind == "numeric":
+            lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
+            brush_value = (lo, hi)
+        return ShapeKey(
+            str(shape.name), shape.kind, title, f"importance {shape.importance:.3g}",
+            domain, cats, p.missing_label, "edited" in p.cols, p.knots is not None,
+            p.region is not None, p.nan_value is not None, p.band, density,
+            int(self.width), int(self.height), bool(self.brush), brush_value,
+            str(self.y_title), strip, bool(self.configure),
+        )  # fmt: skip
+
+    def datasets(self) -> Datasets:
+        """The named datasets, built with numpy and plain Python only.
+
+        Returns
+        -------
+        dict of str to list of dict
+            ``"shape"``: one row per grid point (``x``) or category (``category``,
+            ``count``) with ``value``, ``lower``, ``upper`` and, when edited,
+            ``edited``. ``"density"``: the strip's rows, ``lo``/``hi``/``count``
+            (numeric) or ``category``/``count`` (categorical), when drawn.
+            ``"region"``: one row ``lo``/``hi``, when a region is given.
+            ``"knots"``: ``kx``/``ky`` per knot, when knots are given. ``"nan"``:
+            one row with the missing-value contribution (``nan``, ``count``,
+            ``label`` numeric; ``category``, ``value``, ``count`` categorical),
+            when the term has one. Non-finite numbers are ``None``.
+        """
+        return _datasets(self.shape, self._prepared, self.key.density_height)
+
+    @unvalidated
+    def chart(self) -> alt.LayerChart:
+        """The Altair chart: the structure of :attr:`key`, the data of :meth:`datasets`.
+
+        Returns
+        -------
+        altair.LayerChart
+        """
+        return _shape_chart(self.key, self.datasets())
+
+
+def _shape_chart(k: ShapeKey, datasets: Datasets) -> alt.LayerChart:
+    """Build a shape chart from its key alone (and the datasets it carries)."""
+    if k.kind == "numeric":
+        layers = _numeric_layers(k)
     else:
-        layers = _categorical_layers(shape, p, brush, density_height, **size)
-    chart = LayerChart(layer=layers, width=width, height=height)
-    chart_title = make_title(title, f"importance {shape.importance:.3g}")
+        layers = _categorical_layers(k)
+    chart = LayerChart(layer=layers, width=k.width, height=k.height)
+    chart_title = make_title(k.title, k.subtitle)
     shape_rows = alt.NamedData(name="shape")
-    return finish(chart, configure, datasets, title=chart_title, data=shape_rows)
+    return finish(chart, k.configure, datasets, title=chart_title, data=shape_rows)
 
 
 def _tooltips(first: alt.Tooltip, edited: bool) -> list[alt.Tooltip]:
@@ -378,18 +251,17 @@ def _density_layer(
     )
 
 
-def _numeric_layers(
-    shape, p, brush, brush_value, density_height, *, width, height, y_title
-):  # fmt: skip
-    lo_x, hi_x = float(p.x.min()), float(p.x.max())
-    if p.edges is not None:
-        lo_x, hi_x = min(lo_x, float(p.edges[0])), max(hi_x, float(p.edges[-1]))
-    right = width - (_NAN_GUTTER if p.nan_value is not None else 0)
-    x_scale = alt.Scale(domain=[lo_x, hi_x], range=[0, right], nice=False, zero=False)
+def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
+    assert k.x_domain is not None
+    width, height, y_title = k.width, k.height, k.y_title
+    right = width - (_NAN_GUTTER if k.nan else 0)
+    x_scale = alt.Scale(
+        domain=list(k.x_domain), range=[0, right], nice=False, zero=False
+    )
     # Pad the y domain so that the curve stays clear of the density strip.
-    pad = density_height + 6 if p.edges is not None else 6
+    pad = k.density_height + 6 if k.density else 6
     y_scale = alt.Scale(zero=False, padding=pad)
-    x_axis = alt.Axis(title=shape.name)
+    x_axis = alt.Axis(title=k.name)
 
     def xq(field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=x_scale, axis=x_axis)
@@ -397,42 +269,44 @@ def _numeric_layers(
     def yq(field: str) -> alt.Y:
         return alt.Y(f"{field}:Q", title=y_title, scale=y_scale)
 
-    edited = "edited" in p.cols
+    edited = k.edited
     brush_param = None
-    if brush:
-        value = alt.Undefined
-        if brush_value is not None:
-            value = {"x": floats(as_1d("brush_value", brush_value, 2))}
+    if k.brush:
+        value: Any = alt.Undefined
+        if k.brush_value is not None:
+            value = {"x": list(k.brush_value)}
         brush_param = alt.selection_interval(encodings=["x"], name="brush", value=value)
 
     layers: list[alt.Chart] = []
-    if p.region is not None:
+    if k.region:
         layers.append(
             alt.Chart(alt.NamedData(name="region"))
             .mark_rect(color=PALETTE["region"], opacity=0.2, clip=True)
             .encode(x=xq("lo"), x2=alt.X2(field="hi"))
         )
-    if p.edges is not None:
+    if k.density:
         opacity = alt.OpacityValue(1.0)
         if brush_param is not None:
             opacity = alt.OpacityValue(0.35, condition={"param": "brush", "value": 1.0})
         mark = alt.MarkDef(type="rect", clip=True)
         x2 = alt.X2(field="hi")
         layers.append(
-            _density_layer(xq("lo"), x2, height, density_height, opacity, mark)
+            _density_layer(xq("lo"), x2, height, k.density_height, opacity, mark)
         )
     # the zero line stops where the x range does, short of the missing-value marker
     layers.append(
         zero_rule().encode(y=yq("zero"), x=alt.XValue(0), x2=alt.X2Value(right))
     )
-    if p.band:
+    if k.band:
         layers.append(
             alt.Chart()
             .mark_area(color=PALETTE["band"], opacity=0.45, clip=True)
             .encode(x=xq("x"), y=yq("lower"), y2=alt.Y2(field="upper"))
         )
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
-    line_kw = {"strokeDash": [5, 3], "strokeWidth": 1.6} if edited else {}
+    line_kw: dict[str, Any] = (
+        {"strokeDash": [5, 3], "strokeWidth": 1.6} if edited else {}
+    )
     original = alt.Chart().mark_line(**({"strokeWidth": 2.2} | line_kw), clip=True)
     original = series(original.encode(x=xq("x"), y=yq("value")), "original", legend)
     if brush_param is not None:
@@ -443,7 +317,7 @@ def _numeric_layers(
         line = alt.Chart().mark_line(strokeWidth=2.4, clip=True)
         layers.append(series(line.encode(x=xq("x"), y=yq("edited")), "edited", legend))
     # Invisible points carry the tooltip: a line's own tooltip shows one datum only.
-    tip_x = alt.Tooltip("x:Q", title=shape.name, format=X_FMT)
+    tip_x = alt.Tooltip("x:Q", title=k.name, format=X_FMT)
     layers.append(
         alt.Chart()
         .mark_point(opacity=0, size=30, clip=True)
@@ -453,9 +327,9 @@ def _numeric_layers(
             tooltip=_tooltips(tip_x, edited),
         )
     )
-    if p.knots is not None:
+    if k.knots:
         layers.append(_knot_layer(xq, yq))
-    if p.nan_value is not None:
+    if k.nan:
         layers += _nan_layers(width - _NAN_GUTTER / 2, yq)
     return layers
 
@@ -499,23 +373,23 @@ def _nan_layers(x_px: float, yq) -> list[alt.Chart]:
     return [point, label]
 
 
-def _categorical_layers(shape, p, brush, density_height, *, width, height, y_title):
-    del width
-    cats = p.x.tolist()
-    edited = "edited" in p.cols
+def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
+    height, y_title = k.height, k.y_title
+    cats = list(k.categories or ())
+    edited = k.edited
     domain = list(cats)
-    if p.nan_value is not None:
-        domain.append(p.missing_label)
+    if k.nan:
+        domain.append(k.missing_label)
     long = len(domain) > 8 or max((len(d) for d in domain), default=0) > 10
     many = len(domain) > 30  # too many to label each: let Vega drop overlaps
     axis = alt.Axis(
-        title=shape.name,
+        title=k.name,
         labelAngle=-40 if long else 0,
         labelLimit=90,
         labelOverlap=True if many else alt.Undefined,
     )
     x = alt.X("category:N", scale=alt.Scale(domain=domain), sort=domain, axis=axis)
-    strip = density_height if len(cats) else 0
+    strip = k.density_height if k.density else 0
     y_scale = alt.Scale(padding=strip + 6 if strip else 6)
 
     def yq(field: str) -> alt.Y:
@@ -527,9 +401,9 @@ def _categorical_layers(shape, p, brush, density_height, *, width, height, y_tit
             orient="top", direction="horizontal", symbolType="square", symbolOpacity=1
         )
     band = {"band": 0.6}
-    tooltip = _tooltips(alt.Tooltip("category:N", title=shape.name), edited)
+    tooltip = _tooltips(alt.Tooltip("category:N", title=k.name), edited)
     tooltip.append(alt.Tooltip("count:Q", title="training rows", format=","))
-    pick = alt.selection_point(encodings=["x"], name="category") if brush else None
+    pick = alt.selection_point(encodings=["x"], name="category") if k.brush else None
     full = 0.45 if edited else 0.9
     opacity = alt.OpacityValue(full)
     if pick is not None:
@@ -546,7 +420,7 @@ def _categorical_layers(shape, p, brush, density_height, *, width, height, y_tit
     if pick is not None:
         bars = bars.properties(name="shape_bars").add_params(pick)
     layers.append(bars)
-    if p.band:
+    if k.band:
         layers.append(
             alt.Chart()
             .mark_errorbar(
@@ -562,7 +436,7 @@ def _categorical_layers(shape, p, brush, density_height, *, width, height, y_tit
             x=x, y=yq("edited"), y2=alt.Y2Datum(0.0), tooltip=tooltip
         )
         layers.append(series(outline, "edited", legend))
-    if p.nan_value is not None:
+    if k.nan:
         layers.append(
             alt.Chart(alt.NamedData(name="nan"))
             .mark_bar(color=PALETTE["missing"], opacity=0.85, width=band)

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from altair.utils.schemapi import Undefined
 
+from ..exceptions import InputError
+
 try:  # Altair validates every schema object as it is made, unless told not to
     from altair.utils.schemapi import debug_mode as _debug_mode
 except ImportError:  # pragma: no cover - a future Altair without the switch
@@ -84,6 +86,30 @@ X_FMT = ",.4~r"
 Datasets = dict[str, list[dict[str, Any]]]
 
 
+class ChartView:
+    """What every view is: a structure key, named datasets and a chart.
+
+    Each view is a frozen dataclass of its inputs. Two views with equal
+    :attr:`key` give specs equal but for ``datasets``, so a live chart builds
+    once per key and otherwise sends ``{**spec, "datasets": view.datasets()}``;
+    ``view.datasets()`` equals ``view.chart().to_dict()["datasets"]``, because
+    :meth:`chart` is built from the key and carries exactly those datasets.
+    """
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The structure key: what forces a rebuild of the chart."""
+        raise NotImplementedError
+
+    def datasets(self) -> Datasets:
+        """The named datasets a data-only redraw sends."""
+        raise NotImplementedError
+
+    def chart(self) -> Any:
+        """The Altair chart, built from the same fields."""
+        raise NotImplementedError
+
+
 def apply_theme(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Return a copy of ``chart`` with the namwidgets look (:data:`THEME`).
 
@@ -123,7 +149,7 @@ class _NamedDatasets:
     """Mixin: a chart whose ``datasets`` move to the top level when composed."""
 
     def to_dict(self, *args: Any, context: dict[str, Any] | None = None, **kw: Any):
-        own = getattr(self, "datasets", Undefined)
+        own: Any = getattr(self, "datasets", Undefined)
         if context is None or context.get("top_level", True) or own is Undefined:
             return super().to_dict(*args, context=context, **kw)  # type: ignore[misc]
         # Nested in a composition: the outermost chart gathers every dataset.
@@ -174,13 +200,13 @@ def as_1d(name: str, values: Any, n: int | None = None) -> npt.NDArray[np.float6
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         msg = f"{name} must be numeric, got {values!r:.80}"
-        raise ValueError(msg) from exc
+        raise InputError(msg) from exc
     if arr.ndim != 1:
         msg = f"{name} must be one-dimensional, got shape {arr.shape}"
-        raise ValueError(msg)
+        raise InputError(msg)
     if n is not None and arr.shape[0] != n:
         msg = f"{name} has length {arr.shape[0]}, expected {n}"
-        raise ValueError(msg)
+        raise InputError(msg)
     return arr
 
 

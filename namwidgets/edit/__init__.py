@@ -1,25 +1,40 @@
-"""Edits to a fitted NAM's shape functions, and the session that applies them."""
+"""Edits to a fitted additive model's term functions, and the session that applies them.
 
-from ._edited import EditedNAM, Reset
-from ._io import load
+Layout: ``_reference`` (a term's function on its grid), ``_base`` (field
+coercion, the kind registry and the ``Edit`` base), ``_kernels`` (interpolation
+kernels), ``_ops`` (the operations), ``_replay`` (applying edits to a term's
+column and function), ``_edited`` (``EditedModel``, an estimator), ``_io``
+(every file format, and the session's JSON/file methods), ``_session`` with its
+mixins ``_actions`` (one method per edit, the panel's policies) and
+``_feedback`` (metrics), and its helpers ``_state`` (checks, read-only arrays,
+the per-state cache), ``_metrics`` and ``_refit``.
+"""
+
+from ..exceptions import EditError
+from ._base import Edit, edit_kinds
+from ._edited import EditedModel, EditedNAM
+from ._io import (
+    edits_from_json_list,
+    edits_to_json_list,
+    history_from_json,
+    history_to_json,
+    load,
+    save,
+)
 from ._ops import (
     Clamp,
-    Edit,
-    EditError,
-    FeatureReference,
     Flatten,
     Knots,
     Monotone,
+    Reset,
     Scale,
     SetCategoryValue,
     SetNaNValue,
     Shift,
     Smooth,
     Zero,
-    edit_kinds,
-    edits_from_json_list,
-    edits_to_json_list,
 )
+from ._reference import FeatureReference
 from ._session import EditSession
 
 __all__ = [
@@ -27,6 +42,7 @@ __all__ = [
     "Edit",
     "EditError",
     "EditSession",
+    "EditedModel",
     "EditedNAM",
     "FeatureReference",
     "Flatten",
@@ -42,5 +58,8 @@ __all__ = [
     "edit_kinds",
     "edits_from_json_list",
     "edits_to_json_list",
+    "history_from_json",
+    "history_to_json",
     "load",
+    "save",
 ]

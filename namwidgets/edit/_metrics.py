@@ -10,6 +10,8 @@ import pandas as pd
 import sklearn
 from sklearn import metrics as skm
 
+from ..exceptions import InputError
+
 
 def compute_metrics(
     task: str,
@@ -125,7 +127,15 @@ def _hard_labels(proba: np.ndarray) -> np.ndarray:
     return proba.argmax(1)
 
 
-def _metrics(task, y, pred, classes, sample_weight, *, auc):  # noqa: ANN001
+def _metrics(
+    task: str,
+    y: np.ndarray,
+    pred: np.ndarray,
+    classes: np.ndarray | None,
+    sample_weight: np.ndarray | None,
+    *,
+    auc: bool,
+) -> dict[str, Any]:
     w = sample_weight
     if task == "regression":
         return {
@@ -229,7 +239,7 @@ def slices(
     else:
         edges = np.asarray(bins, float)
         if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
-            raise ValueError(f"bins must be an int or increasing edges, got {bins!r}.")
+            raise InputError(f"bins must be an int or increasing edges, got {bins!r}.")
     out = []
     for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
         last = i == len(edges) - 2
@@ -251,15 +261,21 @@ def slice_metrics(
     *,
     bins: int | Sequence[float] = 4,
     auc: bool = True,
+    sample_weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Long table: slice, n, metric, original, current (and for classifiers flips)."""
+    """Long table: slice, n, metric, original, current (and for classifiers flips).
+
+    Metrics are weighted by ``sample_weight`` where given; ``n`` counts rows.
+    A slice whose rows all have weight 0 is left out.
+    """
     rows = []
     for name, mask in slices(x, kind, bins):
         n = int(mask.sum())
-        if n == 0:
+        w = None if sample_weight is None else sample_weight[mask]
+        if n == 0 or (w is not None and not (w > 0).any()):
             continue
-        m0 = compute_metrics(task, y[mask], before[mask], classes, auc=auc)
-        m1 = compute_metrics(task, y[mask], after[mask], classes, auc=auc)
+        m0 = compute_metrics(task, y[mask], before[mask], classes, w, auc=auc)
+        m1 = compute_metrics(task, y[mask], after[mask], classes, w, auc=auc)
         for metric, v0 in m0.items():
             if metric == "confusion_matrix":
                 continue

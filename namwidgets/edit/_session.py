@@ -1,88 +1,68 @@
 """The edit session: a model, a dataset, and a history of edits over them.
 
-The session caches the contribution matrix ``C[n_rows, n_features, n_outputs]`` of
-its data. An edit to feature j recomputes column j only, so predictions and
-metrics after a slider move cost O(n) numpy work, with no model call.
+The session reads its model only through the :class:`~namwidgets.AdditiveModel`
+protocol, so it opens on a NAM, on an edited model, or on an adapter. It caches
+the contribution matrix ``C[n_terms, n_rows, n_outputs]`` of its data; an edit
+to term t recomputes column t only, so predictions and metrics after a slider
+move cost O(n) numpy work, with no model call. Every array it hands out is
+read-only (or a copy): a caller's write can never shift a later prediction.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from ._edited import (
-    EditedNAM,
-    Reset,
+from ..exceptions import EditError, InputError, InputTypeError
+from ..explain import ShapeFunction
+from ..protocol import AdditiveModel, check_additive_model, model_classes
+from ._actions import EditActions
+from ._base import Edit
+from ._edited import EditedModel
+from ._feedback import SessionFeedback
+from ._io import SessionFiles
+from ._reference import FeatureReference
+from ._replay import (
+    edit_function,
+    edits_of,
     effective,
-    history_from_json,
-    history_to_json,
-    raw_columns,
+    freeze,
     references,
     replay,
+    term_x,
 )
-from ._metrics import (
-    affected,
-    compute_metrics,
-    fast_classification_metrics,
-    roc_auc,
-    slice_metrics,
-)
-from ._ops import (
-    Clamp,
-    Edit,
-    EditError,
-    FeatureReference,
-    Flatten,
-    Knots,
-    Monotone,
-    Scale,
-    SetCategoryValue,
-    SetNaNValue,
-    Shift,
-    Smooth,
-    Zero,
+from ._state import (
+    LIVE_AUC_MAX_ROWS,
+    StateCache,
+    check_sample_weight,
+    check_state,
+    check_y,
+    importance,
+    readonly,
+    same_slot,
 )
 
-STATES = ("original", "last", "current")
-# fields a dragged control changes; every other field names the control's "slot"
-_DRAGGED = {"factor", "amount", "offsets", "value", "message"}
 
-
-def _importance(contrib: np.ndarray) -> np.ndarray:
-    """Mean |contribution| per feature of a feature-major (F, n, C) array."""
-    return np.abs(contrib).sum(2).mean(1)
-
-
-def _same_slot(a: Edit, b: Edit) -> bool:
-    """Whether ``b`` continues the drag that made ``a`` (same control, new value)."""
-    if type(a) is not type(b):
-        return False
-    keep = [f for f in a.to_dict() if f not in _DRAGGED]
-    da, db = a.to_dict(), b.to_dict()
-    return all(da[f] == db[f] for f in keep)
-
-
-class EditSession:
-    """Edit a fitted NAM's shape functions and see what that does on a dataset.
+class EditSession(EditActions, SessionFeedback, SessionFiles):
+    """Edit a fitted additive model's term functions and see what that does.
 
     Parameters
     ----------
-    model : NAMRegressor or NAMClassifier
-        A fitted model; it is never modified.
+    model : AdditiveModel
+        A fitted model (a NAM, an ``EditedModel``, ...); it is never modified.
     X : DataFrame or array-like of shape (n_samples, n_features)
         The data to watch (e.g. a validation set).
     y : array-like of shape (n_samples,), optional
         Its targets; needed for metrics.
     sample_weight : array-like of shape (n_samples,), optional
-        Row weights for the metrics.
+        Row weights for every metric (finite, >= 0, not all zero).
 
     Attributes
     ----------
-    model : estimator
+    model : AdditiveModel
         The model edits apply to (a retrained copy after :meth:`refit_others`).
     history : list of list of Edit
         Every action (a list of edits made together), including undone ones.
@@ -93,211 +73,232 @@ class EditSession:
     def __init__(
         self, model: Any, X: Any, y: Any = None, *, sample_weight: Any = None
     ) -> None:
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(model)
-        self.model = model
-        self._frame = model._frame(X, reset=False)
-        self._n = self._frame.shape[0]
-        self.y = self._check_y(y)
-        self.sample_weight = (
-            None if sample_weight is None else np.asarray(sample_weight, float)
-        )
-        self.names: list[str] = list(model.feature_names_)
-        self._x = raw_columns(model, self._frame)
-        self._set_base(model)
-        self._eta_original = self._eta.copy()
-        self._eta_last = self._eta.copy()
-        # a state's linear predictor is replaced, never written in place, so its
-        # predictions and metrics are cached by the array's identity: a slider
-        # move then computes them for "current" only
-        self._cache: list[tuple[np.ndarray, str, Any]] = []
+        self.model: AdditiveModel = check_additive_model(model)
+        self._frame = self.model.check_X(X)
+        self._n = int(self._frame.shape[0])
+        self.y = check_y(y, self._n, model_classes(self.model))
+        self.sample_weight = check_sample_weight(sample_weight, self._n)
+        self.names: list[str] = list(self.model.term_names_)
+        self._x = [
+            readonly(np.asarray(v)) for v in self.model.feature_values(self._frame)
+        ]
+        self._set_base(self.model)
+        self._eta_original = self._eta
+        self._snapshot_last()
+        self._cache = StateCache()
         self.history: list[list[Edit]] = []
         self.position = 0
         self.refits: list[pd.DataFrame] = []
 
     # ------------------------------------------------------------ set-up
-    def _check_y(self, y: Any) -> np.ndarray | None:
-        if y is None:
-            return None
-        arr = np.asarray(y)
-        if arr.shape != (self._n,):
-            raise ValueError(
-                f"y has shape {arr.shape}, but X has {self._n} rows: they must match."
-            )
-        if hasattr(self.model, "classes_"):
-            unknown = set(np.unique(arr).tolist()) - set(self.model.classes_.tolist())
-            if unknown:
-                raise ValueError(f"y has classes {sorted(unknown)} the model lacks.")
-        elif not np.isfinite(arr.astype(float)).all():
-            raise ValueError("y contains NaN or infinity.")
-        return arr
-
     def _set_base(self, model: Any) -> None:
-        # feature-major (F, n, C): a feature's column is contiguous to rewrite and
-        # the linear predictor is F contiguous adds
-        contrib = model.contributions_array(self._frame)  # (n, F, C), unedited
+        # term-major (T, n, C): a term's column is contiguous to rewrite and the
+        # linear predictor is T contiguous adds
+        contrib = np.asarray(model.contributions_array(self._frame), dtype=np.float64)
         self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
-        self._refs0 = references(model)
+        self._base.flags.writeable = False
+        self._functions0 = [freeze(sf) for sf in model.term_functions()]
+        self._refs0 = references(self._functions0)
         self._current = self._base.copy()
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
-        self._eta = self._intercept + self._current.sum(0)
-        self._importance = _importance(self._current)
+        self._importance = importance(self._current)
         self._importance_base = self._importance.copy()
+        self._set_eta()
 
-    def _cached(self, eta: np.ndarray, key: str, compute: Any) -> Any:
-        for i, (a, k, v) in enumerate(self._cache):
-            if a is eta and k == key:
-                self._cache.insert(0, self._cache.pop(i))  # least recently used last
-                return v
-        v = compute()
-        self._cache = [(eta, key, v)] + self._cache[:15]
-        return v
+    def _set_eta(self) -> None:
+        eta = self._intercept + self._current.sum(0)
+        eta.flags.writeable = False
+        self._eta = eta
 
-    # ------------------------------------------------------------ reading
+    def _snapshot_last(self) -> None:
+        """Make the current state the "last" one (before the next action)."""
+        self._eta_last = self._eta
+        self._last = (
+            self._functions0,
+            self._refs0,
+            list(getattr(self, "history", [])[: getattr(self, "position", 0)]),
+            self._importance.copy(),
+        )
+
+    # ------------------------------------------------------ names, data
+    @property
+    def n_rows(self) -> int:
+        """Number of rows of the session's data."""
+        return self._n
+
+    @property
+    def term_names(self) -> list[str]:
+        """The model's term names, in its order (``names`` is the same list)."""
+        return list(self.names)
+
+    @property
+    def term_kinds(self) -> list[str]:
+        """Per term: ``"numeric"``, ``"categorical"`` or ``"pair"``."""
+        return [ref.kind for ref in self._refs0]
+
+    @property
+    def main_effects(self) -> list[str]:
+        """The names of the main-effect terms (one feature each), in term order."""
+        return [n for n, f in zip(self.names, self.model.term_features_) if len(f) == 1]
+
+    @property
+    def classes(self) -> npt.NDArray[Any] | None:
+        """The class labels in the model's ``classes_`` order, or None."""
+        classes = model_classes(self.model)
+        return None if classes is None else readonly(np.asarray(classes))
+
     @property
     def is_classifier(self) -> bool:
         """Whether the model is a classifier."""
-        return hasattr(self.model, "classes_")
+        return self.classes is not None
 
+    @property
+    def auc_is_live(self) -> bool:
+        """Whether AUC is recomputed on every edit (``n_rows <= 50_000``)."""
+        return self._n <= LIVE_AUC_MAX_ROWS
+
+    def feature_values(self, term: str | int) -> npt.NDArray[Any]:
+        """A main-effect term's raw values on the session's rows (read-only).
+
+        Numeric: float64 with NaN for missing; categorical: the model's labels.
+        """
+        return self._x[self._feature(term)]
+
+    def _edit_x(self, t: int) -> Any:
+        """What term ``t``'s edits read as x (a pair's: a placeholder)."""
+        return term_x(self.model.term_features_[t], self._x, self._n)
+
+    def _feature(self, term: str | int) -> int:
+        t = self._index(term)
+        features = tuple(self.model.term_features_[t])
+        if len(features) != 1:
+            raise EditError(f"Term {self.names[t]!r} is not a main effect.")
+        return int(features[0])
+
+    # ------------------------------------------------------------ reading
     @property
     def applied(self) -> list[Edit]:
         """The applied edits, flattened, in order."""
         return [e for action in self.history[: self.position] for e in action]
 
-    def edits_for(self, feature: str | int) -> list[Edit]:
-        """The applied edits of one feature."""
-        name = self.names[self._index(feature)]
-        return [e for e in self.applied if e.feature == name]
+    def edits_for(self, term: str | int) -> list[Edit]:
+        """The applied edits of one term."""
+        return edits_of(self.applied, self._name(term))
 
     @property
     def edited_features(self) -> list[str]:
-        """Features with edits in force (applied, and not undone by a reset)."""
+        """Terms with edits in force (applied, and not undone by a reset)."""
         applied = self.applied
-        return [
-            n for n in self.names if effective([e for e in applied if e.feature == n])
-        ]
+        return [n for n in self.names if effective(edits_of(applied, n))]
 
-    def importance(self, state: str = "current") -> np.ndarray:
-        """Mean |contribution| per feature over the session's rows.
+    edited_terms = edited_features
 
-        Summed over classes; ndarray of shape (n_features,).
+    def importance(self, state: str = "current") -> npt.NDArray[np.float64]:
+        """Mean |contribution| per term over the session's rows (a copy).
+
+        Summed over classes; ndarray of shape (n_terms,).
         """
-        return (
-            self._importance if state == "current" else self._importance_base
-        ).copy()
+        state = check_state(state)
+        if state == "original":
+            return self._importance_base.copy()
+        if state == "last":
+            return self._last[3].copy()
+        return self._importance.copy()
 
-    def reference(
-        self, feature: str | int, *, original: bool = False
-    ) -> FeatureReference:
-        """A feature's function on its grid, edited (default) or original."""
-        j = self._index(feature)
+    def reference(self, term: str | int, *, original: bool = False) -> FeatureReference:
+        """A term's function on its grid, edited (default) or original."""
+        j = self._index(term)
         return self._refs0[j] if original else self._refs[j]
 
-    def contributions(self, state: str = "current") -> np.ndarray:
-        """Contribution matrix, ndarray of shape (n_samples, n_features, n_outputs).
+    def term_functions(self, state: str = "current") -> list[ShapeFunction]:
+        """Each term's function in a state: values, band, NaN value, importance.
 
-        A read-only view: edit through the session's methods.
+        ``importance`` is the state's mean |contribution| over the session's rows
+        (as :meth:`importance`); the rest is the model's function with the
+        state's edits applied (see ``EditedModel.term_functions``).
+        """
+        return [self.term_function(t, state) for t in range(len(self.names))]
+
+    def term_function(self, term: str | int, state: str = "current") -> ShapeFunction:
+        """One term's function in a state (see :meth:`term_functions`)."""
+        t = self._index(term)
+        state = check_state(state)
+        actions: list[list[Edit]]
+        if state == "original":
+            functions, refs, actions = self._functions0, self._refs0, []
+        elif state == "last":
+            functions, refs, actions, _ = self._last
+        else:
+            functions, refs = self._functions0, self._refs0
+            actions = self.history[: self.position]
+        mine = edits_of([e for a in actions for e in a], self.names[t])
+        imp = float(self.importance(state)[t])
+        return edit_function(functions[t], refs[t], mine, importance=imp)
+
+    def nan_contribution(
+        self, term: str | int, class_index: int = 0, state: str = "current"
+    ) -> float | None:
+        """The contribution a missing value of the term gets in a state.
+
+        None for a categorical term, and for a numeric one whose model gives no
+        value to a missing one (no missing training rows) while the session's
+        data has no missing rows either.
+        """
+        t = self._index(term)
+        if self._refs0[t].kind != "numeric":
+            return None
+        n_out = self._refs0[t].n_outputs
+        if not 0 <= int(class_index) < n_out:
+            raise InputError(f"class_index must be in [0, {n_out}), got {class_index}.")
+        sf = self.term_function(t, state)
+        if sf.nan_value is not None:
+            return float(np.atleast_1d(sf.nan_value)[int(class_index)])
+        rows = np.flatnonzero(np.isnan(self.feature_values(t)))
+        if len(rows) == 0:
+            return None
+        return float(self.contributions(state)[rows[0], t, int(class_index)])
+
+    def contributions(self, state: str = "current") -> npt.NDArray[np.float64]:
+        """Contribution matrix, ndarray of shape (n_samples, n_terms, n_outputs).
+
+        A read-only view ("current" or "original"): edit through the session.
         """
         if state == "current":
-            return self._current.transpose(1, 0, 2)
+            return readonly(self._current.transpose(1, 0, 2))
         if state == "original":
-            return self._base.transpose(1, 0, 2)
-        raise ValueError(f"state must be 'current' or 'original', got {state!r}.")
+            return readonly(self._base.transpose(1, 0, 2))
+        raise InputError(f"state must be 'current' or 'original', got {state!r}.")
 
-    def linear_predictor(self, state: str = "current") -> np.ndarray:
-        """Linear predictor per state, ndarray of shape (n_samples, n_outputs)."""
+    def linear_predictor(self, state: str = "current") -> npt.NDArray[np.float64]:
+        """Linear predictor per state, ndarray of shape (n_samples, n_outputs).
+
+        Read-only, shared between calls while the state is unchanged.
+        """
         return {
             "original": self._eta_original,
             "last": self._eta_last,
             "current": self._eta,
-        }[self._state(state)]
+        }[check_state(state)]
 
-    def predictions(self, state: str = "current") -> np.ndarray:
+    def predictions(self, state: str = "current") -> npt.NDArray[np.float64]:
         """Predictions: values (regression) or class probabilities (classifiers).
 
         A read-only array, shared between calls while the state is unchanged.
         """
         eta = self.linear_predictor(state)
 
-        def compute() -> np.ndarray:
-            pred = self.model.inverse_link(eta)
+        def compute() -> npt.NDArray[np.float64]:
+            pred = np.asarray(self.model.inverse_link(eta), dtype=np.float64)
             pred.flags.writeable = False
             return pred
 
-        return self._cached(eta, "pred", compute)
+        return self._cache.get(eta, "pred", compute)
 
     @property
-    def predictions_(self) -> np.ndarray:
+    def predictions_(self) -> npt.NDArray[np.float64]:
         """Current predictions (shorthand for ``predictions()``)."""
         return self.predictions()
-
-    def metrics(
-        self, state: str = "current", *, auc: bool = True, fast: bool = False
-    ) -> dict[str, Any]:
-        """Metrics of one state on the session's data (scikit-learn's functions).
-
-        Regression: rmse, mae, r2. Classification: roc_auc (skipped with
-        ``auc=False``, its sort is the costly part at 1M rows), accuracy,
-        balanced_accuracy, log_loss, brier, confusion_matrix. ``fast=True``
-        computes the classification metrics other than AUC in numpy (equal to
-        scikit-learn's to 1e-12, without their per-call label checks): the
-        panel's live path.
-        """
-        y = self._need_y()
-        return copy.deepcopy(
-            self._cached(
-                self.linear_predictor(state),
-                f"metrics auc={auc} fast={fast}",
-                lambda: self._metrics(y, self.predictions(state), auc, fast),
-            )
-        )
-
-    def _metrics(
-        self, y: np.ndarray, pred: np.ndarray, auc: bool, fast: bool
-    ) -> dict[str, Any]:
-        if fast and self.is_classifier:
-            codes = np.searchsorted(self.model.classes_, y)
-            out = {"roc_auc": roc_auc(codes, pred, self.sample_weight)} if auc else {}
-            return out | fast_classification_metrics(
-                codes, pred, len(self.model.classes_), self.sample_weight
-            )
-        return compute_metrics(
-            self._task, y, pred, self._classes(), self.sample_weight, auc=auc
-        )
-
-    def metrics_table(
-        self, *, auc: bool = True, fast: bool = False
-    ) -> dict[str, dict[str, Any]]:
-        """Metrics of the three states GAM Changer shows: original, last, current."""
-        return {s: self.metrics(s, auc=auc, fast=fast) for s in STATES}
-
-    def affected(self, against: str = "original", *, bins: int = 30) -> dict[str, Any]:
-        """Who moved: rows whose prediction changed, by how much, class flips."""
-        return affected(
-            self.predictions(against), self.predictions(), self._task, bins=bins
-        )
-
-    def slice_metrics(
-        self, feature: str | int, *, bins: int | Sequence[float] = 4, auc: bool = True
-    ) -> pd.DataFrame:
-        """Metrics per slice of a feature: its levels, or ranges of its values.
-
-        Returns a long DataFrame with columns slice, n, metric, original, current.
-        """
-        j = self._index(feature)
-        return slice_metrics(
-            self._x[j],
-            self._refs0[j].kind,
-            self._need_y(),
-            self.predictions("original"),
-            self.predictions(),
-            self._task,
-            self._classes(),
-            bins=bins,
-            auc=auc,
-        )
 
     # ----------------------------------------------------------- editing
     def apply(self, *edits: Edit, merge: bool = False) -> EditSession:
@@ -308,7 +309,7 @@ class EditSession:
         *edits : Edit
         merge : bool, default=False
             Replace the last action instead of adding one, when it is a single
-            edit of the same control: same kind, feature, category or knot
+            edit of the same control: same kind, term, category or knot
             positions, only the dragged value differs (a slider being dragged):
             the history keeps one step per drag, and "last" stays the state
             before the drag.
@@ -318,18 +319,20 @@ class EditSession:
         self
         """
         if not edits:
-            raise ValueError("apply() needs at least one edit.")
+            raise InputError("apply() needs at least one edit.")
         for e in edits:
             if not isinstance(e, Edit):
-                raise TypeError(f"apply() takes Edit objects, got {type(e).__name__}.")
-            self._index(e.feature)
+                raise InputTypeError(
+                    f"apply() takes Edit objects, got {type(e).__name__}."
+                )
+            self._index(e.term)
         last = self.history[self.position - 1] if self.position else None
         merging = (
             merge
             and len(edits) == 1
             and last is not None
             and len(last) == 1
-            and _same_slot(last[0], edits[0])
+            and same_slot(last[0], edits[0])
         )
         new_history = self.history[: self.position - (1 if merging else 0)] + [
             list(edits)
@@ -340,183 +343,32 @@ class EditSession:
     def _commit(
         self, history: list[list[Edit]], position: int, *, keep_last: bool
     ) -> None:
-        """Recompute the features the change touches; all or nothing."""
+        """Recompute the terms the change touches; all or nothing."""
         applied_old = self.applied
         applied_new = [e for a in history[:position] for e in a]
         touched = {
-            f
-            for f in {e.feature for e in applied_old + applied_new}
-            if [e for e in applied_old if e.feature == f]
-            != [e for e in applied_new if e.feature == f]
+            name
+            for name in {e.term for e in applied_old + applied_new}
+            if edits_of(applied_old, name) != edits_of(applied_new, name)
         }
         cols, refs = {}, {}
         for name in touched:
-            j = self.names.index(name)
-            mine = [e for e in applied_new if e.feature == name]
-            cols[j], refs[j] = replay(mine, self._x[j], self._base[j], self._refs0[j])
+            t = self.names.index(name)
+            cols[t], refs[t] = replay(
+                edits_of(applied_new, name),
+                self._edit_x(t),
+                self._base[t],
+                self._refs0[t],
+            )
         # nothing failed: swap in
         if not keep_last:
-            self._eta_last = self._eta
-        for j in cols:
-            self._current[j] = cols[j]
-            self._refs[j] = refs[j]
-            self._importance[j] = _importance(cols[j][None])[0]
-        self._eta = self._intercept + self._current.sum(0)
+            self._snapshot_last()
+        for t in cols:
+            self._current[t] = cols[t]
+            self._refs[t] = refs[t]
+            self._importance[t] = importance(cols[t][None])[0]
+        self._set_eta()
         self.history, self.position = history, position
-
-    def zero(self, feature: str, *, message: str = "") -> EditSession:
-        """Remove a feature's effect beyond the average."""
-        return self.apply(Zero(feature=self._name(feature), message=message))
-
-    def scale(
-        self, feature: str, factor: float, *, message: str = "", merge: bool = False
-    ) -> EditSession:
-        """Multiply a feature's function by ``factor``."""
-        return self.apply(
-            Scale(feature=self._name(feature), factor=factor, message=message),
-            merge=merge,
-        )
-
-    def shift(
-        self, feature: str, amount: float, *, message: str = "", merge: bool = False
-    ) -> EditSession:
-        """Add ``amount`` to a feature's function."""
-        return self.apply(
-            Shift(feature=self._name(feature), amount=amount, message=message),
-            merge=merge,
-        )
-
-    def clamp(
-        self,
-        feature: str,
-        lo: float | None = None,
-        hi: float | None = None,
-        *,
-        message: str = "",
-    ) -> EditSession:
-        """Clip a feature's contributions to [lo, hi]."""
-        return self.apply(
-            Clamp(feature=self._name(feature), lo=lo, hi=hi, message=message)
-        )
-
-    def flatten(
-        self, feature: str, lo: float, hi: float, *, message: str = ""
-    ) -> EditSession:
-        """Make the function constant (its data-weighted mean) on [lo, hi]."""
-        return self.apply(
-            Flatten(feature=self._name(feature), x_lo=lo, x_hi=hi, message=message)
-        )
-
-    def monotone(
-        self,
-        feature: str,
-        increasing: bool = True,
-        lo: float | None = None,
-        hi: float | None = None,
-        *,
-        message: str = "",
-    ) -> EditSession:
-        """Make the function monotone on [lo, hi] (isotonic regression)."""
-        return self.apply(
-            Monotone(
-                feature=self._name(feature),
-                increasing=increasing,
-                x_lo=lo,
-                x_hi=hi,
-                message=message,
-            )
-        )
-
-    def smooth(
-        self,
-        feature: str,
-        bandwidth: float,
-        lo: float | None = None,
-        hi: float | None = None,
-        *,
-        message: str = "",
-    ) -> EditSession:
-        """Smooth the function on [lo, hi] with a Gaussian kernel."""
-        return self.apply(
-            Smooth(
-                feature=self._name(feature),
-                bandwidth=bandwidth,
-                x_lo=lo,
-                x_hi=hi,
-                message=message,
-            )
-        )
-
-    def set_knots(
-        self,
-        feature: str,
-        offsets: Sequence[float],
-        positions: Sequence[float] | None = None,
-        *,
-        spacing: str = "quantile",
-        message: str = "",
-        merge: bool = False,
-    ) -> EditSession:
-        """Add a piecewise-linear offset through knots (the knot sliders).
-
-        ``positions`` default to ``len(offsets)`` knots on the feature's training
-        quantiles (``spacing="quantile"``) or evenly spaced (``"even"``).
-        """
-        name = self._name(feature)
-        if positions is None:
-            positions = self.knot_positions(name, len(offsets), spacing=spacing)
-        edit = Knots(
-            feature=name,
-            positions=tuple(positions),
-            offsets=tuple(offsets),
-            message=message,
-        )
-        return self.apply(edit, merge=merge)
-
-    def knot_positions(
-        self, feature: str, k: int, *, spacing: str = "quantile"
-    ) -> tuple[float, ...]:
-        """Default positions of ``k`` knots for a numeric feature."""
-        return Knots.default_positions(self._refs0[self._index(feature)], k, spacing)
-
-    def set_category(
-        self,
-        feature: str,
-        category: str,
-        value: float,
-        *,
-        message: str = "",
-        merge: bool = False,
-    ) -> EditSession:
-        """Set one category's contribution."""
-        return self.apply(
-            SetCategoryValue(
-                feature=self._name(feature),
-                category=str(category),
-                value=value,
-                message=message,
-            ),
-            merge=merge,
-        )
-
-    def set_nan_value(
-        self, feature: str, value: float, *, message: str = ""
-    ) -> EditSession:
-        """Set the contribution of a missing value."""
-        return self.apply(
-            SetNaNValue(feature=self._name(feature), value=value, message=message)
-        )
-
-    def reset_feature(self, feature: str, *, message: str = "") -> EditSession:
-        """Return one feature to the model's function (undoable)."""
-        return self.apply(Reset(feature=self._name(feature), message=message))
-
-    def reset_all(self, *, message: str = "") -> EditSession:
-        """Return every edited feature to the model's function (one undoable step)."""
-        edited = self.edited_features
-        if not edited:
-            return self
-        return self.apply(*(Reset(feature=n, message=message) for n in edited))
 
     def undo(self) -> bool:
         """Undo the last action; False when there is nothing to undo."""
@@ -542,21 +394,6 @@ class EditSession:
         """Whether :meth:`redo` would do something."""
         return self.position < len(self.history)
 
-    # ------------------------------------------------------- persistence
-    def to_json(self) -> str:
-        """The history (with undone actions and the position) as JSON."""
-        return history_to_json(
-            self.history, self.position, self.model.fingerprint(), self.names
-        )
-
-    def load_json(self, text: str | bytes) -> EditSession:
-        """Replace the history with one from :meth:`to_json`; unchanged on error."""
-        history, position = history_from_json(
-            text, self.model.fingerprint(), self.names
-        )
-        self._commit(history, position, keep_last=False)
-        return self
-
     @classmethod
     def from_json(
         cls, model: Any, X: Any, y: Any, text: str | bytes, **kwargs: Any
@@ -564,9 +401,9 @@ class EditSession:
         """A new session over ``model`` and data with a saved history applied."""
         return cls(model, X, y, **kwargs).load_json(text)
 
-    def to_model(self) -> EditedNAM:
-        """An estimator that applies the current edits to new data."""
-        return EditedNAM(self.model, self.applied)
+    def to_model(self) -> EditedModel:
+        """The edited model: the session's model with the applied edits."""
+        return EditedModel(self.model, tuple(self.applied))
 
     # -------------------------------------------------------- compensate
     def refit_others(
@@ -577,7 +414,7 @@ class EditSession:
         y: Any = None,
         learning_rate: float | None = None,
     ) -> pd.DataFrame:
-        """Retrain the unedited features' nets with the edited ones held fixed.
+        """Retrain the unedited terms with the edited ones held fixed (a NAM only).
 
         The model can then recover accuracy through correlated features: remove
         a sensitive feature and its proxies absorb part of its effect. Trains on
@@ -587,97 +424,57 @@ class EditSession:
         Returns
         -------
         DataFrame
-            Per feature: importance before and after, and ``absorbed``: the share
-            of the edits' removed effect (original minus edited linear predictor)
-            that the feature's change now carries (least-squares projection).
-        """
-        held_names = self.edited_features
-        if not held_names:
-            raise ValueError("refit_others needs at least one edited feature to hold.")
-        if (X is None) != (y is None):
-            raise ValueError("Pass both X and y to refit on other data, or neither.")
-        y_fit = self._need_y() if y is None else y
-        frame = self._frame if X is None else self.model._frame(X, reset=False)
-        if X is None:
-            held_cols = {
-                self.names.index(n): self._current[self.names.index(n)]
-                for n in held_names
-            }
-        else:
-            edited = self.to_model().contributions_array(frame)
-            held_cols = {
-                self.names.index(n): edited[:, self.names.index(n)] for n in held_names
-            }
-        removed = (
-            (self._eta_original - self._eta)[:, 0]
-            if self._eta.shape[1] == 1
-            else (self._eta_original - self._eta).sum(1)
-        )
-        before = self._current.copy()
-        new_model = self.model.refit_others(
-            frame, y_fit, held_cols, epochs=epochs, learning_rate=learning_rate
-        )
-        eta_last = self._eta
-        self.model = new_model
-        self._set_base(new_model)
-        self._recompute_all(self.history[: self.position])
-        self._eta_last = eta_last
-        delta = (self._current - before).sum(2).T  # (n, F)
-        denom = float(removed @ removed) or 1.0
-        report = pd.DataFrame(
-            {
-                "feature": self.names,
-                "held": [n in held_names for n in self.names],
-                "importance_before": _importance(before),
-                "importance_after": self._importance.copy(),
-                "absorbed": (delta * removed[:, None]).sum(0) / denom,
-            }
-        )
-        self.refits.append(report)
-        return report
+            Per term: importance before and after, and ``absorbed``: the share of
+            the edits' removed effect (original minus edited linear predictor)
+            that the term's change now carries (least-squares projection).
 
-    def _recompute_all(self, actions: list[list[Edit]]) -> None:
-        applied = [e for a in actions for e in a]
-        for j, name in enumerate(self.names):
-            mine = [e for e in applied if e.feature == name]
-            self._current[j], self._refs[j] = replay(
-                mine, self._x[j], self._base[j], self._refs0[j]
+        Raises
+        ------
+        UnsupportedModelError
+            When the model cannot retrain part of itself (it has no
+            ``refit_others``, e.g. an ``EditedModel``).
+        InputError
+            For ``epochs`` < 1 or a ``learning_rate`` that is not > 0.
+        """
+        from ._refit import refit_others
+
+        return refit_others(self, epochs, X=X, y=y, learning_rate=learning_rate)
+
+    def _recompute_all(self) -> None:
+        applied = self.applied
+        for t, name in enumerate(self.names):
+            self._current[t], self._refs[t] = replay(
+                edits_of(applied, name),
+                self._edit_x(t),
+                self._base[t],
+                self._refs0[t],
             )
-        self._eta = self._intercept + self._current.sum(0)
-        self._importance = _importance(self._current)
+        self._importance = importance(self._current)
+        self._set_eta()
 
     # ----------------------------------------------------------- helpers
     @property
     def _task(self) -> str:
-        if not self.is_classifier:
+        classes = self.classes
+        if classes is None:
             return "regression"
-        return "binary" if len(self.model.classes_) == 2 else "multiclass"
+        return "binary" if len(classes) == 2 else "multiclass"
 
-    def _classes(self) -> np.ndarray | None:
-        return self.model.classes_ if self.is_classifier else None
-
-    def _need_y(self) -> np.ndarray:
+    def _need_y(self) -> npt.NDArray[Any]:
         if self.y is None:
-            raise ValueError("This needs targets: open the session with y.")
+            raise InputError("This needs targets: open the session with y.")
         return self.y
 
-    def _state(self, state: str) -> str:
-        if state not in STATES:
-            raise ValueError(f"state must be one of {STATES}, got {state!r}.")
-        return state
+    def _index(self, term: str | int) -> int:
+        if isinstance(term, int | np.integer) and not isinstance(term, bool):
+            if 0 <= int(term) < len(self.names):
+                return int(term)
+        elif isinstance(term, str) and term in self.names:
+            return self.names.index(term)
+        raise EditError(f"Unknown term {term!r}; the model's terms are {self.names}.")
 
-    def _index(self, feature: str | int) -> int:
-        if isinstance(feature, int | np.integer) and not isinstance(feature, bool):
-            if 0 <= int(feature) < len(self.names):
-                return int(feature)
-        elif feature in self.names:
-            return self.names.index(feature)
-        raise EditError(
-            f"Unknown feature {feature!r}; the model's features are {self.names}."
-        )
-
-    def _name(self, feature: str | int) -> str:
-        return self.names[self._index(feature)]
+    def _name(self, term: str | int) -> str:
+        return self.names[self._index(term)]
 
     def __repr__(self) -> str:
         return (

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from ._shape import ShapeFunction
+
+
+class ExplainableModel(Protocol):
+    """What :func:`shape_function` reads of a fitted model (all public).
+
+    The NAM estimators implement it: per-feature statistics of the training
+    data and the evaluation of one feature's function at given raw values.
+    """
+
+    feature_names_: list[str]
+    feature_kinds_: list[str]
+    n_features_in_: int
+    n_outputs_: int
+
+    def feature_index(self, feature: str | int) -> int:
+        """Position of a feature by name or index."""
+        ...
+
+    def feature_summary(self, feature: str | int) -> dict[str, Any]:
+        """Training statistics of one feature (see ``NAMBase.feature_summary``)."""
+        ...
+
+    def feature_contributions(
+        self, feature: str | int, values: Any, *, members: bool = False
+    ) -> npt.NDArray[np.float64]:
+        """One feature's centred function at raw values."""
+        ...
+
+    def term_importances(self) -> npt.NDArray[np.float64]:
+        """Importance per term."""
+        ...
+
 
 _EVEN_POINTS = 300
 _BAND = (5.0, 95.0)
@@ -36,13 +69,13 @@ def _squeeze(a: np.ndarray) -> np.ndarray:
     return a[..., 0] if a.shape[-1] == 1 else a
 
 
-def shape_function(model: Any, feature: str | int) -> ShapeFunction:
+def shape_function(model: ExplainableModel, feature: str | int) -> ShapeFunction:
     """The shape function of one feature of a fitted NAM, as plain data.
 
     Parameters
     ----------
-    model : NAMRegressor or NAMClassifier
-        A fitted model.
+    model : ExplainableModel
+        A fitted model (a ``NAMRegressor`` or ``NAMClassifier``).
     feature : str or int
         The feature's name or position.
 
@@ -53,12 +86,13 @@ def shape_function(model: Any, feature: str | int) -> ShapeFunction:
     j = model.feature_index(feature)
     name = model.feature_names_[j]
     stats = model.feature_summary(j)
-    classes = list(model.classes_) if getattr(model, "n_outputs_", 1) > 1 else None
+    n_out = getattr(model, "n_outputs_", 1)
+    classes = list(model.classes_) if n_out > 1 else None  # type: ignore[attr-defined]
     if model.feature_kinds_[j] == "numeric":
         x = feature_grid(stats)
         edges = np.asarray(stats["hist_edges"], float)
         counts = np.asarray(stats["hist_counts"], np.int64)
-        kind = "numeric"
+        kind: Literal["numeric", "categorical"] = "numeric"
     else:
         x = np.asarray(stats["categories"], dtype=object)
         edges, counts = None, np.asarray(stats["counts"], np.int64)
@@ -87,6 +121,6 @@ def shape_function(model: Any, feature: str | int) -> ShapeFunction:
     )
 
 
-def shape_functions(model: Any) -> list[ShapeFunction]:
+def shape_functions(model: ExplainableModel) -> list[ShapeFunction]:
     """Every feature's :class:`ShapeFunction`, in the model's feature order."""
     return [shape_function(model, j) for j in range(model.n_features_in_)]

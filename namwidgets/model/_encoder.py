@@ -22,11 +22,16 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_array
 
+from ..exceptions import DataWarning, InputError, InputTypeError
+
 MISSING_LABEL = "(missing)"
 OTHER_LABEL = "(other)"
 _N_HIST_BINS = 40
 _N_KNOTS = 256  # quantile knots of the numeric input map
-_HALF_WIDTH = float(np.sqrt(3.0))  # the mapped values are uniform on +-sqrt(3): var 1
+_HALF_WIDTH = float(np.sqrt(3.0))
+# the largest |value| a numeric column may hold: the input map computes
+# differences and quantile interpolations, which overflow float64 near 1.8e308
+_MAX_ABS = 1e300  # the mapped values are uniform on +-sqrt(3): var 1
 
 
 def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
@@ -48,7 +53,7 @@ def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
         frame = X
     else:
         if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-            raise TypeError(
+            raise InputTypeError(
                 "Sparse input is not supported: pass a dense array or a DataFrame."
             )
         # scikit-learn's own checks and messages for arrays (1D, 3D, complex, ...)
@@ -58,12 +63,12 @@ def as_frame(X: Any, feature_names: list[str] | None = None) -> pd.DataFrame:
         # an object array of numbers is numeric; strings stay categorical
         frame = pd.DataFrame(arr, columns=feature_names).infer_objects()
     if frame.shape[0] == 0:
-        raise ValueError(
+        raise InputError(
             f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of "
             "1 is required."
         )
     if frame.shape[1] == 0:
-        raise ValueError(
+        raise InputError(
             f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of "
             "1 is required."
         )
@@ -143,9 +148,9 @@ class FeatureEncoder:
         names = [str(c) for c in frame.columns]
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
-            raise ValueError(f"Duplicate column names in X: {dupes}.")
+            raise InputError(f"Duplicate column names in X: {dupes}.")
         if self.handle_unknown not in ("error", "other"):
-            raise ValueError(
+            raise InputError(
                 "handle_unknown must be 'error' or 'other', got "
                 f"{self.handle_unknown!r}."
             )
@@ -153,7 +158,7 @@ class FeatureEncoder:
         for c in self.categorical_features or ():
             if isinstance(c, int | np.integer) and not isinstance(c, bool):
                 if not 0 <= int(c) < len(names):
-                    raise ValueError(
+                    raise InputError(
                         f"categorical_features has index {c}, but X has only "
                         f"{len(names)} columns."
                     )
@@ -161,7 +166,7 @@ class FeatureEncoder:
             elif str(c) in names:
                 requested.add(str(c))
             else:
-                raise ValueError(
+                raise InputError(
                     f"categorical_features names {c!r}, which is not a column of X "
                     f"(columns: {names})."
                 )
@@ -181,7 +186,7 @@ class FeatureEncoder:
         if constant:
             warnings.warn(
                 f"Constant column(s) {constant}: their shape functions are zero.",
-                UserWarning,
+                DataWarning,
                 stacklevel=4,
             )
         return self
@@ -192,9 +197,17 @@ class FeatureEncoder:
         self.kinds_.append("numeric")
         self.categories_.append([])
         if finite.size == 0:
-            raise ValueError(f"Column {name!r} has no non-missing values.")
-        self.knots_.append(_quantile_knots(finite))
+            raise InputError(f"Column {name!r} has no non-missing values.")
         lo, hi = float(finite.min()), float(finite.max())
+        with np.errstate(over="ignore"):
+            width = hi - lo
+        if not np.isfinite(width) or max(abs(lo), abs(hi)) > _MAX_ABS:
+            raise InputError(
+                f"Column {name!r} spans {lo:.3g} to {hi:.3g}, values too large to "
+                f"map (beyond {_MAX_ABS:.0e}): rescale the column, e.g. divide it "
+                "by a constant or take a logarithm."
+            )
+        self.knots_.append(_quantile_knots(finite))
         edges = np.histogram_bin_edges(finite, bins=_N_HIST_BINS) if hi > lo else None
         if edges is None:
             edges = np.array([lo - 0.5, hi + 0.5])
@@ -217,6 +230,20 @@ class FeatureEncoder:
         cats, counts = np.unique(labels, return_counts=True)
         categories = [str(c) for c in cats]
         counts_list = [int(c) for c in counts]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # levels the dtype declares are known to exist (cross-validation
+            # folds miss rare ones): they get the average, 0, not an error
+            declared = [str(c) for c in series.dtype.categories]
+            unseen = [c for c in declared if c not in categories]
+            if unseen:
+                warnings.warn(
+                    f"Column {name!r} declares the level(s) {unseen[:10]} that no "
+                    "training row has: their contribution is 0 (the average).",
+                    DataWarning,
+                    stacklevel=5,
+                )
+                categories += unseen
+                counts_list += [0] * len(unseen)
         if self.handle_unknown == "other" and OTHER_LABEL not in categories:
             categories.append(OTHER_LABEL)
             counts_list.append(0)
@@ -225,6 +252,10 @@ class FeatureEncoder:
         self.knots_.append(([], []))
         self.constant_.append(len(cats) < 2)
         self.stats_.append({"categories": categories, "counts": counts_list})
+
+    def level_counts(self, j: int) -> list[int]:
+        """Training rows per level of categorical feature ``j`` (0: never seen)."""
+        return [int(c) for c in self.stats_[j]["counts"]]
 
     # ------------------------------------------------------------ transform
     @staticmethod
@@ -236,7 +267,7 @@ class FeatureEncoder:
             bad = coerced.isna() & series.notna()
             if bad.any():
                 value = series[bad].iloc[0]
-                raise ValueError(
+                raise InputError(
                     f"Column {name!r} is numeric, but holds the non-numeric value "
                     f"{value!r} (row {series.index[bad][0]!r})."
                 )
@@ -244,7 +275,7 @@ class FeatureEncoder:
         x = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isinf(x).any():
             row = int(np.flatnonzero(np.isinf(x))[0])
-            raise ValueError(
+            raise InputError(
                 f"Column {name!r} holds infinity (row {series.index[row]!r}); "
                 "NaN is allowed for missing values, infinity is not."
             )
@@ -295,7 +326,7 @@ class FeatureEncoder:
             else:
                 value = labels[unseen][0]
                 shown = cats if len(cats) <= 20 else cats[:20] + ["..."]
-                raise ValueError(
+                raise InputError(
                     f"Column {name!r} has the category {value!r}, which was not seen "
                     f"in fit (known: {shown}). Pass handle_unknown='other' to give "
                     "unseen categories the value of an '(other)' level."
@@ -320,6 +351,14 @@ class FeatureEncoder:
         missing = np.zeros((n, len(num_idx)), dtype=bool)
         for k, j in enumerate(num_idx):
             x_num[:, k], missing[:, k] = self.encode_numeric(j, frame.iloc[:, j])
+            if self.stats_[j]["nan_count"] == 0 and missing[:, k].any():
+                row = frame.index[int(np.flatnonzero(missing[:, k])[0])]
+                raise InputError(
+                    f"Column {self.feature_names_[j]!r} has a missing value (row "
+                    f"{row!r}), but had none in training, so the model has no "
+                    "learned value for it: impute it (e.g. with the training "
+                    "median) or drop the row."
+                )
         x_cat = np.zeros((n, len(cat_idx)), dtype=np.int64)
         offsets = self.category_offsets()
         for k, j in enumerate(cat_idx):

@@ -57,8 +57,9 @@ def purify(
     Returns
     -------
     Purified
-        A row or column without weight moves nothing of its own (no data says
-        what its mean is); its cells still add back exactly.
+        A row or column without weight gets 0 in ``row``/``col`` (no data says
+        what its mean is) and keeps its values in ``pure``; every cell adds
+        back exactly.
     """
     f = np.array(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
@@ -89,4 +90,9 @@ def purify(
     # the main effects' own weighted means go to the intercept
     cr = float((wr * row).sum() / total)
     cc = float((wc * col).sum() / total)
-    return Purified(f, row - cr, col - cc, cr + cc, iterations)
+    row, col = row - cr, col - cc
+    # a row or column no data reaches hands nothing to its main effect: its cells
+    # keep their part in the pure function (their weight is zero, so purity holds)
+    f += np.where(wr > 0, 0.0, row)[:, None] + np.where(wc > 0, 0.0, col)[None, :]
+    row[wr <= 0], col[wc <= 0] = 0.0, 0.0
+    return Purified(f, row, col, cr + cc, iterations)

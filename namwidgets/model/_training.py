@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +75,15 @@ class TrainConfig:
     feature_dropout: float
     trainable_features: list[int] | None = None  # None: all
     verbose: int = 1
+    # warm start (refit): one pass with a learning rate of 0 first, so that Adam's
+    # moment estimates describe the gradients at the fitted weights before any
+    # step is taken (a fresh Adam moves every weight by ~lr at its first steps,
+    # whatever the gradient: a fitted model is knocked off its optimum)
+    warm_moments: bool = False
+    # warm start: the starting weights are the best on validation until an epoch
+    # beats them by more than validation noise (``significantly_better``), so a
+    # refit that cannot improve on them returns them
+    score_start: bool = False
 
 
 def member_loss(
@@ -113,28 +124,167 @@ def linear_predictor(
 
 
 @torch.no_grad()
-def evaluate(
-    module: NAMModule, data: TensorData, task: str, batch: int = 8192
-) -> float:
-    """The ensemble's validation loss (RMSE for regression, log loss otherwise)."""
+def row_losses(
+    module: NAMModule,
+    data: TensorData,
+    task: str,
+    batch: int = 8192,
+    feature_keep: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The ensemble's loss on each row, (n,), unweighted.
+
+    ``feature_keep`` masks held features, whose contribution is in the offset,
+    exactly as training does.
+    """
     module.eval()
-    total, wsum = 0.0, float(data.w.sum())
+    parts = []
     for start in range(0, len(data), batch):
         part = data.slice(start, start + batch)
         contrib = module(part.x_num, part.missing, part.x_cat)
-        eta = linear_predictor(module, part, contrib).mean(0, keepdim=True)
-        total += float(member_loss(eta, part, task, norm=1.0)[0])
-    loss = total / wsum
+        if feature_keep is not None:
+            contrib = contrib * feature_keep[None, None, :, None]
+        eta = linear_predictor(module, part, contrib).mean(0)  # (B, C)
+        if task == "regression":
+            parts.append((eta[:, 0] - part.y) ** 2)
+        elif task == "binary":
+            parts.append(
+                F.binary_cross_entropy_with_logits(eta[:, 0], part.y, reduction="none")
+            )
+        else:
+            parts.append(F.cross_entropy(eta, part.y.long(), reduction="none"))
+    return torch.cat(parts).double()
+
+
+def evaluate(
+    module: NAMModule,
+    data: TensorData,
+    task: str,
+    batch: int = 8192,
+    feature_keep: torch.Tensor | None = None,
+) -> float:
+    """The ensemble's validation loss (RMSE for regression, log loss otherwise)."""
+    losses = row_losses(module, data, task, batch, feature_keep)
+    w = data.w.double()
+    loss = float((losses * w).sum() / w.sum())
     return math.sqrt(loss) if task == "regression" else loss
 
 
-def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+def significantly_better(
+    start: torch.Tensor, candidate: torch.Tensor, w: torch.Tensor, z: float = 3.0
+) -> bool:
+    """Whether per-row losses improve on the start's by more than z standard errors.
+
+    A paired test on the same validation rows: the weighted mean of the loss
+    differences against its standard error (with the weights' effective number
+    of rows). A warm-started refit moves off its starting weights only for a
+    gain that validation noise does not explain; z = 3 keeps the chance that one
+    of 20 epochs passes by noise alone near 2%.
+    """
+    w = w.double()
+    d = start - candidate
+    wsum = w.sum()
+    mean = (w * d).sum() / wsum
+    var = (w * (d - mean) ** 2).sum() / wsum
+    n_eff = wsum**2 / (w**2).sum()
+    return bool(mean > z * torch.sqrt(var / n_eff))
+
+
+def main_param_groups(module: NAMModule, weight_decay: float) -> list[dict[str, Any]]:
+    """Adam's groups of the main effects: nets with weight decay, values without."""
     nets = [p for p in module.nets.parameters()] if module.nets is not None else []
     values = [module.nan_values, module.cat_values, module.intercept]
     return [
-        {"params": nets, "weight_decay": cfg.weight_decay},
+        {"params": nets, "weight_decay": weight_decay},
         {"params": values, "weight_decay": 0.0},
     ]
+
+
+def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
+    if hasattr(module, "param_groups"):  # pair terms, or mains and pairs together
+        return module.param_groups(cfg.weight_decay)  # type: ignore[no-any-return]
+    return main_param_groups(module, cfg.weight_decay)
+
+
+def _step(
+    module: NAMModule,
+    batch: TensorData,
+    cfg: TrainConfig,
+    feature_keep: torch.Tensor | None,
+    mean_weight: float,
+    opt: torch.optim.Optimizer,
+) -> float:
+    """One optimiser step on one minibatch; returns its loss."""
+    contrib = module(batch.x_num, batch.missing, batch.x_cat)
+    if feature_keep is not None:
+        # edited features are held: their contribution is in the offset
+        contrib = contrib * feature_keep[None, None, :, None]
+    penalty = (
+        cfg.output_penalty * contrib.pow(2).mean() if cfg.output_penalty > 0 else 0.0
+    )
+    if cfg.feature_dropout > 0:
+        contrib = F.dropout(contrib, cfg.feature_dropout, True)
+    eta = linear_predictor(module, batch, contrib)
+    norm = len(batch) * mean_weight
+    loss = member_loss(eta, batch, cfg.task, norm).sum() + penalty
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss.detach())
+
+
+def _warm_moments(
+    module: NAMModule,
+    data: TensorData,
+    cfg: TrainConfig,
+    feature_keep: torch.Tensor | None,
+    mean_weight: float,
+    opt: torch.optim.Optimizer,
+    bs: int,
+) -> None:
+    """One pass of steps with a learning rate of 0: Adam's moments, no move."""
+    rates = [g["lr"] for g in opt.param_groups]
+    for g in opt.param_groups:
+        g["lr"] = 0.0
+    module.train()
+    for start in range(0, len(data), bs):
+        batch = data.slice(start, start + bs)
+        _step(module, batch, cfg, feature_keep, mean_weight, opt)
+    for g, lr in zip(opt.param_groups, rates):
+        g["lr"] = lr
+
+
+def _finite(module: NAMModule) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in module.parameters())
+
+
+class _InterruptFlag:
+    """While training, Ctrl-C (SIGINT) asks to stop at the end of the current step.
+
+    In the main thread the handler only sets a flag, so a step is never cut in
+    half; elsewhere (no signal handler can be installed) a KeyboardInterrupt is
+    caught where it lands instead.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _InterruptFlag:
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._old = signal.signal(signal.SIGINT, self._handler)
+            except (ValueError, OSError):  # pragma: no cover - embedded interpreters
+                self._old = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
 
 
 def train(
@@ -156,56 +306,95 @@ def train(
     history: list[dict[str, float]] = []
     best, best_state, bad_epochs = math.inf, None, 0
     n = len(train_data)
-    bs = auto_batch_size(n) if cfg.batch_size == "auto" else min(cfg.batch_size, n)
+    bs = (
+        auto_batch_size(n)
+        if isinstance(cfg.batch_size, str)
+        else min(int(cfg.batch_size), n)
+    )
     mean_weight = float(train_data.w.mean())
+    start_rows = None
+    if cfg.score_start and valid_data is not None and len(valid_data):
+        best = evaluate(module, valid_data, cfg.task, feature_keep=feature_keep)
+        best_state = copy.deepcopy(module.state_dict())
+        start_rows = row_losses(module, valid_data, cfg.task, feature_keep=feature_keep)
+        moved_off_start = False
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
     start_time = time.perf_counter()
-    for epoch in bar:
-        module.train()
-        perm = torch.randperm(n, generator=generator).to(device)
-        running, seen = 0.0, 0
-        for start in range(0, n, bs):
-            batch = train_data.rows(perm[start : start + bs])
-            contrib = module(batch.x_num, batch.missing, batch.x_cat)
-            if feature_keep is not None:
-                # edited features are held: their contribution is in the offset
-                contrib = contrib * feature_keep[None, None, :, None]
-            penalty = (
-                cfg.output_penalty * contrib.pow(2).mean()
-                if cfg.output_penalty > 0
-                else 0.0
-            )
-            if cfg.feature_dropout > 0:
-                contrib = F.dropout(contrib, cfg.feature_dropout, True)
-            eta = linear_predictor(module, batch, contrib)
-            norm = len(batch) * mean_weight
-            loss = member_loss(eta, batch, cfg.task, norm).sum() + penalty
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            running += float(loss.detach()) * len(batch)
-            seen += len(batch)
-        sched.step()
-        record = {"epoch": epoch + 1, "train_loss": running / seen / module.n_members}
-        if valid_data is not None and len(valid_data):
-            score = evaluate(module, valid_data, cfg.task)
-            record["valid_score"] = score
-            if score < best - 1e-6 * abs(best if math.isfinite(best) else 0):
-                best, bad_epochs = score, 0
-                best_state = copy.deepcopy(module.state_dict())
-            else:
-                bad_epochs += 1
-        record["time"] = time.perf_counter() - start_time  # seconds since fit start
-        history.append(record)
-        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
-        if cfg.patience is not None and bad_epochs >= cfg.patience:
-            break
-        if not np.isfinite(record["train_loss"]):
-            raise TrainingDivergedError(
-                f"Training diverged at epoch {epoch + 1} (loss is not finite): "
-                "lower learning_rate."
-            )
+    stop = _InterruptFlag()
+    with stop:
+        if cfg.warm_moments:
+            try:
+                _warm_moments(
+                    module, train_data, cfg, feature_keep, mean_weight, opt, bs
+                )
+            except KeyboardInterrupt:
+                stop.requested = True  # nothing moved yet (a learning rate of 0)
+            if stop.requested:
+                bar.close()
+                history.append({"epoch": 0, "interrupted": True, "time": 0.0})
+                module.eval()
+                return history
+        for epoch in bar:
+            module.train()
+            perm = torch.randperm(n, generator=generator).to(device)
+            running, seen = 0.0, 0
+            try:
+                for start in range(0, n, bs):
+                    if stop.requested:
+                        raise KeyboardInterrupt
+                    batch = train_data.rows(perm[start : start + bs])
+                    loss = _step(module, batch, cfg, feature_keep, mean_weight, opt)
+                    running += loss * len(batch)
+                    seen += len(batch)
+            except KeyboardInterrupt:
+                # Ctrl-C: end here, keep the best weights so far (skorch does the
+                # same); the caller completes the fit and warns
+                record = {"epoch": epoch + 1, "interrupted": True}
+                if seen:
+                    record["train_loss"] = running / seen / module.n_members
+                record["time"] = time.perf_counter() - start_time
+                history.append(record)
+                if best_state is None and not _finite(module):
+                    raise TrainingDivergedError(
+                        "Training was interrupted and its weights are not finite."
+                    ) from None
+                break
+            sched.step()
+            record = {
+                "epoch": epoch + 1,
+                "train_loss": running / seen / module.n_members,
+            }
+            if valid_data is not None and len(valid_data):
+                score = evaluate(
+                    module, valid_data, cfg.task, feature_keep=feature_keep
+                )
+                record["valid_score"] = score
+                better = score < best - 1e-6 * abs(best if math.isfinite(best) else 0)
+                if better and start_rows is not None and not moved_off_start:
+                    rows = row_losses(
+                        module, valid_data, cfg.task, feature_keep=feature_keep
+                    )
+                    better = significantly_better(start_rows, rows, valid_data.w)
+                    moved_off_start = better
+                if better:
+                    best, bad_epochs = score, 0
+                    best_state = copy.deepcopy(module.state_dict())
+                else:
+                    bad_epochs += 1
+            record["time"] = time.perf_counter() - start_time  # seconds since start
+            history.append(record)
+            bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+            if cfg.patience is not None and bad_epochs >= cfg.patience:
+                break
+            if not np.isfinite(record["train_loss"]):
+                raise TrainingDivergedError(
+                    f"Training diverged at epoch {epoch + 1} (loss is not finite): "
+                    "try a lower learning_rate, and check X and y for extreme "
+                    "values."
+                )
     bar.close()
+    if stop.requested and history and not history[-1].get("interrupted"):
+        history[-1]["interrupted"] = True  # Ctrl-C in the last step of the last epoch
     if best_state is not None:
         module.load_state_dict(best_state)
     module.eval()

@@ -1,5 +1,12 @@
-"""The Jupyter panel: ipywidgets controls over an EditSession, Altair charts."""
+"""The Jupyter panel: ipywidgets controls over an EditSession, Altair charts.
 
-from ._panel import NAMPanel, enable_offline, explore
+Layout: ``_panel`` (:class:`NAMPanel`: traits, validation, actions),
+``_controls`` (the widgets and how they show the session's state), ``_layout``
+(where they go), ``_redraw`` (redraw scheduling and live charts), ``_views``
+(session state -> chart views) and ``_format`` (text). Files are the
+session's (``save_history``/``load_history``).
+"""
 
-__all__ = ["NAMPanel", "enable_offline", "explore"]
+from ._panel import NAMPanel, PanelValueError, enable_offline, explore
+
+__all__ = ["NAMPanel", "PanelValueError", "enable_offline", "explore"]

@@ -208,6 +208,10 @@ def _isolated_env(base: Path) -> dict[str, str]:
     env.update({key: str(value) for key, value in dirs.items()})
     # Kernels share 2 cores with other people's work.
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    # Kernels import the checkout under test, not whichever copy of namwidgets
+    # happens to be installed (an editable install may point at another tree).
+    paths = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
 
 

@@ -149,7 +149,7 @@ def step_scale_down(
     ).wait_for(timeout=20_000)
     assert line_paths(page, shape) != paths_before
     page.locator(
-        f"{panel.root} select option", has_text=f"factor={float(expected):.3g}"
+        f"{panel.root} .nam-history-entry", has_text=f"factor={float(expected):.3g}"
     ).wait_for(state="attached", timeout=20_000)
     report_key_timings(label, "scale key -> shape chart path changed", timings)
     return timings

@@ -1,0 +1,189 @@
+"""The data side of a shape chart: checked inputs and named datasets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..exceptions import InputError
+from ._theme import Datasets, as_1d, floats, records
+
+if TYPE_CHECKING:
+    from namwidgets.explain import ShapeFunction
+
+#: Pixels kept right of a numeric x range for the missing-value marker.
+_NAN_GUTTER = 56
+_MISSING = "(missing)"
+
+
+@dataclass
+class _Prepared:
+    """What both the structure and the data of a shape chart are built from."""
+
+    cols: dict[str, npt.NDArray[np.float64]]  # value, lower, upper[, edited]
+    n_classes: int | None
+    nan_value: float | None
+    x: npt.NDArray[Any]  # the numeric grid, or the category labels as str
+    edges: npt.NDArray[np.float64] | None  # density edges (numeric) when drawn
+    counts: npt.NDArray[Any] | None  # density counts when drawn / per category
+    knots: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None
+    region: tuple[float, float] | None
+    missing_label: str = _MISSING
+
+    @property
+    def band(self) -> bool:
+        return bool(np.any(self.cols["upper"] > self.cols["lower"]))
+
+
+def _pick_class(
+    name: str, values: Any, n: int, class_index: int, n_classes: int | None
+) -> npt.NDArray[np.float64]:
+    """Return column ``class_index`` of a (n,) or (n, C) array, checking its shape."""
+    arr = np.asarray(values, dtype=np.float64)
+    expected = (n,) if n_classes is None else (n, n_classes)
+    if arr.shape != expected:
+        msg = f"{name} has shape {arr.shape}, expected {expected} (one per x)"
+        raise InputError(msg)
+    return arr if n_classes is None else arr[:, class_index]
+
+
+def _prepare(
+    shape: ShapeFunction,
+    edited_values: Any,
+    class_index: int,
+    knots: Any,
+    region: Any,
+    density_height: int,
+) -> _Prepared:
+    """Check the inputs of a shape chart and pick the drawn class."""
+    if shape.kind not in ("numeric", "categorical"):
+        msg = f"shape.kind must be 'numeric' or 'categorical', got {shape.kind!r}"
+        raise InputError(msg)
+    n = len(shape.x)
+    ndim = np.ndim(shape.values)
+    n_classes = np.shape(shape.values)[1] if ndim == 2 else None
+    limit = 1 if n_classes is None else n_classes
+    if isinstance(class_index, bool) or not isinstance(class_index, int | np.integer):
+        msg = f"class_index must be an int, got {class_index!r}"
+        raise InputError(msg)
+    if not 0 <= class_index < limit:
+        msg = f"class_index={class_index} is out of range for {limit} class(es)"
+        raise InputError(msg)
+    pairs = (("value", "values"), ("lower", "lower"), ("upper", "upper"))
+    cols = {
+        col: _pick_class(f"shape.{key}", getattr(shape, key), n, class_index, n_classes)
+        for col, key in pairs
+    }
+    if edited_values is not None:
+        cols["edited"] = _pick_class(
+            "edited_values", edited_values, n, class_index, n_classes
+        )
+    nan_value = None
+    if shape.nan_value is not None:
+        nan_arr = np.atleast_1d(np.asarray(shape.nan_value, dtype=np.float64))
+        nan_value = float(nan_arr[class_index if nan_arr.size > 1 else 0])
+    density_height = max(int(density_height), 0)
+    if shape.kind == "categorical":
+        if knots is not None or region is not None:
+            msg = "knots and region apply to numeric features only"
+            raise InputError(msg)
+        cats = [str(c) for c in shape.x]
+        cat_counts = np.asarray(shape.density_counts)
+        if cat_counts.shape != (len(cats),):
+            msg = (
+                f"shape.density_counts has shape {cat_counts.shape}, expected "
+                f"({len(cats)},) (one count per category)"
+            )
+            raise InputError(msg)
+        missing_label = _MISSING
+        while missing_label in cats:
+            missing_label += " "
+        return _Prepared(
+            cols, n_classes, nan_value, np.asarray(cats, dtype=object), None,
+            cat_counts, None, None, missing_label,
+        )  # fmt: skip
+    x = as_1d("shape.x", shape.x)
+    if x.size < 2 or not np.all(np.isfinite(x)):
+        msg = f"shape.x needs at least 2 finite grid points, got {x.size}"
+        raise InputError(msg)
+    edges: npt.NDArray[np.float64] | None = None
+    counts: npt.NDArray[Any] | None = None
+    if shape.density_edges is not None and density_height > 0:
+        counts = as_1d("shape.density_counts", shape.density_counts)
+        edges = as_1d("shape.density_edges", shape.density_edges, counts.size + 1)
+        if counts.size == 0:
+            edges = counts = None
+    knot_arrays = None
+    if knots is not None:
+        if len(knots) != 2:
+            msg = "knots must be a pair (x_positions, y_values)"
+            raise InputError(msg)
+        kx = as_1d("knots[0] (x_positions)", knots[0])
+        knot_arrays = (kx, as_1d("knots[1] (y_values)", knots[1], kx.size))
+    bounds = None
+    if region is not None:
+        lo, hi = as_1d("region", region, 2)
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+            msg = f"region must be finite (lo, hi) with lo <= hi, got {region!r}"
+            raise InputError(msg)
+        bounds = (float(lo), float(hi))
+    return _Prepared(cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds)
+
+
+def _datasets(shape: ShapeFunction, p: _Prepared, density_height: int) -> Datasets:
+    """The named datasets of a prepared shape chart."""
+    fcols = {key: floats(v) for key, v in p.cols.items()}
+    if shape.kind == "categorical":
+        cats = p.x.tolist()
+        counts = np.asarray(p.counts).tolist()
+        out = {
+            "shape": records(
+                {"category": cats, "count": [int(k) for k in counts]} | fcols
+            )
+        }
+        if density_height > 0 and len(cats):
+            strip = records({"category": cats, "count": [int(k) for k in counts]})
+            if p.nan_value is not None:
+                strip.append(
+                    {"category": p.missing_label, "count": int(shape.nan_count)}
+                )
+            out["density"] = strip
+        if p.nan_value is not None:
+            out["nan"] = [
+                {
+                    "category": p.missing_label,
+                    "value": p.nan_value,
+                    "count": int(shape.nan_count),
+                }
+            ]
+        return out
+    out = {"shape": _grid_rows(floats(p.x), fcols)}
+    if p.edges is not None:
+        edges = floats(p.edges)
+        lo_hi = {"lo": edges[:-1], "hi": edges[1:]}
+        out["density"] = records(lo_hi | {"count": np.asarray(p.counts).tolist()})
+    if p.region is not None:
+        out["region"] = [{"lo": p.region[0], "hi": p.region[1]}]
+    if p.knots is not None:
+        out["knots"] = records({"kx": floats(p.knots[0]), "ky": floats(p.knots[1])})
+    if p.nan_value is not None:
+        nan_row = {"nan": p.nan_value, "count": int(shape.nan_count)}
+        out["nan"] = [nan_row | {"label": "missing"}]
+    return out
+
+
+def _grid_rows(x: list[Any], fcols: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The grid's rows, written out: dict literals are twice as fast as zip."""
+    v, lo, hi = fcols["value"], fcols["lower"], fcols["upper"]
+    if "edited" not in fcols:
+        return [
+            {"x": a, "value": b, "lower": c, "upper": d}
+            for a, b, c, d in zip(x, v, lo, hi)
+        ]
+    return [
+        {"x": a, "value": b, "lower": c, "upper": d, "edited": e}
+        for a, b, c, d, e in zip(x, v, lo, hi, fcols["edited"])
+    ]

@@ -1,0 +1,212 @@
+"""The session's helpers: input checks, read-only arrays, the per-state cache."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..exceptions import InputError, InputTypeError
+from ._base import Edit
+
+STATES = ("original", "last", "current")
+#: AUC is recomputed on every slider move only up to this many rows (its sort
+#: dominates the cost of the live metrics beyond).
+LIVE_AUC_MAX_ROWS = 50_000
+# fields a dragged control changes; every other field names the control's "slot"
+_DRAGGED = {"factor", "amount", "offsets", "value", "message"}
+
+
+def readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view of ``a`` (a write raises; the owner's array is untouched)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
+def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Mean |contribution| per term of a term-major (T, n, C) array."""
+    if contrib.shape[1] == 0:
+        return np.zeros(contrib.shape[0])
+    return np.abs(contrib).sum(2).mean(1)
+
+
+def same_slot(a: Edit, b: Edit) -> bool:
+    """Whether ``b`` continues the drag that made ``a`` (same control, new value)."""
+    if type(a) is not type(b):
+        return False
+    da, db = a.to_dict(), b.to_dict()
+    return all(da[f] == db[f] for f in da if f not in _DRAGGED)
+
+
+def check_state(state: str) -> str:
+    """``state`` if it is one of :data:`STATES`, else an ``InputError``."""
+    if state not in STATES:
+        raise InputError(f"state must be one of {STATES}, got {state!r}.")
+    return state
+
+
+def check_y(
+    y: Any, n_rows: int, classes: npt.NDArray[Any] | None
+) -> npt.NDArray[Any] | None:
+    """The targets as an array, checked against the rows and the model's task."""
+    if y is None:
+        return None
+    arr = y.to_numpy() if isinstance(y, pd.Series | pd.DataFrame) else np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.shape != (n_rows,):
+        raise InputError(
+            f"y has shape {arr.shape}, but X has {n_rows} rows: they must match."
+        )
+    if arr.dtype == object and pd.isna(pd.Series(arr)).any():
+        raise InputError("y contains missing values (NaN/None/NA); drop those rows.")
+    if classes is None:
+        try:
+            values = arr.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise InputError(
+                f"y must be numeric for a regression model; it holds values such "
+                f"as {_first_bad(arr)!r} ({err})."
+            ) from None
+        if not np.isfinite(values).all():
+            raise InputError("y contains NaN or infinity; drop those rows.")
+        return _own(values)
+    if pd.isna(pd.Series(arr.astype(object))).any():
+        raise InputError("y contains missing values (NaN/None); drop those rows.")
+    kinds = {_label_kind(v) for v in arr.tolist()}
+    if len(kinds) > 1:
+        raise InputError(
+            f"y mixes labels of different types ({sorted(kinds)}); give every "
+            "label the same type (e.g. all strings)."
+        )
+    if kinds and classes.size and {_label_kind(c) for c in classes.tolist()} != kinds:
+        raise InputError(
+            f"y holds {kinds.pop()} labels, but the model's classes are "
+            f"{classes.tolist()}."
+        )
+    unknown = sorted(set(arr.tolist()) - set(classes.tolist()))
+    if unknown:
+        raise InputError(
+            f"y has classes {unknown} the model lacks (its classes: "
+            f"{classes.tolist()})."
+        )
+    return _own(arr)
+
+
+def _own(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only copy: a later change to the caller's array cannot reach in."""
+    out = np.array(arr, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _label_kind(v: Any) -> str:
+    if isinstance(v, str | bytes):
+        return "string"
+    if isinstance(v, bool | np.bool_):
+        return "boolean"
+    if isinstance(v, numbers.Number):
+        return "number"
+    return type(v).__name__
+
+
+def _first_bad(arr: npt.NDArray[Any]) -> Any:
+    for v in arr.tolist():
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return v
+    return arr[0]
+
+
+def check_sample_weight(w: Any, n_rows: int) -> npt.NDArray[np.float64] | None:
+    """Row weights: ``n_rows`` finite numbers >= 0, not all zero (read-only)."""
+    if w is None:
+        return None
+    try:
+        arr = np.array(w, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"sample_weight must be numbers: {err}.") from None
+    if arr.ndim != 1 or arr.shape[0] != n_rows:
+        raise InputError(
+            f"sample_weight has shape {arr.shape}, but X has {n_rows} rows: give "
+            "one weight per row."
+        )
+    if not np.isfinite(arr).all():
+        raise InputError(
+            f"sample_weight holds {int((~np.isfinite(arr)).sum())} NaN or "
+            "infinite value(s); weights must be finite."
+        )
+    if (arr < 0).any():
+        raise InputError(
+            f"sample_weight holds {int((arr < 0).sum())} negative value(s); "
+            "weights must be >= 0."
+        )
+    if not (arr > 0).any():
+        raise InputError("sample_weight is zero for every row; metrics need a row.")
+    arr.flags.writeable = False
+    return arr
+
+
+def check_refit_args(epochs: Any, learning_rate: Any) -> tuple[int, float | None]:
+    """``epochs`` an integer >= 1, ``learning_rate`` None or a finite number > 0."""
+    if (
+        not isinstance(epochs, numbers.Integral)
+        or isinstance(epochs, bool)
+        or epochs < 1
+    ):
+        raise InputError(f"epochs must be an integer >= 1, got {epochs!r}.")
+    if learning_rate is None:
+        return int(epochs), None
+    if (
+        not isinstance(learning_rate, numbers.Real)
+        or isinstance(learning_rate, bool)
+        or not math.isfinite(float(learning_rate))
+        or learning_rate <= 0
+    ):
+        raise InputError(
+            f"learning_rate must be a finite number > 0 (or None for a third of "
+            f"the fit's), got {learning_rate!r}."
+        )
+    return int(epochs), float(learning_rate)
+
+
+class StateCache:
+    """Values computed from a state's linear predictor, keyed by its identity.
+
+    A state's linear predictor is replaced, never written in place, so what is
+    computed from it (predictions, metrics) stays valid while the same array is
+    in place: a slider move recomputes "current" only. Least recently used last.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.items: list[tuple[npt.NDArray[Any], str, Any]] = []
+
+    def get(self, eta: npt.NDArray[Any], key: str, compute: Callable[[], Any]) -> Any:
+        """The cached value for ``(eta, key)``, computing it on a miss."""
+        for i, (a, k, v) in enumerate(self.items):
+            if a is eta and k == key:
+                self.items.insert(0, self.items.pop(i))
+                return v
+        v = compute()
+        self.items = [(eta, key, v)] + self.items[: self.size - 1]
+        return v
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.items = []
+
+
+def check_term_arg(term: Any) -> None:
+    """A term is named by a str or an int."""
+    if not isinstance(term, str | numbers.Integral) or isinstance(term, bool):
+        raise InputTypeError(
+            f"A term is named by its name (str) or index (int), got {term!r}."
+        )

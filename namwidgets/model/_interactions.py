@@ -1,0 +1,353 @@
+"""Fitting pair terms on what the main effects leave (GA²M, as EBM does).
+
+1. the main effects are trained as in a purely additive NAM;
+2. candidate pairs are ranked by FAST (:mod:`._pair_search`) on the gradients
+   and hessians of the loss at the main effects' prediction on the training
+   rows, and the best ones kept (or the pairs the user named);
+3. the pair nets (:mod:`._pair_nets`) are trained with the main effects held
+   as a fixed offset, with the same optimiser, early stopping and validation
+   split as the main effects;
+4. each pair is purified on the fit rows' weights: its axis means go into the
+   main effects, its constant into the intercept; predictions do not change.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ..exceptions import InputError
+from ._nets import NAMModule
+from ._pair_nets import PairModule
+from ._pair_search import rank_pairs
+from ._training import TensorData, train
+
+if TYPE_CHECKING:
+    from ._base import NAMBase
+
+PAIR_SEPARATOR = " & "  # InterpretML's convention for a pair's name
+JOINT_EPOCHS = 0  # epochs of joint fine-tuning of mains and pairs after stage 2
+
+
+class TermModule(nn.Module):
+    """Main effects and pairs together: (E, batch, n_terms, C) contributions."""
+
+    def __init__(self, mains: NAMModule, pairs: PairModule | None) -> None:
+        super().__init__()
+        self.mains, self.pairs = mains, pairs
+
+    @property
+    def intercept(self) -> torch.Tensor:
+        """The members' intercepts, (E, C)."""
+        return self.mains.intercept
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size E."""
+        return self.mains.n_members
+
+    @property
+    def n_features(self) -> int:
+        """How many terms the forward pass returns (the loop's "features")."""
+        pairs = 0 if self.pairs is None else len(self.pairs.pairs)
+        return self.mains.n_features + pairs
+
+    def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
+        """Adam's groups of both modules (the pairs' intercept stays at zero)."""
+        from ._training import main_param_groups
+
+        groups = main_param_groups(self.mains, weight_decay)
+        if self.pairs is not None:
+            for g in self.pairs.param_groups(weight_decay):
+                params = [p for p in g["params"] if p is not self.pairs.intercept]
+                groups.append({**g, "params": params})
+        return groups
+
+    def forward(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor:
+        """Centred contributions of every term, mains first, then pairs."""
+        contrib = self.mains(x_num, missing, x_cat)
+        if self.pairs is None:
+            return contrib
+        contrib = contrib + self.pairs.main_corrections(x_num, missing, x_cat)
+        return torch.cat([contrib, self.pairs(x_num, missing, x_cat)], 2)
+
+
+def check_interactions(value: Any, names: Sequence[str]) -> int | list[tuple[int, int]]:
+    """The ``interactions`` parameter as a count or an explicit list of pairs.
+
+    ``0`` (no pairs), a positive int (the best that many), ``"auto"`` (as many
+    pairs as features, at most every pair), or a list of pairs of feature names
+    or indices.
+    """
+    n = len(names)
+    n_pairs = n * (n - 1) // 2
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return min(n, n_pairs)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 0:
+            raise InputError(f"interactions must be >= 0, got {value!r}.")
+        return min(int(value), n_pairs)
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InputError(
+            "interactions must be 0, a positive int, 'auto' or a list of feature "
+            f"pairs, got {value!r}."
+        )
+    pairs: list[tuple[int, int]] = []
+    for item in value:
+        if isinstance(item, str) or not isinstance(item, Sequence) or len(item) != 2:
+            raise InputError(
+                f"interactions lists pairs of two features; {item!r} is not one."
+            )
+        idx = [_feature_position(f, names) for f in item]
+        if idx[0] == idx[1]:
+            raise InputError(f"interactions pair {item!r} names one feature twice.")
+        pair = (min(idx), max(idx))
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def _feature_position(feature: Any, names: Sequence[str]) -> int:
+    if isinstance(feature, numbers.Integral) and not isinstance(feature, bool):
+        if 0 <= int(feature) < len(names):
+            return int(feature)
+        raise InputError(
+            f"interactions names feature index {feature}, but there are "
+            f"{len(names)} features."
+        )
+    if str(feature) in names:
+        return list(names).index(str(feature))
+    raise InputError(
+        f"interactions names {feature!r}, which is not a feature (features: "
+        f"{list(names)})."
+    )
+
+
+def pair_name(names: Sequence[str], pair: tuple[int, ...]) -> str:
+    """A pair term's name, ``"a & b"``."""
+    return PAIR_SEPARATOR.join(names[j] for j in pair)
+
+
+def _gradients(
+    task: str, eta: np.ndarray, y: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Loss gradients (towards the target) and hessians at eta, weighted."""
+    if task == "regression":
+        g, h = y[:, None] - eta, np.ones_like(eta)
+    elif task == "binary":
+        p = 1.0 / (1.0 + np.exp(-eta))
+        g, h = y[:, None] - p, p * (1.0 - p)
+    else:
+        z = np.exp(eta - eta.max(1, keepdims=True))
+        p = z / z.sum(1, keepdims=True)
+        onehot = np.eye(eta.shape[1])[y.astype(int)]
+        g, h = onehot - p, p * (1.0 - p)
+    return g * w[:, None], h * w[:, None]
+
+
+def column_maps(
+    est: NAMBase,
+) -> tuple[dict[int, int], dict[int, tuple[int, int, int]]]:
+    """Where each feature sits in the encoder's ``x_num`` / ``x_cat`` tensors."""
+    enc = est.encoder_
+    numeric = {j: k for k, j in enumerate(enc.numeric_index_)}
+    offsets = enc.category_offsets()
+    categorical = {
+        j: (k, int(offsets[k]), len(enc.categories_[j]))
+        for k, j in enumerate(enc.categorical_index_)
+    }
+    return numeric, categorical
+
+
+def build_pair_module(est: NAMBase, pairs: Sequence[tuple[int, int]]) -> PairModule:
+    """An untrained :class:`PairModule` for ``pairs`` of a fitted encoder."""
+    enc = est.encoder_
+    numeric, categorical = column_maps(est)
+    return PairModule(
+        pairs,
+        enc.kinds_,
+        numeric,
+        categorical,
+        int(est.n_models),
+        est.n_outputs_,
+        feature_order=enc.numeric_index_ + enc.categorical_index_,
+        n_levels=sum(len(enc.categories_[j]) for j in enc.categorical_index_),
+    )
+
+
+def select_pairs(
+    est: NAMBase,
+    frame: pd.DataFrame,
+    eta: np.ndarray,
+    target: np.ndarray,
+    w: np.ndarray,
+    rows: np.ndarray,
+    count: int,
+) -> list[tuple[int, int]]:
+    """The ``count`` best pairs by FAST gain on the training rows."""
+    if count <= 0:
+        return []
+    g, h = _gradients(est._task_name(), eta[rows], target[rows], w[rows])
+    columns = [c[rows] for c in est.encoder_.raw_values(frame)]
+    usable = [not c for c in est.encoder_.constant_]
+    candidates = [
+        (i, j)
+        for i in range(len(columns))
+        for j in range(i + 1, len(columns))
+        if usable[i] and usable[j]
+    ]
+    ranked = rank_pairs(
+        columns,
+        est.encoder_.kinds_,
+        g,
+        h,
+        candidates=candidates,
+        random_state=0,
+    )
+    return [pair for pair, gain in ranked[:count] if gain > 0]
+
+
+def fit_interactions(
+    est: NAMBase,
+    frame: pd.DataFrame,
+    data: TensorData,
+    train_idx: torch.Tensor,
+    valid_idx: torch.Tensor | None,
+    target: np.ndarray,
+    w: np.ndarray,
+    generator: torch.Generator,
+) -> PairModule | None:
+    """Select, train and purify the pair terms of a model whose mains are trained.
+
+    Returns None where no pair is asked for or none has a positive gain. The
+    pair intercept and the purification constants are added to the main
+    effects' intercept; ``est.pair_counts_`` gets each pair's cell weights.
+    """
+    spec = check_interactions(est.interactions, est.feature_names_)
+    with torch.no_grad():
+        contrib = est._member_contributions(data)  # mains only, (E, n, F, C)
+        eta_t = est.module_.intercept.double()[:, None, :] + contrib.sum(2)
+        eta = eta_t.mean(0).cpu().numpy()  # (n, C)
+    rows = train_idx.cpu().numpy()
+    if isinstance(spec, list):
+        pairs = spec
+    else:
+        pairs = select_pairs(est, frame, eta, target, w, rows, spec)
+    if not pairs:
+        est.pair_counts_ = []
+        return None
+    pm = build_pair_module(est, pairs).to(data.x_num.device)
+    data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
+    try:
+        valid = data.rows(valid_idx) if valid_idx is not None else None
+        cfg = est._config(weight_decay=0.0, output_penalty=0.0, feature_dropout=0.0)
+        history = train(pm, data.rows(train_idx), valid, cfg, generator)
+    finally:
+        data.offset = None
+    for record in history:
+        record["stage"] = "pairs"
+    est.history_ = list(est.history_) + history
+    if JOINT_EPOCHS and not (history and history[-1].get("interrupted")):
+        # the main effects and the pairs fine-tuned together
+        with torch.no_grad():
+            est.module_.intercept.add_(pm.intercept)
+            pm.intercept.zero_()
+        joint = TermModule(est.module_, pm)
+        valid = data.rows(valid_idx) if valid_idx is not None else None
+        cfg = est._config(max_epochs=JOINT_EPOCHS)
+        more = train(joint, data.rows(train_idx), valid, cfg, generator)
+        for record in more:
+            record["stage"] = "joint"
+        est.history_ = list(est.history_) + more
+    # the pair terms are small (a grid per pair): keep them in float64, so that
+    # purification is exact to rounding and inference reads the same numbers
+    pm.double()
+    with torch.no_grad():
+        est.module_.intercept.add_(pm.intercept)
+        pm.intercept.zero_()
+        numeric, categorical = column_maps(est)
+        # float64 interpolation weights, exactly as inference computes them
+        x64 = data.x_num.to(torch.float64)
+        totals = pm.cell_totals(x64, data.missing, data.x_cat, data.w)
+        const = pm.purify_(totals, numeric, categorical)
+        est.module_.intercept.add_(const.to(est.module_.intercept))
+    est.pair_counts_ = _pair_counts(pm, totals)
+    return pm
+
+
+def _pair_counts(pm: PairModule, totals: list[torch.Tensor]) -> list[np.ndarray]:
+    """Each pair's cell weights in (first feature, second feature) orientation."""
+    out: list[np.ndarray] = [np.zeros((0, 0))] * len(pm.pairs)
+    nn_, cn, cc = (t.cpu().numpy() for t in totals)
+    for q, p in enumerate(pm.nn_index):
+        out[p] = nn_[q]
+    for q, p in enumerate(pm.cn_index):
+        counts = cn[q, : pm.cn_levels[q]]  # (levels, numeric slots)
+        out[p] = counts.T if int(pm.cn_cols[q, 3]) else counts
+    for q, p in enumerate(pm.cc_index):
+        la, lb = pm.cc_levels[q]
+        out[p] = cc[q, :la, :lb]
+    return out
+
+
+@torch.no_grad()
+def pair_surface(est: NAMBase, term: int) -> dict[str, Any]:
+    """Pair term ``term`` on its grid; see ``NAMBase.pair_surface``."""
+    from ._pair_nets import knot_positions
+
+    n_features = len(est.feature_names_)
+    pm = est._inference_module().pairs
+    if pm is None or term < n_features:
+        raise InputError(
+            f"Term {est.term_names_[term]!r} is a main effect, not a pair: use "
+            "feature_contributions / shape_functions for it."
+        )
+    p = term - n_features
+    i, j = pm.pairs[p]
+    enc = est.encoder_
+    grids = [g.double().cpu().numpy() for g in pm.grids()]
+    if p in pm.nn_index:
+        values = grids[0][:, pm.nn_index.index(p)]
+    elif p in pm.cn_index:
+        q = pm.cn_index.index(p)
+        values = grids[1][:, q, : pm.cn_levels[q]]  # categorical axis first
+        if int(pm.cn_cols[q, 3]):
+            values = values.transpose(0, 2, 1, 3)
+    else:
+        q = pm.cc_index.index(p)
+        la, lb = pm.cc_levels[q]
+        values = grids[2][:, q, :la, :lb]
+    knots = knot_positions().numpy()
+    axes, missing, keep = [], [], []
+    for f in (i, j):
+        if enc.kinds_[f] == "numeric":
+            xp, fp = (np.asarray(v, np.float64) for v in enc.knots_[f])
+            raw = np.interp(knots, fp, xp)
+            has_nan = int(enc.stats_[f]["nan_count"]) > 0
+            axes.append(raw)
+            missing.append(has_nan)
+            slots = np.arange(len(knots) + 1)
+            keep.append(slots if has_nan else slots[:-1])
+        else:
+            axes.append(np.asarray(enc.categories_[f], dtype=object))
+            missing.append(False)
+            keep.append(np.arange(len(enc.categories_[f])))
+    counts = np.asarray(est.pair_counts_[p], np.float64)
+    values = values[:, keep[0]][:, :, keep[1]]
+    counts = counts[keep[0]][:, keep[1]]
+    return {
+        "features": (i, j),
+        "kinds": (enc.kinds_[i], enc.kinds_[j]),
+        "axes": tuple(axes),
+        "missing": tuple(missing),
+        "values": values,
+        "counts": counts,
+    }

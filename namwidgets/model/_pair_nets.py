@@ -1,0 +1,527 @@
+"""Pair terms: every interaction of every ensemble member computed together.
+
+A pair term ``f_ij(x_i, x_j)`` is a function on a grid of cells, one axis per
+feature, and a row's value is read off the grid by bilinear interpolation:
+
+- a numeric axis has ``GRID + 1`` knots evenly spaced over the encoder's mapped
+  range ``[-sqrt(3), sqrt(3)]`` (the encoder maps a feature through its training
+  quantiles, so even knots there are quantile knots of the raw values), and one
+  more slot for a missing value;
+- a categorical axis has one slot per level.
+
+The grid values come from small nets, trained through the interpolation weights:
+numeric x numeric is a two-input MLP evaluated at the grid's knots (a missing
+value is a learned coordinate on its axis, so the missing row is a learned curve
+of the other feature); categorical x numeric is a one-input MLP with one output
+per level (one curve per level); categorical x categorical is a learned table.
+All nets of one kind are stacked as ``[n_nets, fan_in, fan_out]`` and each layer
+is one batched matmul: there is no Python loop over pairs, and a training step
+evaluates each net on its grid (about a thousand points) whatever the batch size.
+
+Purification (:mod:`._purify`) subtracts ``corrections`` from the nets' grid so
+that each pair has zero data-weighted mean along both axes; what it takes out is
+handed to the main effects and the intercept by the estimator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+GRID = 32  # cells per numeric axis: GRID + 1 knots
+NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot
+_HALF = math.sqrt(3.0)
+
+
+def knot_positions() -> torch.Tensor:
+    """The numeric axis' knots in the encoder's mapped units, shape (GRID + 1,)."""
+    return torch.linspace(-_HALF, _HALF, GRID + 1, dtype=torch.float64)
+
+
+def numeric_corners(
+    u: torch.Tensor, missing: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Interpolation corners of mapped values on a numeric axis.
+
+    Returns
+    -------
+    lo, hi : long tensors, same shape as ``u``
+        The two knots around each value; both the missing slot for a missing one.
+    t : tensor, same shape as ``u``
+        The weight of ``hi`` (``lo`` gets ``1 - t``).
+    """
+    pos = (u.clamp(-_HALF, _HALF) + _HALF) * (GRID / (2 * _HALF))
+    lo = pos.floor().clamp_(0, GRID - 1)
+    t = (pos - lo).clamp_(0.0, 1.0)
+    lo = lo.long()
+    hi = lo + 1
+    nan_slot = torch.full_like(lo, GRID + 1)
+    lo = torch.where(missing, nan_slot, lo)
+    hi = torch.where(missing, nan_slot, hi)
+    t = torch.where(missing, torch.zeros_like(t), t)
+    return lo, hi, t
+
+
+class _StackedMLP(nn.Module):
+    """``n_nets`` independent ReLU MLPs, each layer one batched matmul."""
+
+    def __init__(
+        self, n_nets: int, fan_in: int, hidden: Sequence[int], fan_out: int
+    ) -> None:
+        super().__init__()
+        sizes = [fan_in, *hidden, fan_out]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            last = k == len(sizes) - 2
+            bound = math.sqrt(6.0 / (a + b)) if last else math.sqrt(6.0 / a)
+            self.weights.append(
+                nn.Parameter(torch.empty(n_nets, a, b).uniform_(-bound, bound))
+            )
+            # first-layer biases spread the kinks over the grid's range
+            bias = (
+                torch.empty(n_nets, 1, b).uniform_(-1.0, 1.0)
+                if k == 0
+                else torch.zeros(n_nets, 1, b)
+            )
+            self.biases.append(nn.Parameter(bias))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map (n_nets, points, fan_in) to (n_nets, points, fan_out)."""
+        h = x
+        last = len(self.weights) - 1
+        for k, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.baddbmm(b, h, w)
+            if k < last:
+                h = torch.relu(h)
+        return h
+
+    def output_layer(self) -> tuple[nn.Parameter, nn.Parameter]:
+        """The last layer's weight and bias (scaled when targets are rescaled)."""
+        return self.weights[-1], self.biases[-1]
+
+
+class PairModule(nn.Module):
+    """The pair terms of an ensemble: (E, batch, n_pairs, C) contributions.
+
+    Parameters
+    ----------
+    pairs : sequence of (int, int)
+        Feature indices of each pair, in term order.
+    kinds : sequence of {"numeric", "categorical"}
+        The kind of every input feature.
+    numeric_column : dict of int to int
+        For a numeric feature, its column in the encoder's ``x_num``.
+    categorical_column : dict of int to (int, int, int)
+        For a categorical feature, (its column in ``x_cat``, the offset of its
+        codes in the flat level table, its number of levels).
+    n_members, n_outputs : int
+        Ensemble size E and outputs per term C.
+    hidden_sizes : tuple of int
+        Hidden widths of the pair nets.
+    feature_order : sequence of int
+        Input position of each column of the main effects' ``[numeric...,
+        categorical...]`` layout (as ``NAMModule``'s).
+    n_levels : int
+        Size of the flat table of category levels.
+    """
+
+    corrections_nn: torch.Tensor  # [E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C]
+    corrections_cn: torch.Tensor  # [E, P_cn, L_max, NUMERIC_SLOTS, C]
+    corrections_cc: torch.Tensor  # [E, P_cc, L_a_max, L_b_max, C]
+    knots: torch.Tensor  # [GRID + 1]
+    inverse_order: torch.Tensor  # [n_pairs]: term p is column inverse_order[p]
+    main_numeric: torch.Tensor  # [E, n_numeric, NUMERIC_SLOTS, C]
+    main_levels: torch.Tensor  # [E, n_levels, C]
+    main_order: torch.Tensor  # [n_features]
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[int, int]],
+        kinds: Sequence[str],
+        numeric_column: dict[int, int],
+        categorical_column: dict[int, tuple[int, int, int]],
+        n_members: int,
+        n_outputs: int,
+        hidden_sizes: tuple[int, ...] = (32, 16),
+        *,
+        feature_order: Sequence[int] = (),
+        n_levels: int = 0,
+    ) -> None:
+        super().__init__()
+        self.pairs = [(int(i), int(j)) for i, j in pairs]
+        self.n_members, self.n_outputs = n_members, n_outputs
+        self.n_features = len(self.pairs)  # the training loop's "terms"
+        e, c = n_members, n_outputs
+        nn_, cn, cc = [], [], []
+        for p, (i, j) in enumerate(self.pairs):
+            ki, kj = kinds[i], kinds[j]
+            if ki == "numeric" and kj == "numeric":
+                nn_.append(p)
+            elif ki == "categorical" and kj == "categorical":
+                cc.append(p)
+            else:
+                cn.append(p)
+        self.nn_index, self.cn_index, self.cc_index = nn_, cn, cc
+        # the columns each kind reads, as index tensors (buffers follow .to())
+        nn_cols = [(numeric_column[i], numeric_column[j]) for i, j in self._of(nn_)]
+        cn_cols, cn_levels = [], []
+        for i, j in self._of(cn):
+            cat, num = (i, j) if kinds[i] == "categorical" else (j, i)
+            col, off, levels = categorical_column[cat]
+            cn_cols.append((col, off, numeric_column[num], int(kinds[i] == "numeric")))
+            cn_levels.append(levels)
+        cc_cols, cc_levels = [], []
+        for i, j in self._of(cc):
+            (ca, oa, la), (cb, ob, lb) = categorical_column[i], categorical_column[j]
+            cc_cols.append((ca, oa, cb, ob))
+            cc_levels.append((la, lb))
+        self.register_buffer(
+            "nn_cols", torch.tensor(nn_cols, dtype=torch.long).view(-1, 2)
+        )
+        self.register_buffer(
+            "cn_cols", torch.tensor(cn_cols, dtype=torch.long).view(-1, 4)
+        )
+        self.register_buffer(
+            "cc_cols", torch.tensor(cc_cols, dtype=torch.long).view(-1, 4)
+        )
+        self.cn_levels_max = max(cn_levels, default=1)
+        self.cc_levels_max = (
+            max((a for a, _ in cc_levels), default=1),
+            max((b for _, b in cc_levels), default=1),
+        )
+        self.cn_levels, self.cc_levels = cn_levels, cc_levels
+        self.register_buffer("knots", knot_positions().float())
+        order = nn_ + cn + cc
+        inverse = [0] * len(order)
+        for k, p in enumerate(order):
+            inverse[p] = k
+        self.register_buffer("inverse_order", torch.tensor(inverse, dtype=torch.long))
+        self.nets_nn = _StackedMLP(e * len(nn_), 2, hidden_sizes, c) if nn_ else None
+        self.nets_cn = (
+            _StackedMLP(e * len(cn), 1, hidden_sizes, self.cn_levels_max * c)
+            if cn
+            else None
+        )
+        # a missing value's coordinate on each numeric axis, learned
+        self.nan_coord_nn = nn.Parameter(torch.zeros(e * len(nn_), 2))
+        self.nan_coord_cn = nn.Parameter(torch.zeros(e * len(cn)))
+        la, lb = self.cc_levels_max
+        self.tables_cc = nn.Parameter(torch.zeros(e, len(cc), la, lb, c))
+        # a learned value per cell on top of each numeric x numeric net: the net
+        # gives the smooth surface, the table the detail it cannot reach (a map's
+        # coastline), trained together through the same interpolation
+        s = NUMERIC_SLOTS
+        self.tables_nn = nn.Parameter(torch.zeros(e, len(nn_), s, s, c))
+        self.tables_cn = nn.Parameter(torch.zeros(e, len(cn), self.cn_levels_max, s, c))
+        self.intercept = nn.Parameter(torch.zeros(e, c))
+        s = NUMERIC_SLOTS
+        self.register_buffer("corrections_nn", torch.zeros(e, len(nn_), s, s, c))
+        self.register_buffer(
+            "corrections_cn", torch.zeros(e, len(cn), self.cn_levels_max, s, c)
+        )
+        self.register_buffer("corrections_cc", torch.zeros(e, len(cc), la, lb, c))
+        # what purification hands to the main effects: a piecewise-linear function
+        # on each numeric feature's knots (and its missing slot), a value per level
+        n_numeric = len(numeric_column)
+        self.register_buffer("main_numeric", torch.zeros(e, n_numeric, s, c))
+        self.register_buffer("main_levels", torch.zeros(e, n_levels, c))
+        inv = [0] * len(feature_order)
+        for k, j in enumerate(feature_order):
+            inv[j] = k
+        self.register_buffer("main_order", torch.tensor(inv, dtype=torch.long))
+
+    def _of(self, index: list[int]) -> list[tuple[int, int]]:
+        return [self.pairs[p] for p in index]
+
+    # ------------------------------------------------------------ grids
+    def _axis(self, nan_coord: torch.Tensor) -> torch.Tensor:
+        """Numeric axis coordinates (n_nets, NUMERIC_SLOTS): knots, then NaN."""
+        knots = self.knots.to(nan_coord.dtype)
+        rows = nan_coord.shape[0]
+        return torch.cat([knots.expand(rows, -1), nan_coord[:, None]], 1)
+
+    def grids(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each kind's grid values after purification.
+
+        Returns
+        -------
+        nn : tensor of shape (E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C)
+        cn : tensor of shape (E, P_cn, L_max, NUMERIC_SLOTS, C)
+            Categorical axis first, whatever the pair's feature order.
+        cc : tensor of shape (E, P_cc, L_a_max, L_b_max, C)
+        """
+        e, c, s = self.n_members, self.n_outputs, NUMERIC_SLOTS
+        dtype = self.intercept.dtype
+        if self.nets_nn is not None:
+            a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, S)
+            b = self._axis(self.nan_coord_nn[:, 1])
+            pts = torch.stack(
+                [a[:, :, None].expand(-1, s, s), b[:, None, :].expand(-1, s, s)], -1
+            ).reshape(a.shape[0], s * s, 2)
+            grid_nn = self.nets_nn(pts).view(e, -1, s, s, c) + self.tables_nn
+        else:
+            grid_nn = torch.zeros(e, 0, s, s, c, dtype=dtype, device=self.knots.device)
+        if self.nets_cn is not None:
+            axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, S, 1)
+            out = self.nets_cn(axis).view(e, -1, s, self.cn_levels_max, c)
+            grid_cn = out.permute(0, 1, 3, 2, 4) + self.tables_cn
+        else:
+            grid_cn = torch.zeros(
+                e, 0, self.cn_levels_max, s, c, dtype=dtype, device=self.knots.device
+            )
+        return (
+            grid_nn - self.corrections_nn,
+            grid_cn - self.corrections_cn,
+            self.tables_cc - self.corrections_cc,
+        )
+
+    # ------------------------------------------------------ interpolation
+    def cell_weights(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Each kind's four corners per row: (a, b) slots and their weights.
+
+        Returns
+        -------
+        list of (a, b, weight), one per kind (nn, cn, cc)
+            ``a`` and ``b`` (long) and ``weight`` of shape (batch, P_kind, 4).
+        """
+        out = []
+        # numeric x numeric
+        cols = self.nn_cols
+        ua, ub = x_num[:, cols[:, 0]], x_num[:, cols[:, 1]]
+        a0, a1, ta = numeric_corners(ua, missing[:, cols[:, 0]])
+        b0, b1, tb = numeric_corners(ub, missing[:, cols[:, 1]])
+        out.append(_corners(a0, a1, ta, b0, b1, tb))
+        # categorical x numeric (categorical axis first)
+        cols = self.cn_cols
+        code = x_cat[:, cols[:, 0]] - cols[:, 1]
+        u = x_num[:, cols[:, 2]]
+        n0, n1, tn = numeric_corners(u, missing[:, cols[:, 2]])
+        zero = torch.zeros_like(tn)
+        out.append(_corners(code, code, zero, n0, n1, tn))
+        # categorical x categorical
+        cols = self.cc_cols
+        ca = x_cat[:, cols[:, 0]] - cols[:, 1]
+        cb = x_cat[:, cols[:, 2]] - cols[:, 3]
+        z = torch.zeros(ca.shape, dtype=x_num.dtype, device=x_num.device)
+        out.append(_corners(ca, ca, z, cb, cb, z))
+        return out
+
+    def forward(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor:
+        """Pair contributions of every member, (E, batch, n_pairs, C)."""
+        e, c = self.n_members, self.n_outputs
+        batch = x_num.shape[0] if x_num.dim() == 2 else x_cat.shape[0]
+        grids = self.grids()
+        corners = self.cell_weights(x_num, missing, x_cat)
+        parts = []
+        for grid, (a, b, w) in zip(grids, corners):
+            p, na, nb = grid.shape[1], grid.shape[2], grid.shape[3]
+            if p == 0:
+                parts.append(grid.new_zeros(e, batch, 0, c))
+                continue
+            flat = grid.reshape(e, p * na * nb, c)
+            base = torch.arange(p, device=a.device)[None, :, None] * (na * nb)
+            idx = base + a * nb + b  # (batch, P, 4)
+            vals = flat[:, idx.reshape(-1)].view(e, batch, p, 4, c)
+            parts.append((vals * w.to(vals.dtype)[None, ..., None]).sum(3))
+        out = torch.cat(parts, 2)  # kinds in order nn, cn, cc
+        return out.index_select(2, self.inverse_order)
+
+    def main_corrections(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor:
+        """What purification moved into each main effect, (E, batch, F, C).
+
+        In input-feature order; add it to the main effects' contributions.
+        """
+        e, c = self.n_members, self.n_outputs
+        batch = x_num.shape[0]
+        parts = []
+        if x_num.shape[1]:
+            lo, hi, t = numeric_corners(x_num, missing)  # (batch, F_num)
+            k = torch.arange(x_num.shape[1], device=x_num.device)[None, :]
+            table = self.main_numeric  # (E, F_num, S, C)
+            v_lo = table[:, k, lo]  # (E, batch, F_num, C)
+            v_hi = table[:, k, hi]
+            w = t.to(table.dtype)[None, ..., None]
+            parts.append(v_lo * (1 - w) + v_hi * w)
+        if x_cat.shape[1]:
+            parts.append(self.main_levels[:, x_cat])
+        if not parts:
+            return self.main_levels.new_zeros(e, batch, 0, c)
+        out = torch.cat(parts, 2) if len(parts) > 1 else parts[0]
+        return out.index_select(2, self.main_order)
+
+    @torch.no_grad()
+    def cell_totals(
+        self,
+        x_num: torch.Tensor,
+        missing: torch.Tensor,
+        x_cat: torch.Tensor,
+        w: torch.Tensor,
+    ) -> list[torch.Tensor]:
+        """The rows' weight on each grid cell (their bilinear share), per kind.
+
+        Returns
+        -------
+        list of tensors of shape (P_kind, n_a, n_b), one per kind (nn, cn, cc)
+        """
+        shapes = [g.shape[1:4] for g in self.grids()]
+        out = []
+        for (p, na, nb), (a, b, cw) in zip(
+            shapes, self.cell_weights(x_num, missing, x_cat)
+        ):
+            total = torch.zeros(p * na * nb, dtype=torch.float64, device=a.device)
+            if p:
+                base = torch.arange(p, device=a.device)[None, :, None] * (na * nb)
+                idx = (base + a * nb + b).reshape(-1)
+                share = (cw.double() * w.double()[:, None, None]).reshape(-1)
+                total.index_add_(0, idx, share)
+            out.append(total.view(p, na, nb))
+        return out
+
+    @torch.no_grad()
+    def purify_(
+        self,
+        totals: list[torch.Tensor],
+        numeric_column: dict[int, int],
+        categorical_column: dict[int, tuple[int, int, int]],
+    ) -> torch.Tensor:
+        """Purify every pair on its cells' data weights, in place.
+
+        Each pair's weighted axis means go into :attr:`main_numeric` /
+        :attr:`main_levels` (the main effects), its constant is returned.
+
+        Parameters
+        ----------
+        totals : list of tensors
+            :meth:`cell_totals` of the fit rows.
+        numeric_column, categorical_column : dict
+            As for the constructor.
+
+        Returns
+        -------
+        tensor of shape (E, C)
+            The constants, to add to the intercept.
+        """
+        from ._purify import purify
+
+        grids = self.grids()
+        corr = (self.corrections_nn, self.corrections_cn, self.corrections_cc)
+        kinds = (self.nn_index, self.cn_index, self.cc_index)
+        const = torch.zeros(self.n_members, self.n_outputs, dtype=torch.float64)
+        for grid, buf, index, weight in zip(grids, corr, kinds, totals):
+            g = grid.double().cpu().numpy()
+            wt = weight.cpu().numpy()
+            for q, p in enumerate(index):
+                i, j = self.pairs[p]
+                if buf is self.corrections_cn:  # categorical axis first
+                    first = i if i in categorical_column else j
+                    axes = (first, j if first == i else i)
+                else:
+                    axes = (i, j)
+                for m in range(self.n_members):
+                    for c in range(self.n_outputs):
+                        res = purify(g[m, q, :, :, c], wt[q])
+                        removed = g[m, q, :, :, c] - res.pure
+                        buf[m, q, :, :, c] += torch.from_numpy(removed).to(buf)
+                        self._to_main(
+                            axes[0], res.row, m, c, numeric_column, categorical_column
+                        )
+                        self._to_main(
+                            axes[1], res.col, m, c, numeric_column, categorical_column
+                        )
+                        const[m, c] += res.constant
+        return const
+
+    def _to_main(
+        self,
+        feature: int,
+        values: object,
+        member: int,
+        output: int,
+        numeric_column: dict[int, int],
+        categorical_column: dict[int, tuple[int, int, int]],
+    ) -> None:
+        v = torch.as_tensor(values, dtype=torch.float64)
+        if feature in numeric_column:
+            k = numeric_column[feature]
+            self.main_numeric[member, k, :, output] += v.to(self.main_numeric)
+        else:
+            _, offset, levels = categorical_column[feature]
+            sl = slice(offset, offset + levels)
+            self.main_levels[member, sl, output] += v[:levels].to(self.main_levels)
+
+    @torch.no_grad()
+    def center_(self, means: torch.Tensor) -> None:
+        """Subtract each pair's mean (E, n_pairs, C) from all of its cells."""
+        for buf, index in zip(
+            (self.corrections_nn, self.corrections_cn, self.corrections_cc),
+            (self.nn_index, self.cn_index, self.cc_index),
+        ):
+            if index:
+                m = means[:, index].to(buf)  # (E, P_kind, C)
+                buf.add_(m[:, :, None, None, :])
+
+    def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
+        """Adam's groups: nets with weight decay, tables and coordinates without."""
+        nets = [
+            p
+            for m in (self.nets_nn, self.nets_cn)
+            if m is not None
+            for p in m.parameters()
+        ]
+        values = [
+            self.nan_coord_nn,
+            self.nan_coord_cn,
+            self.tables_nn,
+            self.tables_cn,
+            self.tables_cc,
+            self.intercept,
+        ]
+        return [
+            {"params": nets, "weight_decay": weight_decay},
+            {"params": values, "weight_decay": 0.0},
+        ]
+
+    @torch.no_grad()
+    def scale_outputs(self, factor: float) -> None:
+        """Multiply every pair function (and the intercept) by ``factor``."""
+        for m in (self.nets_nn, self.nets_cn):
+            if m is not None:
+                w, b = m.output_layer()
+                w.mul_(factor)
+                b.mul_(factor)
+        for table in (self.tables_nn, self.tables_cn, self.tables_cc):
+            table.mul_(factor)
+        self.intercept.mul_(factor)
+        for buf in (
+            self.corrections_nn,
+            self.corrections_cn,
+            self.corrections_cc,
+            self.main_numeric,
+            self.main_levels,
+        ):
+            buf.mul_(factor)
+
+
+def _corners(
+    a0: torch.Tensor,
+    a1: torch.Tensor,
+    ta: torch.Tensor,
+    b0: torch.Tensor,
+    b1: torch.Tensor,
+    tb: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The four bilinear corners (batch, P, 4) and their weights."""
+    a = torch.stack([a0, a0, a1, a1], -1)
+    b = torch.stack([b0, b1, b0, b1], -1)
+    w = torch.stack([(1 - ta) * (1 - tb), (1 - ta) * tb, ta * (1 - tb), ta * tb], -1)
+    return a, b, w

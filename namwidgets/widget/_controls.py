@@ -1,0 +1,250 @@
+"""The panel's controls: the widgets, and how they show the session's state.
+
+:class:`ControlsMixin` makes every control of :class:`~namwidgets.widget.NAMPanel`
+and writes the session's state into them. Writing to a control fires its
+observer as a user's change would; every control observer is attached with
+:meth:`ControlsMixin._bind`, which ignores changes made inside
+:meth:`ControlsMixin._setting_controls`. That is the one mechanism that tells
+the panel's own writes from the user's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import altair as alt
+import ipywidgets as W
+
+from ..edit import Knots, Scale, Shift
+from ._format import label_for, on_step_grid
+
+Layout = W.Layout
+
+
+def _embed() -> dict[str, Any]:
+    return {"renderer": "svg", "actions": False}
+
+
+def _slider(description: str, lo: float, hi: float, step: float) -> W.FloatSlider:
+    # each slider needs its own Layout: a shared one would hide them all when
+    # one is hidden
+    return W.FloatSlider(
+        value=0.0, min=lo, max=hi, step=step, description=description,
+        continuous_update=True, readout_format=".2f", layout=Layout(width="380px"),
+    )  # fmt: skip
+
+
+def snap(slider: W.FloatSlider | W.FloatRangeSlider, value: float) -> float:
+    """``value`` on ``slider``'s steps, as the browser would send it back."""
+    return on_step_grid(slider.min, slider.max, slider.step, value)
+
+
+class ControlsMixin:
+    """Builds the panel's controls and writes the session's state into them."""
+
+    session: Any
+    n_knots: int
+    feature: str
+    class_index: int
+    region: tuple[float, float] | None
+    hold_sync: Callable[[], Any]
+    # placed by ``_layout.arrange``
+    numeric_controls: W.VBox
+    categorical_controls: W.VBox
+    detail_pickers: W.HBox
+
+    _writing = 0
+
+    # ------------------------------------------------------------ the mechanism
+    @contextlib.contextmanager
+    def _setting_controls(self) -> Iterator[None]:
+        """Write to controls without their observers taking it for the user."""
+        self._writing += 1
+        try:
+            with self.hold_sync():
+                yield
+        finally:
+            self._writing -= 1
+
+    def _bind(
+        self, widget: W.Widget, handler: Callable[[dict[str, Any]], None]
+    ) -> None:
+        """Observe ``widget.value`` with ``handler``, except for the panel's writes."""
+
+        def observer(change: dict[str, Any]) -> None:
+            if not self._writing:
+                handler(change)
+
+        widget.observe(observer, "value")
+
+    # ------------------------------------------------------------ the widgets
+    def _build_controls(self) -> None:
+        s = self.session
+        self.features = W.Select(rows=10, layout=Layout(width="230px"))
+        self.history_list = W.HTML(
+            layout=Layout(width="230px", max_height="160px", overflow="auto")
+        )
+        self.undo_button = W.Button(
+            description="Undo", icon="undo", layout=Layout(width="74px")
+        )
+        self.redo_button = W.Button(
+            description="Redo", icon="repeat", layout=Layout(width="74px")
+        )
+        self.reset_feature_button = W.Button(
+            description="Reset feature", layout=Layout(width="112px")
+        )
+        self.reset_all_button = W.Button(
+            description="Reset all", layout=Layout(width="112px")
+        )
+        self.path = W.Text(
+            value="edits.json", description="File", layout=Layout(width="230px")
+        )
+        self.save_button = W.Button(
+            description="Save edits", layout=Layout(width="112px")
+        )
+        self.load_button = W.Button(
+            description="Load edits", layout=Layout(width="112px")
+        )
+        self.status = W.HTML()
+        self.message = W.Text(
+            placeholder="why? (saved with the next edit)", description="Note"
+        )
+        self.zero = W.ToggleButton(
+            description="Zero", icon="ban", tooltip="remove this term's effect"
+        )
+        self.scale = _slider("scale", -1.0, 3.0, 0.05)
+        self.scale.value = 1.0
+        self.shift = _slider("shift", -2.0, 2.0, 0.05)
+        self.knots = [
+            _slider(f"knot {k + 1}", -2.0, 2.0, 0.02) for k in range(self.n_knots)
+        ]
+        self.range = W.FloatRangeSlider(
+            description="region",
+            continuous_update=False,
+            readout_format=".3g",
+            layout=Layout(width="380px"),
+        )
+        labels = {
+            "flatten": "Flatten",
+            "up": "Monotone ↑",
+            "down": "Monotone ↓",
+            "smooth": "Smooth",
+        }
+        self.region_buttons = {
+            key: W.Button(description=label, layout=Layout(width="auto"))
+            for key, label in labels.items()
+        }
+        self.clamp_button = W.Button(
+            description="Clamp to region's values", layout=Layout(width="200px")
+        )
+        self.category_box = W.VBox()
+        self.nan_slider = _slider("missing", -2.0, 2.0, 0.02)
+        self.controls = W.VBox()
+        self.shape_chart = alt.JupyterChart(
+            alt.Chart().mark_point(), embed_options=_embed()
+        )
+        self.feedback_chart = alt.JupyterChart(
+            alt.Chart().mark_point(), embed_options=_embed()
+        )
+        self.detail_chart = alt.JupyterChart(
+            alt.Chart().mark_point(), embed_options=_embed()
+        )
+        self.affected_html = W.HTML()
+        self.detail_toggle = W.ToggleButtons(
+            options=["importance", "row", "slices"], value="importance"
+        )
+        self.row_picker = W.BoundedIntText(
+            value=0,
+            min=0,
+            max=max(s.n_rows - 1, 0),
+            description="row",
+            layout=Layout(width="160px"),
+        )
+        self.slice_picker = W.Dropdown(
+            options=list(s.main_effects),
+            description="slice by",
+            layout=Layout(width="240px"),
+        )
+        classes = s.classes
+        self.class_picker: W.Dropdown | None = None
+        if classes is not None and len(classes) > 2:
+            self.class_picker = W.Dropdown(
+                options=[(str(c), i) for i, c in enumerate(classes)],
+                description="class",
+            )
+
+    # ------------------------------------------------------ state -> controls
+    def _last_edit_of(self, name: str) -> Any:
+        """The latest applied edit when it is of term ``name`` (a drag to go on)."""
+        s = self.session
+        last = s.history[s.position - 1][-1] if s.position else None
+        return last if last is not None and last.feature == name else None
+
+    def _knot_positions(self) -> tuple[float, ...]:
+        return tuple(self.session.knot_positions(self.feature, self.n_knots))
+
+    def _sync_controls(self) -> None:
+        """Point the controls at the selected term and its last drag edit."""
+        s, name = self.session, self.feature
+        kind = s.term_kinds[s.term_names.index(name)]
+        mine = self._last_edit_of(name)
+        with self._setting_controls():
+            self.scale.value = mine.factor if isinstance(mine, Scale) else 1.0
+            self.shift.value = mine.amount if isinstance(mine, Shift) else 0.0
+            self.zero.value = bool(s.is_zeroed(name))
+            if kind == "numeric":
+                self._sync_numeric(name, mine)
+                self.controls.children = [self.numeric_controls]
+            else:
+                self.category_box.children = self._category_sliders(name)
+                self.controls.children = [self.categorical_controls]
+
+    def _sync_numeric(self, name: str, mine: Any) -> None:
+        s = self.session
+        same = isinstance(mine, Knots) and mine.positions == self._knot_positions()
+        offsets = mine.offsets if same else (0.0,) * self.n_knots
+        for k, v in zip(self.knots, offsets):
+            k.value = v
+        lo, hi = s.term_range(name)
+        step = (hi - lo) / 200 if hi > lo else 1.0
+        with self.range.hold_sync():
+            self.range.min, self.range.max = lo - 1, hi + 1  # widen first, then set
+            self.range.step = step
+            self.range.min, self.range.max = lo, hi
+            self.range.value = self.region or tuple(
+                snap(self.range, v) for v in s.default_region(name)
+            )
+        nan_now = s.nan_contribution(name, self.class_index)
+        self.nan_slider.layout.display = "none" if nan_now is None else ""
+        if nan_now is not None:
+            self.nan_slider.value = snap(self.nan_slider, nan_now)
+
+    def _category_sliders(self, name: str) -> list[W.FloatSlider]:
+        ref = self.session.reference(name)
+        sliders = []
+        for cat, val in zip(ref.grid, ref.grid_values[:, self.class_index]):
+            sl = _slider(str(cat), -3.0, 3.0, 0.02)
+            sl.layout.width = ""
+            sl.value = snap(sl, float(val))
+            self._bind(sl, self._on_category)
+            sliders.append(sl)
+        return sliders
+
+    def _on_category(self, change: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _sync_feature_list(self, importance: Any, edited: set[str]) -> None:
+        names = self.session.term_names
+        drawn = set(self.session.main_effects)  # pair terms: see NAMPanel
+        order = sorted(
+            (i for i in range(len(names)) if names[i] in drawn),
+            key=lambda i: -float(importance[i]),
+        )
+        with self._setting_controls(), self.features.hold_sync():
+            self.features.options = [
+                (label_for(names[i], importance[i], names[i] in edited), names[i])
+                for i in order
+            ]
+            self.features.value = self.feature

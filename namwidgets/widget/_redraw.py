@@ -1,0 +1,146 @@
+"""Redraw scheduling: which views are stale, when to redraw, and how cheaply.
+
+:class:`LiveChart` shows chart views (``namwidgets.charts``) in an
+``alt.JupyterChart``: it builds the chart when the view's key changes and
+otherwise sends ``{**spec, "datasets": view.datasets()}``, so a slider move
+costs numpy work and one message, not an Altair rebuild.
+
+:class:`RedrawScheduler` coalesces slider bursts: every event updates the
+session at once (cheap), while redraws wait ``delay`` seconds for more events
+when an event loop runs (a Jupyter kernel), and a trailing redraw always shows
+the final state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+
+#: Seconds a redraw waits for more slider events in a Jupyter kernel.
+KERNEL_REDRAW_DELAY = 0.05
+
+#: Every part of the panel a redraw can refresh.
+ALL_PARTS = frozenset({"features", "shape", "feedback", "detail", "history"})
+
+
+def in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel, whose event loop serves widgets."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _param_names(spec: dict[str, Any]) -> list[str]:
+    names = [p.get("name") for p in spec.get("params", [])]
+    for part in ("layer", "vconcat", "hconcat"):
+        for sub in spec.get(part, []):
+            names += _param_names(sub)
+    return sorted(str(n) for n in names)
+
+
+class LiveChart:
+    """Drive an ``alt.JupyterChart`` from chart views, as cheaply as can be.
+
+    A new structure is assigned as ``jc.chart`` when its parameters (selections)
+    differ from the shown chart's, so the selection traits are rebuilt, and as
+    an unvalidated ``jc.spec`` otherwise (the views are validated in the chart
+    tests). The same key with new data sends only new datasets.
+    """
+
+    def __init__(self, jc: alt.JupyterChart) -> None:
+        self.jc = jc
+        self.key: Any = None
+        self.spec: dict[str, Any] | None = None
+        self.builds = 0
+
+    def show(self, view: Any) -> None:
+        """Display a view (anything with ``key``, ``datasets()`` and ``chart()``)."""
+        key = view.key
+        if key == self.key and self.spec is not None:
+            self.jc.spec = {**self.spec, "datasets": view.datasets()}
+            return
+        chart = view.chart()
+        spec = chart.to_dict(validate=False)
+        shown: Any = self.jc.spec or {}
+        if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
+            self.jc.spec = spec
+        else:
+            self.jc.chart = chart
+        self.key, self.spec = key, spec
+        self.builds += 1
+
+    def invalidate(self) -> None:
+        """Force the next view to be built (e.g. after the model was refit)."""
+        self.key = None
+
+
+class RedrawScheduler:
+    """Collect the stale parts of the panel and redraw them now or soon.
+
+    Parameters
+    ----------
+    redraw : callable
+        Called with the set of parts to redraw.
+    delay : float, optional
+        Seconds to wait for more events before redrawing, when an event loop is
+        running. Default: :data:`KERNEL_REDRAW_DELAY` in a Jupyter kernel, 0
+        (immediate) elsewhere, e.g. in tests.
+    """
+
+    def __init__(
+        self, redraw: Callable[[set[str]], None], delay: float | None = None
+    ) -> None:
+        self._redraw = redraw
+        self.delay = delay
+        self.ready = False  # nothing is drawn until the panel is built
+        self._pending: set[str] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self.last_redraw_ms = 0.0
+        self.redraw_count = 0
+
+    def _delay(self) -> float:
+        if self.delay is not None:
+            return self.delay
+        return KERNEL_REDRAW_DELAY if in_kernel() else 0.0
+
+    def schedule(self, parts: set[str] | frozenset[str]) -> None:
+        """Mark ``parts`` stale; redraw now, or soon when a kernel's loop runs."""
+        self._pending |= set(parts)
+        if not self.ready:
+            return
+        delay = self._delay()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if delay <= 0 or loop is None:
+            self.now(set())
+            return
+        if self._handle is None:
+            self._handle = loop.call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        self._handle = None
+        self.now(set())
+
+    def now(self, parts: set[str] | frozenset[str]) -> None:
+        """Redraw ``parts`` and everything pending, at once."""
+        parts = set(parts) | self._pending
+        self._pending = set()
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self.ready or not parts:
+            self._pending = parts
+            return
+        t0 = time.perf_counter()
+        self._redraw(parts)
+        self.last_redraw_ms = (time.perf_counter() - t0) * 1e3
+        self.redraw_count += 1

@@ -1,0 +1,190 @@
+"""Pair terms (GA²M) in the NAM: selection, recovery, purification, exactness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from namwidgets.exceptions import InputError
+from namwidgets.explain import PairFunction, ShapeFunction
+from namwidgets.model import NAMClassifier, NAMRegressor, load_model
+
+FAST = dict(max_epochs=60, verbose=0, random_state=0, n_threads=1)
+
+
+def synthetic(n=4000, seed=0, interaction=True):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "a": rng.uniform(-1, 1, n),
+            "b": rng.uniform(-1, 1, n),
+            "c": rng.uniform(-1, 1, n),
+            "d": rng.uniform(-1, 1, n),
+            "g": rng.choice(["x", "y", "z"], n),
+        }
+    )
+    mains = np.sin(2 * X.a) + X.b**2 - 0.5 * X.d
+    # pure interactions: zero mean along each axis under independent uniforms
+    ab = 2.0 * X.a * X.b
+    cg = np.where(X.g == "y", 1.0, np.where(X.g == "x", -1.0, 0.0)) * X.c
+    y = mains + (ab + cg if interaction else 0.0) + rng.normal(scale=0.1, size=n)
+    return X, y.to_numpy(), ab.to_numpy(), cg
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y, ab, cg = synthetic()
+    return NAMRegressor(interactions=2, **FAST).fit(X, y), X, y, ab, cg
+
+
+def test_the_true_pairs_are_selected_and_named_like_ebm(fitted):
+    model, *_ = fitted
+    assert model.term_names_[:5] == ["a", "b", "c", "d", "g"]
+    assert set(model.term_names_[5:]) == {"a & b", "c & g"}
+    assert set(model.term_features_[5:]) == {(0, 1), (2, 4)}
+    assert model.contributions_array(fitted[1].iloc[:3]).shape == (3, 7, 1)
+
+
+def test_pairs_are_recovered_and_the_fit_is_far_better_than_additive(fitted):
+    model, X, y, ab, cg = fitted
+    C = model.contributions(X)
+    assert np.corrcoef(C["a & b"], ab)[0, 1] > 0.9
+    assert np.corrcoef(C["c & g"], cg)[0, 1] > 0.9
+    additive = NAMRegressor(interactions=0, **FAST).fit(X, y)
+    rmse = np.sqrt(np.mean((model.predict(X) - y) ** 2))
+    rmse0 = np.sqrt(np.mean((additive.predict(X) - y) ** 2))
+    assert rmse < 0.5 * rmse0
+
+
+def test_pair_function_correlates_with_the_truth_on_its_grid(fitted):
+    model, *_ = fitted
+    pf = next(f for f in model.term_functions() if f.name == "a & b")
+    assert isinstance(pf, PairFunction) and pf.values.shape == pf.density.shape
+    truth = 2.0 * np.outer(pf.x, pf.y)
+    inside = pf.density > 0
+    assert np.corrcoef(pf.values[inside], truth[inside])[0, 1] > 0.9
+    cg = next(f for f in model.term_functions() if f.name == "c & g")
+    assert list(cg.y) == ["x", "y", "z"] and cg.values.shape == (len(cg.x), 3)
+
+
+def test_purification_axis_means_are_zero_on_the_data_weights(fitted):
+    model, *_ = fitted
+    for pf in model.term_functions():
+        if not isinstance(pf, PairFunction):
+            continue
+        w = pf.density
+        rows = (w * pf.values).sum(1)[w.sum(1) > 0] / w.sum(1)[w.sum(1) > 0]
+        cols = (w * pf.values).sum(0)[w.sum(0) > 0] / w.sum(0)[w.sum(0) > 0]
+        assert np.abs(rows).max() < 1e-9, pf.name
+        assert np.abs(cols).max() < 1e-9, pf.name
+
+
+def test_additivity_identity_and_centring_with_pairs(fitted):
+    model, X, *_ = fitted
+    C = model.contributions_array(X)
+    np.testing.assert_allclose(
+        model.intercept_ + C.sum(1)[:, 0], model.predict(X), rtol=0, atol=1e-9
+    )
+    # pairs are centred in float64; the main effects' centres are float32 buffers
+    np.testing.assert_allclose(C.mean(0)[5:, 0], 0.0, atol=1e-12)
+    np.testing.assert_allclose(C.mean(0)[:5, 0], 0.0, atol=1e-6)
+    imp = model.term_importances()
+    assert imp.shape == (7,) and (imp[5:] > 0.2).all()
+    # importances are weighted by the float32 training weights
+    np.testing.assert_allclose(imp, np.abs(C[:, :, 0]).mean(0), rtol=1e-6)
+
+
+def test_main_effects_do_not_change_when_a_pure_interaction_is_added():
+    X, y, *_ = synthetic(interaction=False)
+    _, y_int, *_ = synthetic(interaction=True)
+    plain = NAMRegressor(interactions=0, **FAST).fit(X, y)
+    paired = NAMRegressor(interactions=2, **FAST).fit(X, y_int)
+    for j in (0, 1, 3):  # the features with a main effect (c has none)
+        a = plain.contributions_array(X)[:, j, 0]
+        b = paired.contributions_array(X)[:, j, 0]
+        assert np.corrcoef(a, b)[0, 1] > 0.95, X.columns[j]
+
+
+def test_save_and_load_are_exact_with_pairs(fitted, tmp_path):
+    model, X, *_ = fitted
+    model.save(tmp_path / "m.nam")
+    back = load_model(tmp_path / "m.nam")
+    assert back.term_names_ == model.term_names_
+    assert back.fingerprint() == model.fingerprint()
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+    np.testing.assert_array_equal(back.term_importances(), model.term_importances())
+
+
+def test_interactions_zero_is_the_additive_model():
+    X, y, *_ = synthetic(n=600)
+    m = NAMRegressor(interactions=0, **FAST).fit(X, y)
+    assert m.pair_module_ is None and m.term_names_ == list(X.columns)
+    assert all(isinstance(f, ShapeFunction) for f in m.term_functions())
+    # the prediction is the main effects' module alone, as before pairs existed
+    C = m.contributions_array(X)
+    np.testing.assert_allclose(m.predict(X), m.intercept_ + C.sum(1)[:, 0])
+
+
+def test_classifier_multiclass_ensemble_and_missing_values():
+    X, y, *_ = synthetic(n=3000, seed=1)
+    X = X.copy()
+    X.loc[X.index[:300], "a"] = np.nan
+    labels = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+    model = NAMClassifier(
+        interactions=[("a", "b"), ("g", "d")], n_models=3, **FAST
+    ).fit(X, labels)
+    assert model.term_names_[5:] == ["a & b", "d & g"]
+    C = model.contributions_array(X)
+    assert C.shape == (3000, 7, 3)
+    eta = model.intercept_ + C.sum(1)
+    p = np.exp(eta - eta.max(1, keepdims=True))
+    np.testing.assert_allclose(p / p.sum(1, keepdims=True), model.predict_proba(X))
+    pf = next(f for f in model.term_functions() if f.name == "a & b")
+    assert pf.nan_x is not None and pf.nan_x.shape == (len(pf.y), 3)
+    assert pf.values.shape == (len(pf.x), len(pf.y), 3)
+    assert (pf.upper >= pf.lower).all() and (pf.upper > pf.lower).any()
+
+
+def test_categorical_by_categorical_pair_is_a_table():
+    rng = np.random.default_rng(2)
+    n = 3000
+    X = pd.DataFrame({"u": rng.choice(list("pq"), n), "v": rng.choice(list("rst"), n)})
+    table = {("p", "r"): 1.0, ("p", "s"): -1.0, ("q", "r"): -1.0, ("q", "s"): 1.0}
+    y = np.array([table.get((a, b), 0.0) for a, b in zip(X.u, X.v)])
+    y = y + rng.normal(scale=0.1, size=n)
+    model = NAMRegressor(interactions=1, **FAST).fit(X, y)
+    assert model.term_names_ == ["u", "v", "u & v"]
+    assert np.sqrt(np.mean((model.predict(X) - y) ** 2)) < 0.2
+    pf = model.term_functions()[2]
+    assert pf.values.shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (-1, "interactions must be >= 0"),
+        ("many", "interactions must be"),
+        ([("a", "nope")], "'nope'"),
+        ([("a", "a")], "twice"),
+        ([("a",)], "two features"),
+    ],
+)
+def test_bad_interactions_are_refused_by_name(value, match):
+    X, y, *_ = synthetic(n=200)
+    with pytest.raises(InputError, match=match):
+        NAMRegressor(interactions=value, **FAST).fit(X, y)
+
+
+def test_refit_with_pairs_leaves_the_original_model_alone(fitted):
+    model, X, y, *_ = fitted
+    before = model.predict(X[:200]).copy()
+    fp = model.fingerprint()
+    held = {0: model.contributions_array(X[:500])[:, 0]}
+    new = model.refit_others(X[:500], y[:500], held, epochs=2)
+    assert model.fingerprint() == fp
+    np.testing.assert_array_equal(model.predict(X[:200]), before)
+    assert new.term_names_ == model.term_names_
+    err_new = np.sqrt(np.mean((new.predict(X[:500]) - y[:500]) ** 2))
+    err_old = np.sqrt(np.mean((model.predict(X[:500]) - y[:500]) ** 2))
+    assert err_new < 1.5 * err_old  # the pairs stayed in the refit's offset
