@@ -15,17 +15,17 @@ live view builds the chart once, caches ``spec = chart.to_dict()`` and redraws
 with ``{**spec, "datasets": X_data(...)}``. Each builder's docstring lists its
 split ("Structure: ... Data: ..."); the dataset names are
 
-=========================  ===================================================
-builder                    datasets
-=========================  ===================================================
-``shape_chart``            ``shape``, and when drawn ``density``, ``region``,
-                           ``knots``, ``nan``
-``importance_chart``       ``importance``
-``contributions_chart``    ``contributions``, ``contributions_title``
-``prediction_shift_chart`` ``shift``, ``shift_zero``
-``metrics_chart``          ``metrics``
-``slice_metrics_chart``    ``slices``
-=========================  ===================================================
+==========================  ===================================================
+builder                     datasets
+==========================  ===================================================
+``shape_chart``             ``shape``, and when drawn ``density``, ``region``,
+                            ``knots``, ``nan``
+``importance_chart``        ``importance``
+``contributions_chart``     ``contributions``, ``contributions_title``
+``prediction_shift_chart``  ``shift``, ``shift_zero``
+``metrics_chart``           ``metrics``
+``slice_metrics_chart``     ``slices``
+==========================  ===================================================
 
 Nothing here keeps state between calls; the look comes from :data:`PALETTE` and
 :data:`THEME`, applied to each chart by :func:`apply_theme` (pass
