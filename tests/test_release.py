@@ -211,7 +211,7 @@ def test_dependency_floors(tmp_path):
         (tests / name).write_text((ROOT / "tests" / name).read_text())
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     out = run(
-        [str(python), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         tmp_path,
         900,
     )
