@@ -25,6 +25,14 @@ import vl_convert as vlc
 from IPython import get_ipython
 
 SCALE = 1.5  # crisp on high-DPI screens, small enough for the page
+# A chart the panel has not drawn yet (its feedback charts are drawn by a timer
+# in a live front end) renders as a blank square of a few pixels: left out.
+MIN_SIDE = 64
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def chart_png(chart: Any) -> bytes:
@@ -51,7 +59,10 @@ def box_bundle(widget: W.Box) -> dict[str, Any]:
     """The display bundle of a widget container: its charts as PNG figures."""
     figures = []
     for inner in charts_in(widget):
-        data = base64.b64encode(chart_png(inner.chart)).decode("ascii")
+        png = chart_png(inner.chart)
+        if min(png_size(png)) < MIN_SIDE:
+            continue
+        data = base64.b64encode(png).decode("ascii")
         figures.append(
             f'<img src="data:image/png;base64,{data}" alt="chart" '
             'style="max-width:100%">'
