@@ -96,9 +96,7 @@ def object_page(module_name: str, name: str, value: object) -> str:
         options.append("   :no-index:")
     if inspect.isclass(value):
         directive = "autoclass"
-        options += ["   :members:", "   :show-inheritance:"]
-        if issubclass(value, BaseException):
-            options.append("   :exclude-members: add_note, with_traceback")
+        options += ["   :members:", "   :inherited-members:", "   :show-inheritance:"]
     elif inspect.isfunction(value) or inspect.isbuiltin(value):
         directive = "autofunction"
     else:
@@ -224,8 +222,23 @@ html_static_path: list[str] = []
 _SKLEARN_ROUTING = re.compile(r"^set_\w+_request$")
 
 
+def defining_module(obj: object) -> str:
+    """The module a method, property or descriptor was written in ('' if none)."""
+    target = obj.fget if isinstance(obj, property) else obj
+    module = getattr(target, "__module__", None)
+    if module is None:  # a builtin's method or slot (Exception.add_note, .args)
+        module = getattr(getattr(target, "__objclass__", None), "__module__", None)
+    return module or ""
+
+
 def skip_member(app, what, name, obj, skip, options):  # noqa: D103 - Sphinx hook
+    # Classes list their inherited members too (NAMRegressor.fit is NAMBase's),
+    # but not what they inherit from scikit-learn, builtins or the standard
+    # library: those are documented where they come from.
     if _SKLEARN_ROUTING.match(name):
+        return True
+    routine = inspect.isroutine(obj) or inspect.isdatadescriptor(obj)
+    if routine and not defining_module(obj).startswith("namwidgets"):
         return True
     return None
 
