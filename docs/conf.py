@@ -147,6 +147,11 @@ shutil.copy(
     _ipython_dir / "profile_default" / "startup" / "00-static-figures.py",
 )
 os.environ["IPYTHONDIR"] = str(_ipython_dir)
+# ...and import this checkout's namwidgets, as autodoc does (sys.path above), not
+# whatever an editable install elsewhere points to
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
