@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+import typing
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -99,6 +100,12 @@ def object_page(module_name: str, name: str, value: object) -> str:
         options += ["   :members:", "   :inherited-members:", "   :show-inheritance:"]
     elif inspect.isfunction(value) or inspect.isbuiltin(value):
         directive = "autofunction"
+    elif typing.get_origin(value) is not None:
+        # a type alias (``Literal[...]``, ``dict[str, ...]``): autodoc cannot
+        # format it as data, so it is declared with its value
+        lines += [f".. py:data:: {name}", f"   :value: {value!r}", *options, ""]
+        lines += ["   A type alias, for annotations.", ""]
+        return "\n".join(lines)
     else:
         directive = "autodata"
     lines += [f".. {directive}:: {name}", *options, ""]
