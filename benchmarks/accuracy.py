@@ -326,6 +326,11 @@ MODELS = [
         note="n_models ExU members trained in one batched pass",
     ),
     Model(
+        "NAM ReLU + pairs",
+        lambda t, b, X: _nam(t, b, X, interactions="auto"),
+        note="interactions='auto': as many FAST-ranked pairs as features",
+    ),
+    Model(
         "EBM",
         lambda t, b, X: _ebm(t, b, b.ebm_outer_bags, **dict(b.ebm_interaction_params)),
         needs="interpret",

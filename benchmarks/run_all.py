@@ -228,7 +228,7 @@ def report(
         "# Benchmark results" + (" (quick mode: not for quoting)" if quick else ""),
         "",
         f"Written by `{command}` on "
-        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC.",
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         f"- Versions: {ver}",
         f"- Machine: {machine()}",

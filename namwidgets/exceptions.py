@@ -5,21 +5,21 @@ refines (as skorch's ``NotInitializedError(SkorchException, NotFittedError)``
 does), so code written as ``except ValueError`` keeps working. A message names the
 column, value, parameter or file, and says what to do.
 
-=============================  ===========================================
-error                          raised when
-=============================  ===========================================
-:class:`InputError`            bad data or a bad parameter (``ValueError``)
-:class:`InputTypeError`        an input of the wrong type (``TypeError``)
-:class:`ModelFileError`        a model or edit file cannot be read or written
-                               (``ValueError`` and ``OSError``)
-:class:`EditError`             an edit that does not fit its term (``ValueError``)
-:class:`TrainingError`         training that cannot go on (``RuntimeError``)
-:class:`TrainingDivergedError` the loss became NaN/inf (``FloatingPointError``)
-:class:`UnsupportedModelError` a model the session cannot work with
-                               (``TypeError``)
-:class:`DatasetNotFoundError`  a dataset file that is not there
-                               (``FileNotFoundError``)
-=============================  ===========================================
+==============================  ===========================================
+error                           raised when
+==============================  ===========================================
+:class:`InputError`             bad data or a bad parameter (``ValueError``)
+:class:`InputTypeError`         an input of the wrong type (``TypeError``)
+:class:`ModelFileError`         a model or edit file cannot be read or written
+                                (``ValueError`` and ``OSError``)
+:class:`EditError`              an edit that does not fit its term (``ValueError``)
+:class:`TrainingError`          training that cannot go on (``RuntimeError``)
+:class:`TrainingDivergedError`  the loss became NaN/inf (``FloatingPointError``)
+:class:`UnsupportedModelError`  a model the session cannot work with
+                                (``TypeError``)
+:class:`DatasetNotFoundError`   a dataset file that is not there
+                                (``FileNotFoundError``)
+==============================  ===========================================
 """
 
 from __future__ import annotations

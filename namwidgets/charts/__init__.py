@@ -16,18 +16,18 @@ So a live view builds ``spec = view.chart().to_dict()`` once per key and
 redraws with ``{**spec, "datasets": view.datasets()}``: a data-only redraw
 cannot drift from a full build. The dataset names are
 
-=========================  ===================================================
-view                       datasets
-=========================  ===================================================
-:class:`ShapeView`         ``shape``, and when drawn ``density``, ``region``,
-                           ``knots``, ``nan``
-:class:`ImportanceView`    ``importance``
-:class:`ContributionsView` ``contributions``, ``contributions_title``
-:class:`PredictionShiftView` ``shift``, ``shift_zero``
-:class:`MetricsView`       ``metrics``
-:class:`SliceMetricsView`  ``slices``
-:class:`StackView`         its parts' datasets
-=========================  ===================================================
+==============================  ===================================================
+view                            datasets
+==============================  ===================================================
+:class:`ShapeView`              ``shape``, and when drawn ``density``, ``region``,
+                                ``knots``, ``nan``
+:class:`ImportanceView`         ``importance``
+:class:`ContributionsView`      ``contributions``, ``contributions_title``
+:class:`PredictionShiftView`    ``shift``, ``shift_zero``
+:class:`MetricsView`            ``metrics``
+:class:`SliceMetricsView`       ``slices``
+:class:`StackView`              its parts' datasets
+==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
 (pass ``configure=False`` to compose charts, then theme the composite with

@@ -1,0 +1,105 @@
+"""GridSearchCV over a dask.distributed cluster gives the local run's results.
+
+Slow: it starts a two-process ``LocalCluster`` (each worker imports torch).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, KFold
+
+from namwidgets import NAMRegressor
+from namwidgets.datasets import make_additive
+
+distributed = pytest.importorskip("dask.distributed")
+joblib = pytest.importorskip("joblib")
+
+pytestmark = pytest.mark.slow
+
+PARAMS = {"learning_rate": [1e-2, 3e-2]}
+
+
+class OneTorchThread(distributed.WorkerPlugin):
+    """Give each worker process one torch thread before it runs a task."""
+
+    def setup(self, worker):
+        import torch
+
+        torch.set_num_threads(1)
+
+
+def make_scorers() -> dict:
+    """R² plus two probes of where a fit ran (defined here, so pickled by value)."""
+
+    def threads(estimator, X, y):
+        import torch
+
+        return float(torch.get_num_threads())
+
+    def pid(estimator, X, y):
+        import os
+
+        return float(os.getpid())
+
+    return {"r2": "r2", "threads": threads, "pid": pid}
+
+
+def search() -> GridSearchCV:
+    model = NAMRegressor(
+        hidden_sizes=(16,),
+        max_epochs=5,
+        batch_size=64,
+        n_threads=1,
+        verbose=0,
+        random_state=0,
+    )
+    return GridSearchCV(
+        model,
+        PARAMS,
+        cv=KFold(2, shuffle=True, random_state=0),
+        scoring=make_scorers(),
+        refit="r2",
+        n_jobs=-1,
+    )
+
+
+def test_grid_search_on_a_local_cluster_matches_a_local_run():
+    X, y = make_additive(400, random_state=0)
+    local = search().set_params(n_jobs=1).fit(X, y)
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.register_plugin(OneTorchThread())
+        with joblib.parallel_backend("dask"):
+            remote = search().fit(X, y)
+        worker_pids = {float(pid) for pid in client.run(os.getpid).values()}
+
+    n = len(PARAMS["learning_rate"])
+    for split in (0, 1):
+        ran_in = remote.cv_results_[f"split{split}_test_pid"]
+        # every fit ran in a worker process, none in this one
+        assert os.getpid() not in set(ran_in)
+        assert set(ran_in) <= worker_pids
+        # ...and each worker had one torch thread (no oversubscription)
+        np.testing.assert_array_equal(
+            remote.cv_results_[f"split{split}_test_threads"], [1.0] * n
+        )
+        # Same seeds, same code, one thread per fit, same torch build on the same
+        # CPU: the fits are the same computation, so the scores agree to the bit;
+        # 1e-12 only absorbs a last-ulp difference should one ever appear.
+        np.testing.assert_allclose(
+            remote.cv_results_[f"split{split}_test_r2"],
+            local.cv_results_[f"split{split}_test_r2"],
+            rtol=0,
+            atol=1e-12,
+        )
+    assert remote.best_params_ == local.best_params_
+    # the two settings give different scores, so equal results mean something
+    assert np.ptp(local.cv_results_["mean_test_r2"]) > 1e-6
