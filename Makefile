@@ -23,7 +23,7 @@ DOCS_OUT ?= build/docs
 # extra options for `make demo`, e.g. JUPYTER_ARGS="--no-browser --port 8890"
 JUPYTER_ARGS ?=
 
-.PHONY: demo test docs install-demo install-test install-docs install-browser lint
+.PHONY: demo test docs install-demo install-test install-docs install-browser lint typecheck
 
 install-demo:
 	$(PIP) -e ".[demo]"
@@ -51,10 +51,15 @@ lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 
+# mypy over the package (configured in pyproject.toml); the layer contract and the
+# protocol are checked by tests/test_layers.py in the suite
+typecheck:
+	$(PYTHON) -m mypy namwidgets
+
 ## make docs: build the HTML documentation into build/docs (executes the notebooks)
 docs: install-docs
 	$(PYTHON) -m sphinx -W --keep-going -b html docs $(DOCS_OUT)
 
 ## make test: install everything (chromium too), lint, run the whole test suite
-test: install-test install-browser lint
+test: install-test install-browser lint typecheck
 	$(PYTHON) -m pytest

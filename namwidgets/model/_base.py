@@ -114,7 +114,7 @@ class NAMBase(ReadMixin, BaseEstimator):
     feature_kinds_: list[str]  # "numeric" | "categorical", one per feature
     intercept_: float | npt.NDArray[np.float64]  # scalar, or [n_classes]
     n_outputs_: int
-    history_: list[dict[str, float]]  # one record per epoch
+    history_: list[dict[str, Any]]  # one record per epoch (and its stage)
     feature_importances_: npt.NDArray[np.float64]  # [n_features], mean |f_j|
     term_names_: list[str]  # one per term: a feature's name, or "a & b" for a pair
     term_features_: list[tuple[int, ...]]  # the feature indices of each term

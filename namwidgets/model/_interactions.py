@@ -62,7 +62,7 @@ class TermModule(nn.Module):
         pairs = 0 if self.pairs is None else len(self.pairs.pairs)
         return self.mains.n_features + pairs
 
-    def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
+    def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
         """Adam's groups of both modules (the pairs' intercept stays at zero)."""
         from ._training import main_param_groups
 
@@ -304,7 +304,7 @@ def _pair_counts(pm: PairModule, totals: list[torch.Tensor]) -> list[np.ndarray]
 
 
 @torch.no_grad()
-def pair_surface(est: NAMBase, term: int) -> dict[str, Any]:
+def pair_surface(est: Any, term: int) -> dict[str, Any]:
     """Pair term ``term`` on its grid; see ``NAMBase.pair_surface``."""
     from ._pair_nets import knot_positions
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -133,6 +134,9 @@ class PairModule(nn.Module):
     corrections_cn: torch.Tensor  # [E, P_cn, L_max, NUMERIC_SLOTS, C]
     corrections_cc: torch.Tensor  # [E, P_cc, L_a_max, L_b_max, C]
     knots: torch.Tensor  # [GRID + 1]
+    nn_cols: torch.Tensor  # [P_nn, 2]: x_num columns of each pair
+    cn_cols: torch.Tensor  # [P_cn, 4]: x_cat column, level offset, x_num column, flip
+    cc_cols: torch.Tensor  # [P_cc, 4]: (x_cat column, level offset) per axis
     inverse_order: torch.Tensor  # [n_pairs]: term p is column inverse_order[p]
     main_numeric: torch.Tensor  # [E, n_numeric, NUMERIC_SLOTS, C]
     main_levels: torch.Tensor  # [E, n_levels, C]
@@ -282,7 +286,7 @@ class PairModule(nn.Module):
     # ------------------------------------------------------ interpolation
     def cell_weights(
         self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
-    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Each kind's four corners per row: (a, b) slots and their weights.
 
         Returns
@@ -470,7 +474,7 @@ class PairModule(nn.Module):
                 m = means[:, index].to(buf)  # (E, P_kind, C)
                 buf.add_(m[:, :, None, None, :])
 
-    def param_groups(self, weight_decay: float) -> list[dict[str, object]]:
+    def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
         """Adam's groups: nets with weight decay, tables and coordinates without."""
         nets = [
             p

@@ -199,8 +199,9 @@ def rank_pairs(
         size = sizes[a] * sizes[b]
         gain = 0.0
         for k in range(grad.shape[1]):
-            g = np.bincount(cell, grad[:, k], size).reshape(sizes[a], sizes[b])
-            h = np.bincount(cell, hess[:, k], size).reshape(sizes[a], sizes[b])
+            g = np.bincount(cell, grad[:, k], size).astype(np.float64)
+            h = np.bincount(cell, hess[:, k], size).astype(np.float64)
+            g, h = g.reshape(sizes[a], sizes[b]), h.reshape(sizes[a], sizes[b])
             gain += best_cut_gain(g, h, min_hessian)
         scored.append(((a, b), gain))
     order = sorted(range(len(scored)), key=lambda t: -scored[t][1])

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -17,6 +17,43 @@ from tqdm.auto import tqdm
 
 from ..exceptions import TrainingDivergedError
 from ._nets import NAMModule
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """What the loop needs of a module: NAMModule, PairModule or both together.
+
+    ``forward(x_num, missing, x_cat)`` gives (E, batch, n_terms, C) contributions.
+    """
+
+    @property
+    def intercept(self) -> torch.Tensor:
+        """(E, C) intercepts."""
+        ...
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size E."""
+        ...
+
+    @property
+    def n_features(self) -> int:
+        """Terms in the forward pass's third axis."""
+        ...
+
+    def __call__(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor: ...
+
+    def train(self, mode: bool = True) -> Any: ...
+
+    def eval(self) -> Any: ...
+
+    def parameters(self, recurse: bool = True) -> Any: ...
+
+    def state_dict(self, *args: Any, **kwargs: Any) -> Any: ...
+
+    def load_state_dict(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def auto_batch_size(n_rows: int) -> int:
@@ -114,7 +151,7 @@ def member_loss(
 
 
 def linear_predictor(
-    module: NAMModule, data: TensorData, contrib: torch.Tensor
+    module: Trainable, data: TensorData, contrib: torch.Tensor
 ) -> torch.Tensor:
     """eta (E, B, C) from member contributions (E, B, F, C)."""
     eta = module.intercept[:, None, :] + contrib.sum(2)
@@ -125,7 +162,7 @@ def linear_predictor(
 
 @torch.no_grad()
 def row_losses(
-    module: NAMModule,
+    module: Trainable,
     data: TensorData,
     task: str,
     batch: int = 8192,
@@ -156,7 +193,7 @@ def row_losses(
 
 
 def evaluate(
-    module: NAMModule,
+    module: Trainable,
     data: TensorData,
     task: str,
     batch: int = 8192,
@@ -199,14 +236,16 @@ def main_param_groups(module: NAMModule, weight_decay: float) -> list[dict[str, 
     ]
 
 
-def _param_groups(module: NAMModule, cfg: TrainConfig) -> list[dict[str, Any]]:
-    if hasattr(module, "param_groups"):  # pair terms, or mains and pairs together
-        return module.param_groups(cfg.weight_decay)  # type: ignore[no-any-return]
-    return main_param_groups(module, cfg.weight_decay)
+def _param_groups(module: Trainable, cfg: TrainConfig) -> list[dict[str, Any]]:
+    if isinstance(module, NAMModule):
+        return main_param_groups(module, cfg.weight_decay)
+    # pair terms, or mains and pairs together, name their own groups
+    groups: list[dict[str, Any]] = module.param_groups(cfg.weight_decay)  # type: ignore[attr-defined]
+    return groups
 
 
 def _step(
-    module: NAMModule,
+    module: Trainable,
     batch: TensorData,
     cfg: TrainConfig,
     feature_keep: torch.Tensor | None,
@@ -233,7 +272,7 @@ def _step(
 
 
 def _warm_moments(
-    module: NAMModule,
+    module: Trainable,
     data: TensorData,
     cfg: TrainConfig,
     feature_keep: torch.Tensor | None,
@@ -253,7 +292,7 @@ def _warm_moments(
         g["lr"] = lr
 
 
-def _finite(module: NAMModule) -> bool:
+def _finite(module: Trainable) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in module.parameters())
 
 
@@ -288,12 +327,12 @@ class _InterruptFlag:
 
 
 def train(
-    module: NAMModule,
+    module: Trainable,
     train_data: TensorData,
     valid_data: TensorData | None,
     cfg: TrainConfig,
     generator: torch.Generator,
-) -> list[dict[str, float]]:
+) -> list[dict[str, Any]]:
     """Train in place; restore the best weights on validation; return the history."""
     device = train_data.y.device
     groups = _param_groups(module, cfg)
@@ -303,7 +342,7 @@ def train(
     if cfg.trainable_features is not None:
         feature_keep = torch.zeros(module.n_features, device=device)
         feature_keep[cfg.trainable_features] = 1.0
-    history: list[dict[str, float]] = []
+    history: list[dict[str, Any]] = []
     best, best_state, bad_epochs = math.inf, None, 0
     n = len(train_data)
     bs = (
