@@ -253,13 +253,23 @@ def fit_interactions(
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
     try:
         valid = data.rows(valid_idx) if valid_idx is not None else None
-        cfg = est._config(weight_decay=0.0, output_penalty=0.0, feature_dropout=0.0)
+        # the start (no pair at all) is a candidate: pairs are kept only where
+        # they beat the main effects alone on validation by more than its noise
+        cfg = est._config(
+            weight_decay=0.0,
+            output_penalty=0.0,
+            feature_dropout=0.0,
+            score_start=True,
+        )
         history = train(pm, data.rows(train_idx), valid, cfg, generator)
     finally:
         data.offset = None
     for record in history:
         record["stage"] = "pairs"
     est.history_ = list(est.history_) + history
+    if pm.is_zero():  # no pair helped beyond validation noise: stay additive
+        est.pair_counts_ = []
+        return None
     if JOINT_EPOCHS and not (history and history[-1].get("interrupted")):
         # the main effects and the pairs fine-tuned together
         with torch.no_grad():
@@ -267,7 +277,7 @@ def fit_interactions(
             pm.intercept.zero_()
         joint = TermModule(est.module_, pm)
         valid = data.rows(valid_idx) if valid_idx is not None else None
-        cfg = est._config(max_epochs=JOINT_EPOCHS)
+        cfg = est._config(max_epochs=JOINT_EPOCHS, score_start=True)
         more = train(joint, data.rows(train_idx), valid, cfg, generator)
         for record in more:
             record["stage"] = "joint"

@@ -78,10 +78,15 @@ class _StackedMLP(nn.Module):
         self.biases = nn.ParameterList()
         for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
             last = k == len(sizes) - 2
-            bound = math.sqrt(6.0 / (a + b)) if last else math.sqrt(6.0 / a)
-            self.weights.append(
-                nn.Parameter(torch.empty(n_nets, a, b).uniform_(-bound, bound))
+            bound = math.sqrt(6.0 / a)
+            # the output layer starts at zero: an untrained pair adds nothing, so
+            # the pair stage starts from the main effects' own predictions
+            weight = (
+                torch.zeros(n_nets, a, b)
+                if last
+                else torch.empty(n_nets, a, b).uniform_(-bound, bound)
             )
+            self.weights.append(nn.Parameter(weight))
             # first-layer biases spread the kinks over the grid's range
             bias = (
                 torch.empty(n_nets, 1, b).uniform_(-1.0, 1.0)
@@ -473,6 +478,11 @@ class PairModule(nn.Module):
             if index:
                 m = means[:, index].to(buf)  # (E, P_kind, C)
                 buf.add_(m[:, :, None, None, :])
+
+    @torch.no_grad()
+    def is_zero(self) -> bool:
+        """Whether every pair function is exactly zero (as initialised)."""
+        return all(bool((g == 0).all()) for g in self.grids())
 
     def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
         """Adam's groups: nets with weight decay, tables and coordinates without."""
