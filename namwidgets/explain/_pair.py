@@ -8,9 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._build import _BAND, _squeeze
 from ._shape import _jsonable
-
-_BAND = (5.0, 95.0)
 
 
 @dataclass(frozen=True)
@@ -80,10 +79,6 @@ class PairFunction:
             "importance": float(self.importance),
             "classes": None if self.classes is None else _jsonable(list(self.classes)),
         }
-
-
-def _squeeze(a: np.ndarray) -> np.ndarray:
-    return a[..., 0] if a.shape[-1] == 1 else a
 
 
 def pair_function(model: Any, term: str | int) -> PairFunction:
