@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from namwidgets.model._pair_nets import GRID, PairModule, knot_positions
+from namwidgets.model._pair_purify import cell_totals, purify_pairs
 
 H = math.sqrt(3.0)
 
@@ -95,8 +96,8 @@ def test_recovers_a_numeric_and_a_categorical_interaction_and_purifies_them():
         before = m(x_num, missing, x_cat).sum(2) + m.main_corrections(
             x_num, missing, x_cat
         ).sum(2)
-        totals = m.cell_totals(x_num, missing, x_cat, w)
-        const = m.purify_(totals, ncol, ccol)
+        totals = cell_totals(m, x_num, missing, x_cat, w)
+        const = purify_pairs(m, totals, ncol, ccol)
         after = (
             m(x_num, missing, x_cat).sum(2)
             + m.main_corrections(x_num, missing, x_cat).sum(2)

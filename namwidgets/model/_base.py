@@ -23,10 +23,11 @@ from ._interactions import TermModule, fit_interactions, pair_name
 from ._interface import ReadMixin
 from ._nets import NAMModule
 from ._pair_nets import PairModule
+from ._refit import RefitMixin
 from ._training import TensorData, TrainConfig, train
 
 
-class NAMBase(ReadMixin, BaseEstimator):
+class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
     """Neural Additive Model: ``link(intercept + sum_j f_j(x_j))``.
 
     Parameters
@@ -448,60 +449,6 @@ class NAMBase(ReadMixin, BaseEstimator):
         self.feature_importances_ = imp[: self.module_.n_features].copy()
         intercept = self.module_.intercept.mean(0).double().cpu().numpy()
         self.intercept_ = float(intercept[0]) if self.n_outputs_ == 1 else intercept
-
-    # ------------------------------------------------------------ refit
-    def refit_others(
-        self,
-        X: Any,
-        y: Any,
-        held: dict[int, np.ndarray],
-        *,
-        epochs: int = 20,
-        learning_rate: float | None = None,
-        sample_weight: Any = None,
-    ) -> NAMBase:
-        """A copy whose non-held feature nets are retrained with held ones fixed.
-
-        Parameters
-        ----------
-        X, y : the data to retrain on.
-        held : dict of int to ndarray of shape (n_samples, n_outputs)
-            For each held feature, its (edited) contributions on X; they enter the
-            linear predictor as a fixed offset and their nets are not trained.
-        epochs : int, default=20
-            At most this many epochs of warm-started training; >= 1.
-        learning_rate : float, optional
-            Defaults to a third of the fit's learning rate; > 0.
-        sample_weight : array-like of shape (n_samples,), optional
-
-        Returns
-        -------
-        NAMBase
-            A new fitted estimator; this one is unchanged.
-
-        Notes
-        -----
-        Adam's moment estimates are first warmed with one pass at a learning
-        rate of 0 (a fresh Adam would move every weight by about the learning
-        rate at its first steps). With ``early_stopping``, the rows are split as
-        fit split them (the same seed) and the starting weights stay the best
-        until an epoch improves the validation loss by more than three standard
-        errors of the paired per-row differences: a refit with nothing edited
-        returns the model's predictions. The intercept is then re-estimated
-        given the nets, so the weighted mean prediction on X equals the weighted
-        mean of y (calibration in the large; ``fit`` ends with the same step).
-        """
-        from ._refit import refit_others
-
-        return refit_others(
-            self,
-            X,
-            y,
-            held,
-            epochs=epochs,
-            learning_rate=learning_rate,
-            sample_weight=sample_weight,
-        )
 
     def _prepare_refit(self) -> None:
         """Undo target scaling folds so training sees the scale it trained on."""

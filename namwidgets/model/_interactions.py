@@ -25,6 +25,7 @@ from torch import nn
 from ..exceptions import InputError
 from ._nets import NAMModule
 from ._pair_nets import PairModule
+from ._pair_purify import cell_totals, purify_pairs
 from ._pair_search import rank_pairs
 from ._training import TensorData, train
 
@@ -291,8 +292,8 @@ def fit_interactions(
         numeric, categorical = column_maps(est)
         # float64 interpolation weights, exactly as inference computes them
         x64 = data.x_num.to(torch.float64)
-        totals = pm.cell_totals(x64, data.missing, data.x_cat, data.w)
-        const = pm.purify_(totals, numeric, categorical)
+        totals = cell_totals(pm, x64, data.missing, data.x_cat, data.w)
+        const = purify_pairs(pm, totals, numeric, categorical)
         est.module_.intercept.add_(const.to(est.module_.intercept))
     est.pair_counts_ = _pair_counts(pm, totals)
     return pm

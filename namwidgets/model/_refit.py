@@ -19,6 +19,61 @@ if TYPE_CHECKING:
     from ._base import NAMBase
 
 
+class RefitMixin:
+    """``refit_others``, the NAM's warm-started retraining of the non-held nets."""
+
+    def refit_others(
+        self,
+        X: Any,
+        y: Any,
+        held: dict[int, np.ndarray],
+        *,
+        epochs: int = 20,
+        learning_rate: float | None = None,
+        sample_weight: Any = None,
+    ) -> NAMBase:
+        """A copy whose non-held feature nets are retrained with held ones fixed.
+
+        Parameters
+        ----------
+        X, y : the data to retrain on.
+        held : dict of int to ndarray of shape (n_samples, n_outputs)
+            For each held feature, its (edited) contributions on X; they enter the
+            linear predictor as a fixed offset and their nets are not trained.
+        epochs : int, default=20
+            At most this many epochs of warm-started training; >= 1.
+        learning_rate : float, optional
+            Defaults to a third of the fit's learning rate; > 0.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        NAMBase
+            A new fitted estimator; this one is unchanged.
+
+        Notes
+        -----
+        Adam's moment estimates are first warmed with one pass at a learning
+        rate of 0 (a fresh Adam would move every weight by about the learning
+        rate at its first steps). With ``early_stopping``, the rows are split as
+        fit split them (the same seed) and the starting weights stay the best
+        until an epoch improves the validation loss by more than three standard
+        errors of the paired per-row differences: a refit with nothing edited
+        returns the model's predictions. The intercept is then re-estimated
+        given the nets, so the weighted mean prediction on X equals the weighted
+        mean of y (calibration in the large; ``fit`` ends with the same step).
+        """
+        return refit_others(
+            self,  # type: ignore[arg-type]
+            X,
+            y,
+            held,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            sample_weight=sample_weight,
+        )
+
+
 def refit_others(
     model: NAMBase,
     X: Any,
