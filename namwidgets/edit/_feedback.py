@@ -19,7 +19,7 @@ from ._metrics import (
     affected,
     compute_metrics,
     fast_classification_metrics,
-    roc_auc,
+    live_roc_auc,
     slice_metrics,
 )
 from ._state import STATES
@@ -74,7 +74,8 @@ class SessionFeedback:
         classes = self.classes
         if fast and classes is not None:
             codes = np.searchsorted(classes, y)
-            out = {"roc_auc": roc_auc(codes, pred, self.sample_weight)} if auc else {}
+            live = {"roc_auc": live_roc_auc(codes, pred, self.sample_weight)}
+            out = live if auc else {}
             return out | fast_classification_metrics(
                 codes, pred, len(classes), self.sample_weight
             )

@@ -35,7 +35,6 @@ from ._replay import (
     term_x,
 )
 from ._state import (
-    LIVE_AUC_MAX_ROWS,
     StateCache,
     check_sample_weight,
     check_state,
@@ -155,8 +154,13 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     @property
     def auc_is_live(self) -> bool:
-        """Whether AUC is recomputed on every edit (``n_rows <= 50_000``)."""
-        return self._n <= LIVE_AUC_MAX_ROWS
+        """Whether AUC is recomputed on every edit: yes, at any size.
+
+        Up to ``LIVE_AUC_MAX_ROWS`` rows by scikit-learn's exact sort; beyond, by
+        an O(n) histogram whose error bound is checked to be under 1e-4 (the
+        exact sort where it is not, e.g. for scores with many ties).
+        """
+        return True
 
     def feature_values(self, term: str | int) -> npt.NDArray[Any]:
         """A main-effect term's raw values on the session's rows (read-only).
