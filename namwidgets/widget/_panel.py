@@ -33,6 +33,7 @@ from ._redraw import ALL_PARTS, LiveChart, RedrawScheduler
 from ._views import (
     feedback_view,
     importance_view,
+    pair_view,
     row_view,
     shape_view,
     slices_view,
@@ -178,6 +179,7 @@ class NAMPanel(ControlsMixin, W.VBox):
             self._bind(k, self._on_knot)
         self._bind(self.range, self._on_range)
         self._bind(self.nan_slider, self._on_nan)
+        self._bind(self.show_original, lambda _: self._redraws.now({"shape"}))
         msg = self._note
         self.undo_button.on_click(lambda _: self._act(s.undo))
         self.redo_button.on_click(lambda _: self._act(s.redo))
@@ -231,11 +233,11 @@ class NAMPanel(ControlsMixin, W.VBox):
                 f"Unknown term {name!r} for {proposal['trait'].name}; "
                 f"the model's terms are {self.session.term_names}."
             )
-        if name not in self.session.main_effects:
+        slicing = proposal["trait"].name == "slice_feature"
+        if slicing and name not in self.session.main_effects:
             raise PanelValueError(
-                f"{name!r} is a pair term: the panel draws and edits main effects "
-                f"({self.session.main_effects}); edit a pair from code, e.g. "
-                f"panel.session.zero({name!r}), then panel.refresh()."
+                f"{name!r} is a pair term: slices cut the rows by one feature, "
+                f"one of {self.session.main_effects}."
             )
         return str(name)
 
@@ -261,6 +263,14 @@ class NAMPanel(ControlsMixin, W.VBox):
         value = proposal["value"]
         if value is None:
             return None
+        if self.feature in self.session.term_names and (
+            self.session.term_kinds[self.session.term_names.index(self.feature)]
+            == "pair"
+        ):
+            raise PanelValueError(
+                f"region is an interval of one feature; {self.feature!r} is a pair "
+                "term (select a main effect first)."
+            )
         try:
             lo, hi = (float(v) for v in value)
         except (TypeError, ValueError):
@@ -452,14 +462,18 @@ class NAMPanel(ControlsMixin, W.VBox):
             self._sync_feature_list(s.importance(), set(s.edited_features))
         if "shape" in parts:
             shape = self._shapes[self.feature]
-            numeric = shape.kind == "numeric"
-            view = shape_view(
-                s,
-                shape,
-                self.class_index,
-                tuple(self.range.value) if numeric else None,
-                self._knot_positions() if numeric else None,
-            )
+            if shape.kind == "pair":
+                show_original = bool(self.show_original.value)
+                view = pair_view(s, shape, self.class_index, show_original)
+            else:
+                numeric = shape.kind == "numeric"
+                view = shape_view(
+                    s,
+                    shape,
+                    self.class_index,
+                    tuple(self.range.value) if numeric else None,
+                    self._knot_positions() if numeric else None,
+                )
             self._live["shape"].show(view)
             self._watch_brush()
         if "feedback" in parts:
