@@ -687,6 +687,26 @@ def test_zero_and_scale_a_pair_through_its_controls(pair_panel):
     assert s.history[-1] == [Shift(feature="b", amount=0.2)]
 
 
+def test_a_multiclass_pair_draws_the_picked_class():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.uniform(-1, 1, 600), "b": rng.uniform(-1, 1, 600)})
+    z = 3 * X.a * X.b + X.a
+    labels = np.where(z > 0.4, "hi", np.where(z < -0.4, "lo", "mid"))
+    clf = NAMClassifier(
+        interactions=[("a", "b")], max_epochs=15, verbose=0, random_state=0, n_threads=1
+    ).fit(X, labels)
+    p = NAMPanel(clf, X, labels)
+    p.feature = "a & b"
+    values = p.session.term_function("a & b").values  # (len(x), len(y), 3)
+    for k in (0, 2):
+        p.class_index = k
+        spec = p.shape_chart.spec
+        assert spec["title"]["text"] == f"a & b · class {p.session.classes[k]}"
+        shown = [r["value"] for r in spec["datasets"]["pair"]]
+        np.testing.assert_allclose(shown, values[:, :, k].ravel())
+    assert spec["layer"][0]["encoding"]["color"]["title"] == "contribution (logit)"
+
+
 # ------------------------------------------------------------ layering
 
 
