@@ -687,6 +687,24 @@ def test_zero_and_scale_a_pair_through_its_controls(pair_panel):
     assert s.history[-1] == [Shift(feature="b", amount=0.2)]
 
 
+def test_the_2d_brush_sets_the_pair_region(pair_panel):
+    p = pair_panel
+    p.feature = "a & b"
+    assert p.pair_region is None
+    # as the front end reports the interval selection on the heatmap's cells
+    p.shape_chart._vl_selections = {
+        "brush2d": {"value": {"x0": [0.5, -0.2], "y0": [0.1, 0.6]}, "store": []}
+    }
+    assert p.pair_region == {"a": (-0.2, 0.5), "b": (0.1, 0.6)}
+    p.shape_chart._vl_selections = {"brush2d": {"value": {}, "store": []}}
+    assert p.pair_region is None
+    p.shape_chart._vl_selections = {
+        "brush2d": {"value": {"x0": [0.0, 0.3], "y0": [0.0, 0.3]}, "store": []}
+    }
+    p.feature = "a"  # the rectangle belongs to the pair
+    assert p.pair_region is None and p.session.history == []
+
+
 def test_a_multiclass_pair_draws_the_picked_class():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.uniform(-1, 1, 600), "b": rng.uniform(-1, 1, 600)})

@@ -91,6 +91,11 @@ class NAMPanel(ControlsMixin, W.VBox):
     class_index = T.Int(0, help="Class drawn for a multiclass model.")
     row = T.Int(0, help="Row shown in the row view.")
     region = T.Tuple(allow_none=True, default_value=None, help="(lo, hi) or None.")
+    pair_region = T.Dict(
+        allow_none=True,
+        default_value=None,
+        help="The 2-D brush on a pair's heatmap, {feature: (lo, hi)}, or None.",
+    )
     detail = T.Enum(["importance", "row", "slices"], default_value="importance")
     slice_feature = T.Unicode(help="The term the slices view cuts the rows by.")
 
@@ -287,6 +292,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         if not self._redraws.ready:
             return
         self.set_trait("region", None)  # a region belongs to one term's value range
+        self.set_trait("pair_region", None)
         self._sync_controls()
         self._redraws.now({"features", "shape"})
 
@@ -382,9 +388,29 @@ class NAMPanel(ControlsMixin, W.VBox):
     def _watch_brush(self) -> None:
         """(Re)attach the brush observer: a new chart brings new selection traits."""
         sel = self.shape_chart.selections
-        if sel is not self._brush_watched and "brush" in sel.trait_names():
+        if sel is self._brush_watched:
+            return
+        names = sel.trait_names()
+        if "brush" in names:
             sel.observe(self._on_brush, ["brush"])
             self._brush_watched = sel
+        if "brush2d" in names:
+            sel.observe(self._on_brush2d, ["brush2d"])
+            self._brush_watched = sel
+
+    def _on_brush2d(self, change: dict[str, Any]) -> None:
+        """A rectangle brushed on a pair's heatmap -> :attr:`pair_region`."""
+        term = self._shapes[self.feature]
+        if term.kind != "pair":
+            return
+        sel = getattr(change["new"], "value", None) or {}
+        axes = {"x0": 0, "x": 0, "y0": 1, "y": 1}
+        region: dict[str, tuple[float, float]] = {}
+        for field, v in sel.items():
+            if field in axes and isinstance(v, list | tuple) and len(v) == 2:
+                lo, hi = sorted(float(b) for b in v)
+                region[term.features[axes[field]]] = (lo, hi)
+        self.pair_region = region if len(region) == 2 else None
 
     def _on_brush(self, change: dict[str, Any]) -> None:
         sel = getattr(change["new"], "value", None) or {}
