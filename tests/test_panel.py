@@ -529,6 +529,202 @@ def test_category_sliders_follow_the_class():
     assert p.class_index == 2
 
 
+# ------------------------------------------------------------ pair terms
+
+
+@pytest.fixture(scope="module")
+def paired_data():
+    rng = np.random.default_rng(0)
+    n = 800
+    X = pd.DataFrame(
+        {
+            "a": rng.uniform(-1, 1, n),
+            "b": rng.uniform(-1, 1, n),
+            "g": rng.choice(list("xyz"), n),
+        }
+    )
+    y = (
+        np.sin(2 * X.a)
+        + 2 * X.a * X.b
+        + np.where(X.g == "x", 1.0, -0.5) * X.b
+        + rng.normal(scale=0.1, size=n)
+    )
+    model = namwidgets.NAMRegressor(
+        interactions=[("a", "b"), ("b", "g")],
+        max_epochs=15,
+        verbose=0,
+        random_state=0,
+        n_threads=1,
+    ).fit(X, y)
+    return model, X, y
+
+
+@pytest.fixture()
+def pair_panel(paired_data):
+    model, X, y = paired_data
+    return NAMPanel(model, X, y)
+
+
+def _marks(spec):
+    out = []
+    for layer in spec.get("layer", []):
+        m = layer["mark"]
+        out.append(m if isinstance(m, str) else m["type"])
+    return out
+
+
+def _param_names(spec):
+    return [p["name"] for p in spec.get("params", [])]
+
+
+def test_pairs_are_listed_ranked_with_the_main_effects(pair_panel):
+    s = pair_panel.session
+    assert s.term_kinds[3:] == ["pair", "pair"]
+    imp = s.importance()
+    values = [v for _, v in pair_panel.features.options]
+    assert sorted(values) == sorted(s.term_names)  # mains and pairs
+    assert values == [s.term_names[i] for i in np.argsort(-imp, kind="stable")]
+    labels = dict((v, lab) for lab, v in pair_panel.features.options)
+    assert "a & b (pair)" in labels["a & b"] and "(pair)" in labels["b & g"]
+    assert "(pair)" not in labels["a"]
+
+
+def test_selecting_a_pair_shows_its_heatmap_and_the_pair_controls(pair_panel):
+    p = pair_panel
+    main = p.feature
+    assert p.controls.children == (p.numeric_controls,) or p.controls.children == (
+        p.categorical_controls,
+    )
+    assert "brush" in _param_names(p.shape_chart.spec) or main == "g"
+    p.feature = "a & b"
+    spec = p.shape_chart.spec
+    assert _marks(spec)[0] == "rect"
+    assert "pair" in spec["datasets"] and "shape" not in spec["datasets"]
+    assert _param_names(spec) == ["brush2d"]
+    assert len(spec["datasets"]["pair"]) <= 1200
+    assert spec["title"]["text"] == "a & b"
+    # the controls that apply to a pair, and only those
+    assert p.controls.children == (p.pair_controls,)
+    shown = p.pair_controls.children
+    assert p.scale in shown and p.shift in shown and p.show_original in shown
+    for hidden in (*p.knots, p.range, p.clamp_button, p.nan_slider, p.category_box):
+        assert hidden not in shown
+    assert p.session.history == []  # browsing edits nothing
+    # a region is one feature's interval: refused for a pair
+    with pytest.raises(namwidgets.InputError, match="pair term"):
+        p.region = (0.0, 0.5)
+    # back to a main effect: its chart and controls return
+    p.feature = "a"
+    spec = p.shape_chart.spec
+    assert "shape" in spec["datasets"] and "pair" not in spec["datasets"]
+    assert _param_names(spec) == ["brush"]
+    assert p.controls.children == (p.numeric_controls,)
+    p.region = (0.0, 0.5)
+    assert p.range.value == pytest.approx((0.0, 0.5), abs=0.02)
+
+
+def test_a_categorical_pair_shows_one_line_per_level(pair_panel):
+    pair_panel.features.set_state(
+        {"index": [v for _, v in pair_panel.features.options].index("b & g")}
+    )
+    assert pair_panel.feature == "b & g"
+    spec = pair_panel.shape_chart.spec
+    assert "line" in _marks(spec) and "rect" not in _marks(spec)
+    assert {r["level"] for r in spec["datasets"]["pair"]} == {"x", "y", "z"}
+    assert pair_panel.controls.children == (pair_panel.pair_controls,)
+
+
+def _shown_rmse(panel):
+    return [r for r in _rows(panel.feedback_chart.spec) if r.get("metric") == "rmse"]
+
+
+def test_zero_and_scale_a_pair_through_its_controls(pair_panel):
+    p, s = pair_panel, pair_panel.session
+    p.feature = "a & b"
+    rmse0 = s.metrics()["rmse"]
+    builds = p._live["shape"].builds
+    p.zero.value = True
+    assert s.history == [[Zero(feature="a & b")]]
+    assert s.is_zeroed("a & b")
+    assert s.metrics()["rmse"] > rmse0 + 0.05
+    # the heatmap shows the zeroed values, the original in the tooltip data
+    rows = p.shape_chart.spec["datasets"]["pair"]
+    assert all(r["value"] == 0 for r in rows)
+    assert max(abs(r["original"]) for r in rows) > 0.1
+    # a data-only redraw: same structure, no rebuild
+    assert p._live["shape"].builds == builds
+    # feedback and list follow
+    current = s.metrics()["rmse"]
+    assert any(abs(r.get("value", np.nan) - current) < 1e-9 for r in _shown_rmse(p))
+    labels = dict((v, lab) for lab, v in p.features.options)
+    assert labels["a & b"].startswith("●")
+    p.zero.value = False
+    assert s.history[-1] == [Reset(feature="a & b")]
+    assert s.metrics()["rmse"] == pytest.approx(rmse0)
+    # the scale slider
+    for v in (0.8, 0.5):
+        p.scale.value = v
+    assert s.history[-1] == [Scale(feature="a & b", factor=0.5)]
+    assert len(s.history) == 3
+    original = s.contributions("original")[:, 3, 0]
+    np.testing.assert_allclose(s.contributions()[:, 3, 0], 0.5 * original, atol=1e-9)
+    rows = p.shape_chart.spec["datasets"]["pair"]
+    np.testing.assert_allclose(
+        [r["value"] for r in rows], [0.5 * r["original"] for r in rows], atol=1e-9
+    )
+    # the toggle colours by the original
+    p.show_original.value = True
+    enc = p.shape_chart.spec["layer"][0]["encoding"]
+    assert enc["color"]["field"] == "original"
+    # the term's reset button
+    p.reset_feature_button.click()
+    assert s.history[-1] == [Reset(feature="a & b")]
+    assert p.scale.value == 1.0 and not p.zero.value
+    # switching back to a main effect restores its controls and its edits
+    p.feature = "b"
+    assert p.controls.children == (p.numeric_controls,)
+    p.shift.value = 0.2
+    assert s.history[-1] == [Shift(feature="b", amount=0.2)]
+
+
+def test_the_2d_brush_sets_the_pair_region(pair_panel):
+    p = pair_panel
+    p.feature = "a & b"
+    assert p.pair_region is None
+    # as the front end reports the interval selection on the heatmap's cells
+    p.shape_chart._vl_selections = {
+        "brush2d": {"value": {"x0": [0.5, -0.2], "y0": [0.1, 0.6]}, "store": []}
+    }
+    assert p.pair_region == {"a": (-0.2, 0.5), "b": (0.1, 0.6)}
+    p.shape_chart._vl_selections = {"brush2d": {"value": {}, "store": []}}
+    assert p.pair_region is None
+    p.shape_chart._vl_selections = {
+        "brush2d": {"value": {"x0": [0.0, 0.3], "y0": [0.0, 0.3]}, "store": []}
+    }
+    p.feature = "a"  # the rectangle belongs to the pair
+    assert p.pair_region is None and p.session.history == []
+
+
+def test_a_multiclass_pair_draws_the_picked_class():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.uniform(-1, 1, 600), "b": rng.uniform(-1, 1, 600)})
+    z = 3 * X.a * X.b + X.a
+    labels = np.where(z > 0.4, "hi", np.where(z < -0.4, "lo", "mid"))
+    clf = NAMClassifier(
+        interactions=[("a", "b")], max_epochs=15, verbose=0, random_state=0, n_threads=1
+    ).fit(X, labels)
+    p = NAMPanel(clf, X, labels)
+    p.feature = "a & b"
+    values = p.session.term_function("a & b").values  # (len(x), len(y), 3)
+    for k in (0, 2):
+        p.class_index = k
+        spec = p.shape_chart.spec
+        assert spec["title"]["text"] == f"a & b · class {p.session.classes[k]}"
+        shown = [r["value"] for r in spec["datasets"]["pair"]]
+        np.testing.assert_allclose(shown, values[:, :, k].ravel())
+    assert spec["layer"][0]["encoding"]["color"]["title"] == "contribution (logit)"
+
+
 # ------------------------------------------------------------ layering
 
 

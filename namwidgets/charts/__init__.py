@@ -27,6 +27,7 @@ view                            datasets
 :class:`MetricsView`            ``metrics``
 :class:`SliceMetricsView`       ``slices``
 :class:`StackView`              its parts' datasets
+:class:`PairView`               ``pair``, and when drawn ``nan_x``, ``nan_y``
 ==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
@@ -54,6 +55,7 @@ from ._legacy import (
     slice_metrics_chart,
     slice_metrics_data,
 )
+from ._pair import PairKey, PairView
 from ._shape import ShapeKey, ShapeView
 from ._summary import ContributionsView, ImportanceView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
@@ -66,6 +68,8 @@ __all__ = [
     "Datasets",
     "ImportanceView",
     "MetricsView",
+    "PairKey",
+    "PairView",
     "PredictionShiftView",
     "ShapeKey",
     "ShapeView",

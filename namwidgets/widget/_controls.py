@@ -53,6 +53,7 @@ class ControlsMixin:
     # placed by ``_layout.arrange``
     numeric_controls: W.VBox
     categorical_controls: W.VBox
+    pair_controls: W.VBox
     detail_pickers: W.HBox
 
     _writing = 0
@@ -140,6 +141,10 @@ class ControlsMixin:
             description="Clamp to region's values", layout=Layout(width="200px")
         )
         self.category_box = W.VBox()
+        self.show_original = W.ToggleButton(
+            description="Show original",
+            tooltip="colour the heatmap by the model's original pair function",
+        )
         self.nan_slider = _slider("missing", -2.0, 2.0, 0.02)
         self.controls = W.VBox()
         self.shape_chart = alt.JupyterChart(
@@ -197,6 +202,8 @@ class ControlsMixin:
             if kind == "numeric":
                 self._sync_numeric(name, mine)
                 self.controls.children = [self.numeric_controls]
+            elif kind == "pair":
+                self.controls.children = [self.pair_controls]
             else:
                 self.category_box.children = self._category_sliders(name)
                 self.controls.children = [self.categorical_controls]
@@ -236,15 +243,17 @@ class ControlsMixin:
         raise NotImplementedError
 
     def _sync_feature_list(self, importance: Any, edited: set[str]) -> None:
-        names = self.session.term_names
-        drawn = set(self.session.main_effects)  # pair terms: see NAMPanel
-        order = sorted(
-            (i for i in range(len(names)) if names[i] in drawn),
-            key=lambda i: -float(importance[i]),
-        )
+        names, kinds = self.session.term_names, self.session.term_kinds
+        # main effects and pairs on one scale: the session's importance
+        order = sorted(range(len(names)), key=lambda i: -float(importance[i]))
         with self._setting_controls(), self.features.hold_sync():
             self.features.options = [
-                (label_for(names[i], importance[i], names[i] in edited), names[i])
+                (
+                    label_for(
+                        names[i], importance[i], names[i] in edited, kinds[i] == "pair"
+                    ),
+                    names[i],
+                )
                 for i in order
             ]
             self.features.value = self.feature

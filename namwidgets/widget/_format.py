@@ -19,9 +19,10 @@ ERROR_COLOUR = "#b00020"
 INFO_COLOUR = "#1b5e20"
 
 
-def label_for(name: str, importance: float, edited: bool) -> str:
-    """The term list's label: a mark for edited terms, then importance."""
-    return f"{'●' if edited else '○'} {name}  ({importance:.3g})"
+def label_for(name: str, importance: float, edited: bool, pair: bool = False) -> str:
+    """The term list's label: a mark for edited terms, pairs marked, importance."""
+    kind = " (pair)" if pair else ""
+    return f"{'●' if edited else '○'} {name}{kind}  ({importance:.3g})"
 
 
 def on_step_grid(lo: float, hi: float, step: float, value: float) -> float:

@@ -10,8 +10,9 @@ import ipywidgets as W
 def arrange(p: Any) -> list[W.Widget]:
     """Place the controls of panel ``p`` (made by ``_build_controls``).
 
-    Sets ``p.numeric_controls`` and ``p.categorical_controls`` (the edit
-    controls of a numeric / categorical term) and returns the panel's children.
+    Sets ``p.numeric_controls``, ``p.categorical_controls`` and
+    ``p.pair_controls`` (the edit controls of a numeric / categorical / pair
+    term) and returns the panel's children.
     """
     p.numeric_controls = W.VBox(
         [
@@ -26,9 +27,12 @@ def arrange(p: Any) -> list[W.Widget]:
         ]
     )
     p.categorical_controls = W.VBox([p.scale, p.shift, p.category_box])
+    # a pair term: the edits of a whole 2-D function (no knots, 1-D region,
+    # category or missing-value sliders: those are a main effect's)
+    p.pair_controls = W.VBox([p.scale, p.shift, p.show_original])
     left = W.VBox(
         [
-            W.HTML("<b>Features</b> <small>(by importance; ● edited)</small>"),
+            W.HTML("<b>Terms</b> <small>(by importance; ● edited)</small>"),
             p.features,
             W.HTML("<b>History</b>"),
             p.history_list,

@@ -33,6 +33,7 @@ from ._redraw import ALL_PARTS, LiveChart, RedrawScheduler
 from ._views import (
     feedback_view,
     importance_view,
+    pair_view,
     row_view,
     shape_view,
     slices_view,
@@ -90,6 +91,11 @@ class NAMPanel(ControlsMixin, W.VBox):
     class_index = T.Int(0, help="Class drawn for a multiclass model.")
     row = T.Int(0, help="Row shown in the row view.")
     region = T.Tuple(allow_none=True, default_value=None, help="(lo, hi) or None.")
+    pair_region = T.Dict(
+        allow_none=True,
+        default_value=None,
+        help="The 2-D brush on a pair's heatmap, {feature: (lo, hi)}, or None.",
+    )
     detail = T.Enum(["importance", "row", "slices"], default_value="importance")
     slice_feature = T.Unicode(help="The term the slices view cuts the rows by.")
 
@@ -178,6 +184,7 @@ class NAMPanel(ControlsMixin, W.VBox):
             self._bind(k, self._on_knot)
         self._bind(self.range, self._on_range)
         self._bind(self.nan_slider, self._on_nan)
+        self._bind(self.show_original, lambda _: self._redraws.now({"shape"}))
         msg = self._note
         self.undo_button.on_click(lambda _: self._act(s.undo))
         self.redo_button.on_click(lambda _: self._act(s.redo))
@@ -231,11 +238,11 @@ class NAMPanel(ControlsMixin, W.VBox):
                 f"Unknown term {name!r} for {proposal['trait'].name}; "
                 f"the model's terms are {self.session.term_names}."
             )
-        if name not in self.session.main_effects:
+        slicing = proposal["trait"].name == "slice_feature"
+        if slicing and name not in self.session.main_effects:
             raise PanelValueError(
-                f"{name!r} is a pair term: the panel draws and edits main effects "
-                f"({self.session.main_effects}); edit a pair from code, e.g. "
-                f"panel.session.zero({name!r}), then panel.refresh()."
+                f"{name!r} is a pair term: slices cut the rows by one feature, "
+                f"one of {self.session.main_effects}."
             )
         return str(name)
 
@@ -261,6 +268,14 @@ class NAMPanel(ControlsMixin, W.VBox):
         value = proposal["value"]
         if value is None:
             return None
+        if self.feature in self.session.term_names and (
+            self.session.term_kinds[self.session.term_names.index(self.feature)]
+            == "pair"
+        ):
+            raise PanelValueError(
+                f"region is an interval of one feature; {self.feature!r} is a pair "
+                "term (select a main effect first)."
+            )
         try:
             lo, hi = (float(v) for v in value)
         except (TypeError, ValueError):
@@ -277,6 +292,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         if not self._redraws.ready:
             return
         self.set_trait("region", None)  # a region belongs to one term's value range
+        self.set_trait("pair_region", None)
         self._sync_controls()
         self._redraws.now({"features", "shape"})
 
@@ -372,9 +388,29 @@ class NAMPanel(ControlsMixin, W.VBox):
     def _watch_brush(self) -> None:
         """(Re)attach the brush observer: a new chart brings new selection traits."""
         sel = self.shape_chart.selections
-        if sel is not self._brush_watched and "brush" in sel.trait_names():
+        if sel is self._brush_watched:
+            return
+        names = sel.trait_names()
+        if "brush" in names:
             sel.observe(self._on_brush, ["brush"])
             self._brush_watched = sel
+        if "brush2d" in names:
+            sel.observe(self._on_brush2d, ["brush2d"])
+            self._brush_watched = sel
+
+    def _on_brush2d(self, change: dict[str, Any]) -> None:
+        """A rectangle brushed on a pair's heatmap -> :attr:`pair_region`."""
+        term = self._shapes[self.feature]
+        if term.kind != "pair":
+            return
+        sel = getattr(change["new"], "value", None) or {}
+        axes = {"x0": 0, "x": 0, "y0": 1, "y": 1}
+        region: dict[str, tuple[float, float]] = {}
+        for field, v in sel.items():
+            if field in axes and isinstance(v, list | tuple) and len(v) == 2:
+                lo, hi = sorted(float(b) for b in v)
+                region[term.features[axes[field]]] = (lo, hi)
+        self.pair_region = region if len(region) == 2 else None
 
     def _on_brush(self, change: dict[str, Any]) -> None:
         sel = getattr(change["new"], "value", None) or {}
@@ -452,14 +488,18 @@ class NAMPanel(ControlsMixin, W.VBox):
             self._sync_feature_list(s.importance(), set(s.edited_features))
         if "shape" in parts:
             shape = self._shapes[self.feature]
-            numeric = shape.kind == "numeric"
-            view = shape_view(
-                s,
-                shape,
-                self.class_index,
-                tuple(self.range.value) if numeric else None,
-                self._knot_positions() if numeric else None,
-            )
+            if shape.kind == "pair":
+                show_original = bool(self.show_original.value)
+                view = pair_view(s, shape, self.class_index, show_original)
+            else:
+                numeric = shape.kind == "numeric"
+                view = shape_view(
+                    s,
+                    shape,
+                    self.class_index,
+                    tuple(self.range.value) if numeric else None,
+                    self._knot_positions() if numeric else None,
+                )
             self._live["shape"].show(view)
             self._watch_brush()
         if "feedback" in parts:

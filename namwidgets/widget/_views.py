@@ -7,6 +7,7 @@ Each function reads public session methods and returns a view of
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,26 @@ def shape_view(
         knots=knots if numeric else None,
         region=region if numeric else None,
         y_title="contribution (logit)" if session.is_classifier else "contribution",
+    )
+
+
+def pair_view(
+    session: Any, original: Any, class_index: int, show_original: bool
+) -> charts.PairView:
+    """The selected pair term's heatmap (or curves): current, original beside.
+
+    ``original`` is the term's original :class:`~namwidgets.explain.PairFunction`;
+    the current one carries its importance, so that the subtitle and the
+    structure stay put while editing (as in :func:`shape_view`).
+    """
+    current = session.term_function(original.name)
+    current = dataclasses.replace(current, importance=original.importance)
+    return charts.PairView(
+        current,
+        original=original,
+        show_original=show_original,
+        class_index=class_index,
+        value_title="contribution (logit)" if session.is_classifier else "contribution",
     )
 
 
