@@ -1,0 +1,116 @@
+"""A model with a pair term in the real panel, in Voila, offline, by mouse.
+
+The generated notebook fits a NAMRegressor with the pair ``smooth & step`` and
+opens the panel on it. In the browser the pair must draw as a heatmap (rect
+marks), a mouse drag across it must draw the 2-D brush over the dragged
+rectangle, and clicking "Zero" must move rows and redraw the metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ._pages import (
+    Laps,
+    assert_no_external_requests,
+    python_notebook,
+    screenshot,
+    svg_text,
+    voila_allowed_requests,
+)
+from .test_panel_browser import (
+    N_ROWS,
+    find_panel,
+    rows_moved,
+    wait_for_rows_moved,
+    wait_for_svg_text_change,
+)
+
+pytestmark = pytest.mark.browser
+
+VOILA_RENDER_TIMEOUT_MS = 180_000
+
+_CELLS = [
+    """\
+import torch
+
+torch.set_num_threads(1)
+
+import namwidgets
+from namwidgets.datasets import make_additive""",
+    f"""\
+X, y = make_additive({N_ROWS})
+y = y + 1.5 * (X["smooth"] - X["smooth"].mean()) * (X["step"] - X["step"].mean())
+model = namwidgets.NAMRegressor(
+    hidden_sizes=(32, 32), max_epochs=15, verbose=0, random_state=0,
+    interactions=[("smooth", "step")],
+).fit(X, y)""",
+    """\
+panel = namwidgets.explore(model, X, y)
+panel.feature = "smooth & step"
+panel""",
+]
+
+
+def frame_box(page, scope: str) -> dict[str, float]:
+    """The plot area (Vega's frame background) of the chart under ``scope``."""
+    frame = page.locator(f"{scope} .role-frame path.background").first
+    box = frame.bounding_box()
+    assert box is not None and box["width"] > 50 and box["height"] > 50, box
+    return box
+
+
+def test_pair_heatmap_brush_and_zero_in_voila(
+    voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    lap = Laps("Voila pair")
+    notebook = Path(tmp_path) / "pair_voila.ipynb"
+    nbformat.write(python_notebook(_CELLS), notebook)
+    server = voila_server(notebook)
+    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
+    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    lap("notebook run, panel drawn")
+    heat = panel.charts[0]
+    page.wait_for_function(
+        "scope => document.querySelectorAll(scope + ' .mark-rect path').length > 100",
+        arg=heat,
+        timeout=30_000,
+    )
+    cells = page.locator(f"{heat} .mark-rect path").count()
+    assert cells > 100, f"the pair drew {cells} cells, not a heatmap"
+    screenshot(page, screenshot_dir, "voila-pair-before", show=panel.root)
+
+    # drag a rectangle across the heatmap, as a person does: down, moves, up
+    box = frame_box(page, heat)
+    x0, y0 = box["x"] + 0.25 * box["width"], box["y"] + 0.25 * box["height"]
+    x1, y1 = box["x"] + 0.75 * box["width"], box["y"] + 0.75 * box["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, 9):
+        page.mouse.move(x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8)
+        page.wait_for_timeout(40)
+    page.mouse.up()
+    brush = page.locator(f"{heat} [class*='brush2d_brush'] path").first
+    brush.wait_for(timeout=10_000)
+    b = brush.bounding_box()
+    assert b is not None
+    # the brush covers the dragged rectangle (within a few pixels)
+    assert abs(b["x"] - x0) < 6 and abs(b["x"] + b["width"] - x1) < 6, (b, x0, x1)
+    assert abs(b["y"] - y0) < 6 and abs(b["y"] + b["height"] - y1) < 6, (b, y0, y1)
+    lap("brushed")
+
+    feedback = panel.charts[1]
+    metrics_before = svg_text(page, feedback)
+    assert rows_moved(page, panel) == (0, N_ROWS)
+    page.locator(
+        f"{panel.root} button", has_text=re.compile(r"^\s*Zero\s*$")
+    ).first.click()
+    wait_for_rows_moved(page, panel, r"^\s*[1-9][\d,]* of ")
+    assert wait_for_svg_text_change(page, feedback, metrics_before) != metrics_before
+    lap("pair zeroed, checked")
+    screenshot(page, screenshot_dir, "voila-pair-zeroed", show=panel.root)
+    assert_no_external_requests(request_log, allowed=voila_allowed_requests())
