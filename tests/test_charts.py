@@ -117,6 +117,34 @@ def multiclass_shape() -> ShapeFunction:
     )
 
 
+def heavy_tailed_data() -> np.ndarray:
+    """California's AveOccup in miniature: 99.7% of rows below 15, a tail to 600."""
+    rng = np.random.default_rng(0)
+    return np.concatenate([rng.lognormal(1.0, 0.35, 20000), rng.uniform(20, 600, 60)])
+
+
+def heavy_shape(values=None) -> ShapeFunction:
+    """A shape function built the way the model builds one (grid and histogram)."""
+    data = heavy_tailed_data()
+    quantiles = np.percentile(data, np.linspace(0, 100, 201))
+    grid = np.unique(
+        np.concatenate([np.linspace(data.min(), data.max(), 300), quantiles])
+    )
+    counts, edges = np.histogram(data, 40)
+    v = np.log(grid) if values is None else values
+    return ShapeFunction(
+        name="AveOccup",
+        kind="numeric",
+        x=grid,
+        values=v,
+        lower=v,
+        upper=v,
+        density_edges=edges,
+        density_counts=counts.astype(np.int64),
+        importance=0.31,
+    )
+
+
 def slice_table() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -791,6 +819,14 @@ PAIRS = {
             region=(5.0, 9.0),
         ),
     ),
+    "heavy_tailed": (
+        ShapeView(heavy_shape(), heavy_shape().values * 2, units={"AveOccup": "rows"}),
+        ShapeView(
+            heavy_shape(-heavy_shape().values),
+            np.zeros(len(heavy_shape().x)),
+            units={"AveOccup": "rows"},
+        ),
+    ),  # fmt: skip
     "multiclass": (
         ShapeView(multiclass_shape(), multiclass_shape().values, class_index=1),
         ShapeView(multiclass_shape(), multiclass_shape().values * -3, class_index=1),
@@ -899,6 +935,7 @@ def test_views_datasets_are_the_charts_and_structure_follows_the_key(name):
 # a structural change of each view: another key and another structure
 RESHAPED = {
     "numeric": lambda v: dataclasses.replace(v, region=None),
+    "heavy_tailed": lambda v: dataclasses.replace(v, x_range="all"),
     "multiclass": lambda v: dataclasses.replace(v, class_index=2),
     "categorical": lambda v: dataclasses.replace(v, edited_values=None),
     "importance": lambda v: dataclasses.replace(v, width=120),
@@ -1073,3 +1110,79 @@ def test_data_function_time_for_a_500_point_shape():
     per_call = (time.perf_counter() - start) / 20
     print(f"shape_data, 500 points: {per_call * 1e3:.2f} ms per call")
     assert len(datasets["shape"]) == 500
+
+
+# ------------------------------------------------ chart defaults a teacher can project
+
+
+def x_scale_domain(spec: dict) -> list[float]:
+    (line,) = [layer for layer in layers_with(spec, "line")]
+    return line["encoding"]["x"]["scale"]["domain"]
+
+
+def test_numeric_x_range_defaults_to_the_data_quantile_window():
+    data = heavy_tailed_data()
+    shape = heavy_shape()
+    spec = ShapeView(shape).chart().to_dict()
+    lo, hi = np.percentile(data, [0.5, 99.5])
+    assert x_scale_domain(spec) == pytest.approx([lo, hi], rel=1e-6)
+    assert hi < 0.05 * data.max()  # the window is a small part of the range
+    subtitle = spec["title"]["subtitle"]
+    assert "importance 0.31" in subtitle
+    assert "x cut at the 0.5-99.5% range of the data" in subtitle
+    beyond = int(np.sum((data < lo) | (data > hi)))
+    reported = int(re.search(r"; ([\d,]+) rows beyond", subtitle)[1].replace(",", ""))
+    assert abs(reported - beyond) <= 2
+    every = ShapeView(shape, x_range="all").chart().to_dict()
+    assert x_scale_domain(every) == [shape.x.min(), shape.x.max()]
+    assert "cut" not in every["title"]["subtitle"]
+    # lines and marks stay inside the window
+    assert layers_with(spec, "line")[0]["mark"]["clip"] is True
+
+
+def test_a_feature_without_long_tails_keeps_its_full_range():
+    spec = ShapeView(numeric_shape()).chart().to_dict()
+    assert x_scale_domain(spec) == [0.0, 10.0]
+    assert spec["title"]["subtitle"] == "importance 0.64"
+
+
+def test_x_range_is_checked():
+    with pytest.raises(InputError, match="x_range"):
+        ShapeView(numeric_shape(), x_range="most")
+
+
+def test_density_strip_of_a_heavy_tailed_feature_reads():
+    shape = heavy_shape()
+    share = shape.density_counts.max() / shape.density_counts.sum()
+    assert share > 0.99  # as given: one dark bin
+    spec = ShapeView(shape).chart().to_dict()
+    strip = layers_with(spec, "rect")[0]
+    rows = rows_of(spec, strip)
+    counts = np.array([r["count"] for r in rows])
+    lo, hi = x_scale_domain(spec)
+    assert rows[0]["lo"] == pytest.approx(lo) and rows[-1]["hi"] == pytest.approx(hi)
+    assert len(rows) == shape.density_counts.size
+    assert counts.max() / counts.sum() < 0.15  # spread over the window
+    assert (counts > 0).sum() >= 20
+    # the counts inside the window are the data's, to within a few rows per bin
+    data = heavy_tailed_data()
+    edges = [r["lo"] for r in rows] + [rows[-1]["hi"]]
+    true = np.histogram(data, edges)[0]
+    assert np.abs(counts - true).max() <= 0.02 * len(data)
+    tips = [t["title"] for t in strip["encoding"]["tooltip"]]
+    assert "training rows (about)" in tips
+    assert all(isinstance(c, int) for c in counts.tolist())
+
+
+def test_units_in_the_axis_title():
+    spec = ShapeView(numeric_shape(), units={"age": "years"}).chart().to_dict()
+    (line,) = layers_with(spec, "line")
+    assert line["encoding"]["x"]["axis"]["title"] == "age (years)"
+    # a mapping that does not name the feature leaves the title alone
+    other = ShapeView(numeric_shape(), units={"MedInc": "$10k"}).chart().to_dict()
+    assert layers_with(other, "line")[0]["encoding"]["x"]["axis"]["title"] == "age"
+    cat = ShapeView(categorical_shape(), units="sector").chart().to_dict()
+    assert cat["layer"][1]["encoding"]["x"]["axis"]["title"] == "workclass (sector)"
+    # the tooltip keeps the plain name
+    tip = layers_with(spec, "point")[0]["encoding"]["tooltip"][0]
+    assert tip["title"] == "age"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import altair as alt
 import numpy.typing as npt
 
-from ._shape_data import _NAN_GUTTER, _datasets, _prepare, _Prepared
+from ._shape_data import _NAN_GUTTER, DATA_QUANTILES, _datasets, _prepare, _Prepared
 from ._theme import (
     PALETTE,
     VALUE_FMT,
@@ -36,7 +37,9 @@ class ShapeKey(NamedTuple):
     kind: str
     title: str
     subtitle: str
-    x_domain: tuple[float, float] | None  # numeric: grid ends and density edges
+    x_domain: tuple[float, float] | None  # numeric: the shown x range
+    x_cut: bool  # numeric: the x range is the data's quantile window
+    x_title: str  # the feature's name, with its units when known
     categories: tuple[str, ...] | None  # categorical: labels in order
     missing_label: str
     edited: bool
@@ -101,6 +104,17 @@ class ShapeView(ChartView):
         Title of the y axis, e.g. ``"contribution (logit)"``.
     density_height : int, default=10
         Height in pixels of the density strip (0 hides it).
+    x_range : {"data", "all"}, default="data"
+        Numeric: ``"data"`` shows the 0.5-99.5% range of the training data
+        (estimated from the density histogram and the grid, which holds the
+        training quantiles) where the tails would take more than a fifth of the
+        axis, says so in the subtitle with the rows beyond it, and draws the
+        density strip as a histogram within that range; ``"all"`` shows the
+        whole grid and the histogram as given.
+    units : str or mapping of str to str, optional
+        The feature's units (or a mapping from feature names to units, of
+        which this feature's entry is used), shown in the x axis title:
+        ``"MedInc ($10k)"``.
     configure : bool, default=True
         Apply :data:`THEME`; pass False to concatenate the chart with others.
 
@@ -123,6 +137,8 @@ class ShapeView(ChartView):
     brush_value: tuple[float, float] | None = None
     y_title: str = "contribution"
     density_height: int = 10
+    x_range: str = "data"
+    units: str | Mapping[str, str] | None = None
     configure: bool = True
 
     def __post_init__(self) -> None:
@@ -137,6 +153,7 @@ class ShapeView(ChartView):
             self.knots,
             self.region,
             max(int(self.density_height), 0),
+            self.x_range,
         )
 
     @cached_property
@@ -153,11 +170,19 @@ class ShapeView(ChartView):
                 )
         strip = max(int(self.density_height), 0)
         domain = cats = None
+        subtitle = f"importance {shape.importance:.3g}"
         if shape.kind == "numeric":
             lo_x, hi_x = float(p.x.min()), float(p.x.max())
             if p.edges is not None:
                 lo_x = min(lo_x, float(p.edges[0]))
                 hi_x = max(hi_x, float(p.edges[-1]))
+            if p.window is not None:
+                lo_x, hi_x = p.window
+                q_lo, q_hi = (f"{100 * q:g}" for q in DATA_QUANTILES)
+                subtitle += (
+                    f" · x cut at the {q_lo}-{q_hi}% range of the data; "
+                    f"{p.beyond:,} rows beyond"
+                )
             domain = (lo_x, hi_x)
             density = p.edges is not None
         else:
@@ -167,9 +192,14 @@ class ShapeView(ChartView):
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
             lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
             brush_value = (lo, hi)
+        units = self.units
+        if isinstance(units, Mapping):
+            units = units.get(str(shape.name))
+        x_title = str(shape.name) + (f" ({units})" if units else "")
         return ShapeKey(
-            str(shape.name), shape.kind, title, f"importance {shape.importance:.3g}",
-            domain, cats, p.missing_label, "edited" in p.cols, p.knots is not None,
+            str(shape.name), shape.kind, title, subtitle,
+            domain, p.window is not None, x_title, cats, p.missing_label,
+            "edited" in p.cols, p.knots is not None,
             p.region is not None, p.nan_value is not None, p.band, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
             str(self.y_title), strip, bool(self.configure),
@@ -228,7 +258,7 @@ def _tooltips(first: alt.Tooltip, edited: bool) -> list[alt.Tooltip]:
 
 
 def _density_layer(
-    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef
+    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef, approx=False
 ) -> alt.Chart:
     """Thin strip at the bottom of the plot, shaded by training-data counts."""
     fill = alt.Fill(
@@ -239,7 +269,8 @@ def _density_layer(
     enc: dict[str, Any] = {"x": x_enc, "fill": fill, "opacity": opacity}
     if x2 is not None:
         enc["x2"] = x2
-    tips = [alt.Tooltip("count:Q", title="training rows", format=",")]
+    rows = "training rows (about)" if approx else "training rows"
+    tips = [alt.Tooltip("count:Q", title=rows, format=",")]
     if x2 is not None:
         tips = [
             alt.Tooltip("lo:Q", title="from", format=X_FMT),
@@ -261,7 +292,7 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     # Pad the y domain so that the curve stays clear of the density strip.
     pad = k.density_height + 6 if k.density else 6
     y_scale = alt.Scale(zero=False, padding=pad)
-    x_axis = alt.Axis(title=k.name)
+    x_axis = alt.Axis(title=k.x_title)
 
     def xq(field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=x_scale, axis=x_axis)
@@ -291,7 +322,9 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
         mark = alt.MarkDef(type="rect", clip=True)
         x2 = alt.X2(field="hi")
         layers.append(
-            _density_layer(xq("lo"), x2, height, k.density_height, opacity, mark)
+            _density_layer(
+                xq("lo"), x2, height, k.density_height, opacity, mark, k.x_cut
+            )
         )
     # the zero line stops where the x range does, short of the missing-value marker
     layers.append(
@@ -383,7 +416,7 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     long = len(domain) > 8 or max((len(d) for d in domain), default=0) > 10
     many = len(domain) > 30  # too many to label each: let Vega drop overlaps
     axis = alt.Axis(
-        title=k.name,
+        title=k.x_title,
         labelAngle=-40 if long else 0,
         labelLimit=90,
         labelOverlap=True if many else alt.Undefined,
