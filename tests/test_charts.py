@@ -248,8 +248,13 @@ def test_edited_values_drawn_and_original_dashed():
     original, new = layers_with(spec, "line")
     assert y_field(original) == "value"
     assert y_field(new) == "edited"
-    assert mark_props(original)["strokeDash"] == [5, 3]
-    assert "strokeDash" not in mark_props(new)
+    # dashed through an encoding (the legend's symbols take it too)
+    for line in (original, new):
+        dash = line["encoding"]["strokeDash"]
+        assert dash["scale"] == {
+            "domain": ["original", "edited"],
+            "range": [[5, 3], [1, 0]],
+        }
     colors = [line["encoding"]["color"]["scale"]["range"] for line in (original, new)]
     assert colors[0] == [PALETTE["original"], PALETTE["edited"]]
     assert [t["calculate"] for t in original["transform"] + new["transform"]] == [
@@ -1186,3 +1191,27 @@ def test_units_in_the_axis_title():
     # the tooltip keeps the plain name
     tip = layers_with(spec, "point")[0]["encoding"]["tooltip"][0]
     assert tip["title"] == "age"
+
+
+def test_legend_symbols_are_dashed_like_the_lines():
+    shape = numeric_shape()
+    spec = ShapeView(shape, shape.values * 0.5).chart().to_dict()
+    original, new = layers_with(spec, "line")
+    for line in (original, new):
+        color, dash = line["encoding"]["color"], line["encoding"]["strokeDash"]
+        # one field, title and legend: Vega-Lite merges them into one legend
+        assert dash["field"] == color["field"] == "series"
+        assert dash["legend"] == color["legend"] and dash["legend"] is not None
+        assert dash.get("title") is None and color.get("title") is None
+        assert dash["scale"]["domain"] == color["scale"]["domain"]
+        assert "strokeDash" not in mark_props(line)
+    original_dash = dict(zip(*original["encoding"]["strokeDash"]["scale"].values()))
+    assert original_dash["original"] == [5, 3] and original_dash["edited"] == [1, 0]
+    # rendered: the dashed original line and its legend symbol, and one legend only
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert svg.count('stroke-dasharray="5,3"') >= 2
+    assert svg.count('class="mark-group role-legend"') == 1
+    # without an edit the one line is solid and has no legend
+    plain = ShapeView(shape).chart().to_dict()
+    (line,) = layers_with(plain, "line")
+    assert "strokeDash" not in line["encoding"]

@@ -337,18 +337,19 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
             .encode(x=xq("x"), y=yq("lower"), y2=alt.Y2(field="upper"))
         )
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
-    line_kw: dict[str, Any] = (
-        {"strokeDash": [5, 3], "strokeWidth": 1.6} if edited else {}
+    # edited: the original is dashed, through an encoding that the legend shares
+    original = alt.Chart().mark_line(strokeWidth=1.6 if edited else 2.2, clip=True)
+    original = series(
+        original.encode(x=xq("x"), y=yq("value")), "original", legend, edited
     )
-    original = alt.Chart().mark_line(**({"strokeWidth": 2.2} | line_kw), clip=True)
-    original = series(original.encode(x=xq("x"), y=yq("value")), "original", legend)
     if brush_param is not None:
         # a fixed view name: Altair's default counts up from call to call
         original = original.properties(name="shape_line").add_params(brush_param)
     layers.append(original)
     if edited:
         line = alt.Chart().mark_line(strokeWidth=2.4, clip=True)
-        layers.append(series(line.encode(x=xq("x"), y=yq("edited")), "edited", legend))
+        line = series(line.encode(x=xq("x"), y=yq("edited")), "edited", legend, True)
+        layers.append(line)
     # Invisible points carry the tooltip: a line's own tooltip shows one datum only.
     tip_x = alt.Tooltip("x:Q", title=k.name, format=X_FMT)
     layers.append(
