@@ -502,7 +502,7 @@ def test_spec_round_trips_through_json(name):
 def test_metrics_chart_renders_to_svg():
     svg = vlc.vegalite_to_svg(CHARTS["metrics"]().to_json())
     assert "rmse" in svg
-    assert "last edit" in svg
+    assert "before the last edit" in svg
 
 
 def test_theme_is_applied_per_chart_without_global_state():
@@ -671,17 +671,17 @@ def test_metrics_chart_has_every_state_and_metric():
     got = {(r["metric"], r["state"]): r["value"] for r in rows}
     assert got == {
         ("rmse", "original"): 0.52,
-        ("rmse", "last edit"): 0.53,
+        ("rmse", "before the last edit"): 0.53,
         ("rmse", "current"): 0.55,
         ("mae", "original"): 0.41,
-        ("mae", "last edit"): 0.40,
+        ("mae", "before the last edit"): 0.40,
         ("mae", "current"): 0.42,
     }
     assert spec["facet"]["column"]["field"] == "metric"
     assert spec["facet"]["column"]["sort"] == ["rmse", "mae"]
     assert spec["resolve"] == {"scale": {"y": "independent"}}
     color = spec["spec"]["layer"][0]["encoding"]["color"]
-    assert color["scale"]["domain"] == ["original", "last edit", "current"]
+    assert color["scale"]["domain"] == ["original", "before the last edit", "current"]
     assert color["scale"]["range"] == [
         PALETTE["original"],
         PALETTE["last"],
@@ -1215,3 +1215,24 @@ def test_legend_symbols_are_dashed_like_the_lines():
     plain = ShapeView(shape).chart().to_dict()
     (line,) = layers_with(plain, "line")
     assert "strokeDash" not in line["encoding"]
+
+
+def test_metrics_show_the_change_from_the_original():
+    metrics = {
+        "original": {"rmse": 0.341, "auc": 0.80},
+        "last": {"rmse": 0.342, "auc": 0.80},
+        "current": {"rmse": 0.345, "auc": np.nan},
+    }
+    spec = MetricsView(metrics).chart().to_dict()
+    bars = spec["spec"]["layer"][0]
+    assert bars["encoding"]["y"]["scale"]["zero"] is False
+    rows = {(r["metric"], r["state"]): r for r in rows_of(spec)}
+    assert rows["rmse", "original"]["delta"] is None
+    assert rows["rmse", "before the last edit"]["delta"] == pytest.approx(0.001)
+    assert rows["rmse", "current"]["delta"] == pytest.approx(0.004)
+    assert rows["rmse", "current"]["delta_label"] == "+0.004"
+    assert rows["auc", "current"]["delta"] is None  # NaN: no change to show
+    labels = [layer["encoding"]["text"]["field"] for layer in spec["spec"]["layer"][1:]]
+    assert labels == ["value", "delta_label"]
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert "before the last edit" in svg and "+0.004" in svg
