@@ -400,7 +400,8 @@ def test_categorical_bars_and_errorbars():
     shape = categorical_shape()
     spec = shape_chart(shape).to_dict()
     marks = [mark_type(layer) for layer in spec["layer"]]
-    assert marks == ["bar", "bar", "errorbar", "rule"]  # strip, values, band, zero
+    # strip, values, band, zero, the strip's "rows" label and its counts
+    assert marks == ["bar", "bar", "errorbar", "rule", "text", "text"]
     values = spec["layer"][1]
     assert y_field(values) == "value"
     assert values["encoding"]["x"]["scale"]["domain"] == shape.x.tolist()
@@ -1226,6 +1227,12 @@ def test_metrics_show_the_change_from_the_original():
     spec = MetricsView(metrics).chart().to_dict()
     bars = spec["spec"]["layer"][0]
     assert bars["encoding"]["y"]["scale"]["zero"] is False
+    assert bars["encoding"]["y"]["stack"] is None  # a stack would start at zero
+    # compiled: the panel's y domain leaves zero out
+    vega = vlc.vegalite_to_vega(json.dumps(spec))
+    (y_scale,) = [s for m in vega["marks"] for s in m.get("scales", [])]
+    assert y_scale["zero"] is False
+    assert all("start" not in f["field"] for f in y_scale["domain"]["fields"])
     rows = {(r["metric"], r["state"]): r for r in rows_of(spec)}
     assert rows["rmse", "original"]["delta"] is None
     assert rows["rmse", "before the last edit"]["delta"] == pytest.approx(0.001)
@@ -1236,3 +1243,23 @@ def test_metrics_show_the_change_from_the_original():
     assert labels == ["value", "delta_label"]
     svg = vlc.vegalite_to_svg(json.dumps(spec))
     assert "before the last edit" in svg and "+0.004" in svg
+
+
+def test_categorical_density_reads_as_counts():
+    shape = categorical_shape()
+    spec = ShapeView(shape).chart().to_dict()
+    strip = spec["layer"][0]
+    assert strip["data"] == {"name": "density"}
+    label, counts = layers_with(spec, "text")
+    assert label["mark"]["text"] == "rows"
+    assert label["encoding"]["x"] == {"value": 420}  # right of the plot, by the strip
+    assert counts["data"] == {"name": "density"}
+    assert counts["encoding"]["text"]["field"] == "count"
+    assert counts["encoding"]["x"]["field"] == "category"
+    assert counts["encoding"]["tooltip"][0]["title"] == "training rows"
+    assert counts["encoding"]["y"] == {"value": 260 - 10}  # just above the strip
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert ">rows<" in svg and ">3k<" in svg and ">7<" in svg
+    # no strip, no labels
+    bare = ShapeView(shape, density_height=0).chart().to_dict()
+    assert layers_with(bare, "text") == []

@@ -270,7 +270,8 @@ class MetricsView(ChartView):
             .mark_bar(width={"band": 0.8})
             .encode(
                 x=x,
-                y=alt.Y("value:Q", title=None, axis=y_axis, scale=y_scale),
+                # unstacked: a stacked bar starts at zero whatever the scale says
+                y=alt.Y("value:Q", title=None, axis=y_axis, scale=y_scale, stack=None),
                 color=color,
                 tooltip=[
                     alt.Tooltip("metric:N"),
@@ -285,12 +286,20 @@ class MetricsView(ChartView):
         text = (
             alt.Chart()
             .mark_text(dy=-5, baseline="bottom", fontSize=10, color=PALETTE["text"])
-            .encode(x=x, y=alt.Y("value:Q"), text=alt.Text("value:Q", format=".3~r"))
+            .encode(
+                x=x,
+                y=alt.Y("value:Q", scale=y_scale),
+                text=alt.Text("value:Q", format=".3~r"),
+            )
         )
         change = (
             alt.Chart()
             .mark_text(dy=-17, baseline="bottom", fontSize=9, color="#666666")
-            .encode(x=x, y=alt.Y("value:Q"), text=alt.Text("delta_label:N"))
+            .encode(
+                x=x,
+                y=alt.Y("value:Q", scale=y_scale),
+                text=alt.Text("delta_label:N"),
+            )
         )
         header = alt.Header(labelFontWeight="bold")
         column = alt.Column("metric:N", sort=names, title=None, header=header)

@@ -424,7 +424,9 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     )
     x = alt.X("category:N", scale=alt.Scale(domain=domain), sort=domain, axis=axis)
     strip = k.density_height if k.density else 0
-    y_scale = alt.Scale(padding=strip + 6 if strip else 6)
+    # the strip's counts are written above it (up to 30 categories): room for them
+    counts_drawn = bool(strip) and not many
+    y_scale = alt.Scale(padding=strip + (18 if counts_drawn else 6) if strip else 6)
 
     def yq(field: str) -> alt.Y:
         return alt.Y(f"{field}:Q", title=y_title, scale=y_scale)
@@ -484,4 +486,25 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
             )
         )
     layers.append(zero_rule().encode(y=yq("zero")))
+    if strip:
+        layers += _count_labels(x, k.width, height, strip, counts_drawn)
     return layers
+
+
+def _count_labels(x, width: int, height: int, strip: int, each: bool) -> list[Any]:
+    """The categorical strip read as counts: "rows" at its right, a count on each."""
+    density = alt.Chart(alt.NamedData(name="density"))
+    text: dict[str, Any] = {"fontSize": 9, "color": PALETTE["density_dark"]}
+    title = alt.Chart(alt.sequence(0, 1, as_="rows")).mark_text(
+        text="rows", align="left", baseline="middle", dx=4, **text
+    )
+    title = title.encode(x=alt.XValue(width), y=alt.YValue(height - strip / 2))
+    if not each:
+        return [title]
+    counts = density.mark_text(baseline="bottom", dy=-2, **text).encode(
+        x=x,
+        y=alt.YValue(height - strip),
+        text=alt.Text("count:Q", format="~s"),
+        tooltip=[alt.Tooltip("count:Q", title="training rows", format=",")],
+    )
+    return [title, counts]

@@ -135,6 +135,8 @@ def _prepare(
             window, beyond, edges, counts = cut
     if density_height <= 0:
         edges = counts = None
+    if window is not None:
+        x, cols = _cut(x, cols, window)
     knot_arrays = None
     if knots is not None:
         if len(knots) != 2:
@@ -153,6 +155,26 @@ def _prepare(
         cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds,
         window=window, beyond=beyond,
     )  # fmt: skip
+
+
+def _cut(
+    x: npt.NDArray[np.float64],
+    cols: dict[str, npt.NDArray[np.float64]],
+    window: tuple[float, float],
+) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float64]]]:
+    """The grid inside ``window``, with its ends interpolated onto the window's.
+
+    So the y scale is the range of what is shown, not of the tails beyond it.
+    """
+    lo, hi = window
+    inside = (x > lo) & (x < hi)
+    new_x = np.concatenate([[lo], x[inside], [hi]])
+    ends = np.array([lo, hi])
+    out = {}
+    for key, v in cols.items():
+        at_ends = np.interp(ends, x, v)
+        out[key] = np.concatenate([at_ends[:1], v[inside], at_ends[1:]])
+    return new_x, out
 
 
 def _cdf_knots(
