@@ -21,6 +21,7 @@ from namwidgets.charts import (
     ImportanceView,
     MetricsView,
     PredictionShiftView,
+    ShapeGridView,
     ShapeView,
     SliceMetricsView,
     StackView,
@@ -900,6 +901,15 @@ PAIRS = {
         MetricsView(pd.DataFrame({"rmse": [0.9, 0.1, 0.2]}, index=list(STATES))),
     ),
     "slices": (SliceMetricsView(slice_table()), SliceMetricsView(slice_table_b())),
+    "shape_grid": (
+        ShapeGridView(
+            [
+                ShapeView(numeric_shape(nan_value=-0.2, nan_count=1)),
+                ShapeView(categorical_shape(nan_value=0.1)),
+            ]
+        ),
+        ShapeGridView([ShapeView(other_numeric()), ShapeView(other_categorical())]),
+    ),
     "stack": (
         StackView(
             [
@@ -942,6 +952,7 @@ def test_views_datasets_are_the_charts_and_structure_follows_the_key(name):
 RESHAPED = {
     "numeric": lambda v: dataclasses.replace(v, region=None),
     "heavy_tailed": lambda v: dataclasses.replace(v, x_range="all"),
+    "shape_grid": lambda v: dataclasses.replace(v, shared_y=False),
     "multiclass": lambda v: dataclasses.replace(v, class_index=2),
     "categorical": lambda v: dataclasses.replace(v, edited_values=None),
     "importance": lambda v: dataclasses.replace(v, width=120),
@@ -1263,3 +1274,48 @@ def test_categorical_density_reads_as_counts():
     # no strip, no labels
     bare = ShapeView(shape, density_height=0).chart().to_dict()
     assert layers_with(bare, "text") == []
+
+
+def grid_of_shapes(**kwargs) -> ShapeGridView:
+    small = numeric_shape(values=0.2 * np.sin(np.linspace(0, 10, 200)))
+    big = ShapeFunction(**{**numeric_shape().__dict__, "name": "income"})
+    return ShapeGridView([ShapeView(small), ShapeView(big)], **kwargs)
+
+
+def test_a_grid_of_shapes_shares_its_y_scale_by_default():
+    spec = grid_of_shapes().chart().to_dict()
+    assert spec["resolve"] == {"scale": {"x": "independent", "y": "shared"}}
+    assert spec["columns"] == 2 and len(spec["concat"]) == 2
+    assert "config" in spec
+    # each panel reads its own datasets
+    assert set(spec["datasets"]) == {"shape_1", "density_1", "shape_2", "density_2"}
+    assert spec["concat"][0]["data"] == {"name": "shape_1"}
+    assert spec["concat"][1]["data"] == {"name": "shape_2"}
+    assert spec["concat"][1]["layer"][0]["data"] == {"name": "density_2"}
+    assert "params" not in json.dumps(spec["concat"])  # no duplicate brush names
+    # compiled: one y scale for both panels, spanning the larger term
+    vega = vlc.vegalite_to_vega(json.dumps(spec))
+    y_scales = [s for s in vega["scales"] if s["name"].endswith("y")]
+    assert len(y_scales) == 1
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert "income" in svg
+    own = grid_of_shapes(shared_y=False, columns=1).chart().to_dict()
+    assert own["resolve"]["scale"]["y"] == "independent"
+    assert own["columns"] == 1
+
+
+def test_a_grid_of_shapes_checks_its_inputs():
+    with pytest.raises(InputError, match="ShapeView"):
+        ShapeGridView([MetricsView(metrics_b())])
+    with pytest.raises(InputError, match="ShapeView"):
+        ShapeGridView([])
+    with pytest.raises(InputError, match="columns"):
+        grid_of_shapes(columns=0)
+
+
+def test_the_subtitle_shows_the_importance_of_the_function_drawn():
+    edited = dataclasses.replace(numeric_shape(), importance=0.0123)
+    spec = ShapeView(edited, edited.values * 0).chart().to_dict()
+    assert spec["title"]["subtitle"] == "importance 0.0123"
+    cat = dataclasses.replace(categorical_shape(), importance=1.5)
+    assert ShapeView(cat).chart().to_dict()["title"]["subtitle"] == "importance 1.5"

@@ -55,7 +55,7 @@ from ._legacy import (
     slice_metrics_data,
 )
 from ._shape import ShapeKey, ShapeView
-from ._summary import ContributionsView, ImportanceView
+from ._summary import ContributionsView, ImportanceView, ShapeGridView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "ImportanceView",
     "MetricsView",
     "PredictionShiftView",
+    "ShapeGridView",
     "ShapeKey",
     "ShapeView",
     "SliceMetricsView",
