@@ -1153,8 +1153,16 @@ def test_numeric_x_range_defaults_to_the_data_quantile_window():
     every = ShapeView(shape, x_range="all").chart().to_dict()
     assert x_scale_domain(every) == [shape.x.min(), shape.x.max()]
     assert "cut" not in every["title"]["subtitle"]
-    # lines and marks stay inside the window
+    # the grid is cut to the window, its ends interpolated (the y scale fits it)
+    xs = [r["x"] for r in spec["datasets"]["shape"]]
+    assert xs[0] == pytest.approx(lo) and xs[-1] == pytest.approx(hi)
+    assert max(r["value"] for r in spec["datasets"]["shape"]) == pytest.approx(
+        np.log(hi)
+    )
+    # knots beyond the window are clipped, as the lines are
+    knotted = ShapeView(shape, knots=([2.0, 300.0], [0.5, 5.0])).chart().to_dict()
     assert layers_with(spec, "line")[0]["mark"]["clip"] is True
+    assert knotted["layer"][-1]["mark"]["clip"] is True
 
 
 def test_a_feature_without_long_tails_keeps_its_full_range():

@@ -378,6 +378,7 @@ def _knot_layer(xq, yq) -> alt.Chart:
             stroke="white",
             strokeWidth=1.5,
             opacity=1,
+            clip=True,  # a knot beyond a cut x range stays out of sight
         )
         .encode(
             x=xq("kx"),
