@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import altair as alt
 import numpy.typing as npt
 
-from ._shape_data import _NAN_GUTTER, DATA_QUANTILES, _datasets, _prepare, _Prepared
+from ._shape_data import (
+    _NAN_GUTTER,
+    DATA_QUANTILES,
+    _count_labels,
+    _datasets,
+    _density_layer,
+    _prepare,
+    _Prepared,
+)
 from ._theme import (
     PALETTE,
     VALUE_FMT,
@@ -257,31 +265,6 @@ def _tooltips(first: alt.Tooltip, edited: bool) -> list[alt.Tooltip]:
     ]
 
 
-def _density_layer(
-    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef, approx=False
-) -> alt.Chart:
-    """Thin strip at the bottom of the plot, shaded by training-data counts."""
-    fill = alt.Fill(
-        "count:Q",
-        legend=None,
-        scale=alt.Scale(zero=True, range=[PALETTE["density"], PALETTE["density_dark"]]),
-    )
-    enc: dict[str, Any] = {"x": x_enc, "fill": fill, "opacity": opacity}
-    if x2 is not None:
-        enc["x2"] = x2
-    rows = "training rows (about)" if approx else "training rows"
-    tips = [alt.Tooltip("count:Q", title=rows, format=",")]
-    if x2 is not None:
-        tips = [
-            alt.Tooltip("lo:Q", title="from", format=X_FMT),
-            alt.Tooltip("hi:Q", title="to", format=X_FMT),
-            *tips,
-        ]
-    return alt.Chart(alt.NamedData(name="density"), mark=mark).encode(
-        y=alt.YValue(height - strip), y2=alt.Y2Value(height), tooltip=tips, **enc
-    )
-
-
 def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     assert k.x_domain is not None
     width, height, y_title = k.width, k.height, k.y_title
@@ -490,22 +473,3 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     if strip:
         layers += _count_labels(x, k.width, height, strip, counts_drawn)
     return layers
-
-
-def _count_labels(x, width: int, height: int, strip: int, each: bool) -> list[Any]:
-    """The categorical strip read as counts: "rows" at its right, a count on each."""
-    density = alt.Chart(alt.NamedData(name="density"))
-    text: dict[str, Any] = {"fontSize": 9, "color": PALETTE["density_dark"]}
-    title = alt.Chart(alt.sequence(0, 1, as_="rows")).mark_text(
-        text="rows", align="left", baseline="middle", dx=4, **text
-    )
-    title = title.encode(x=alt.XValue(width), y=alt.YValue(height - strip / 2))
-    if not each:
-        return [title]
-    counts = density.mark_text(baseline="bottom", dy=-2, **text).encode(
-        x=x,
-        y=alt.YValue(height - strip),
-        text=alt.Text("count:Q", format="~s"),
-        tooltip=[alt.Tooltip("count:Q", title="training rows", format=",")],
-    )
-    return [title, counts]

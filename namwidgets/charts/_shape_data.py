@@ -1,15 +1,19 @@
-"""The data side of a shape chart: checked inputs and named datasets."""
+"""The data side of a shape chart: checked inputs, named datasets, the x window.
+
+And the density strip's layers, which draw the training data itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import altair as alt
 import numpy as np
 import numpy.typing as npt
 
 from ..exceptions import InputError
-from ._theme import Datasets, as_1d, floats, records
+from ._theme import PALETTE, X_FMT, Datasets, as_1d, floats, records
 
 if TYPE_CHECKING:
     from namwidgets.explain import ShapeFunction
@@ -327,3 +331,50 @@ def _grid_rows(x: list[Any], fcols: dict[str, list[Any]]) -> list[dict[str, Any]
         {"x": a, "value": b, "lower": c, "upper": d, "edited": e}
         for a, b, c, d, e in zip(x, v, lo, hi, fcols["edited"])
     ]
+
+
+# ------------------------------------------------------------ the density strip
+
+
+def _density_layer(
+    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef, approx=False
+) -> alt.Chart:
+    """Thin strip at the bottom of the plot, shaded by training-data counts."""
+    fill = alt.Fill(
+        "count:Q",
+        legend=None,
+        scale=alt.Scale(zero=True, range=[PALETTE["density"], PALETTE["density_dark"]]),
+    )
+    enc: dict[str, Any] = {"x": x_enc, "fill": fill, "opacity": opacity}
+    if x2 is not None:
+        enc["x2"] = x2
+    rows = "training rows (about)" if approx else "training rows"
+    tips = [alt.Tooltip("count:Q", title=rows, format=",")]
+    if x2 is not None:
+        tips = [
+            alt.Tooltip("lo:Q", title="from", format=X_FMT),
+            alt.Tooltip("hi:Q", title="to", format=X_FMT),
+            *tips,
+        ]
+    return alt.Chart(alt.NamedData(name="density"), mark=mark).encode(
+        y=alt.YValue(height - strip), y2=alt.Y2Value(height), tooltip=tips, **enc
+    )
+
+
+def _count_labels(x, width: int, height: int, strip: int, each: bool) -> list[Any]:
+    """The categorical strip read as counts: "rows" at its right, a count on each."""
+    density = alt.Chart(alt.NamedData(name="density"))
+    text: dict[str, Any] = {"fontSize": 9, "color": PALETTE["density_dark"]}
+    title = alt.Chart(alt.sequence(0, 1, as_="rows")).mark_text(
+        text="rows", align="left", baseline="middle", dx=4, **text
+    )
+    title = title.encode(x=alt.XValue(width), y=alt.YValue(height - strip / 2))
+    if not each:
+        return [title]
+    counts = density.mark_text(baseline="bottom", dy=-2, **text).encode(
+        x=x,
+        y=alt.YValue(height - strip),
+        text=alt.Text("count:Q", format="~s"),
+        tooltip=[alt.Tooltip("count:Q", title="training rows", format=",")],
+    )
+    return [title, counts]
