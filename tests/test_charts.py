@@ -21,6 +21,7 @@ from namwidgets.charts import (
     ImportanceView,
     MetricsView,
     PredictionShiftView,
+    ShapeGridView,
     ShapeView,
     SliceMetricsView,
     StackView,
@@ -114,6 +115,34 @@ def multiclass_shape() -> ShapeFunction:
         nan_count=3,
         importance=0.9,
         classes=["setosa", "versicolor", "virginica"],
+    )
+
+
+def heavy_tailed_data() -> np.ndarray:
+    """California's AveOccup in miniature: 99.7% of rows below 15, a tail to 600."""
+    rng = np.random.default_rng(0)
+    return np.concatenate([rng.lognormal(1.0, 0.35, 20000), rng.uniform(20, 600, 60)])
+
+
+def heavy_shape(values=None) -> ShapeFunction:
+    """A shape function built the way the model builds one (grid and histogram)."""
+    data = heavy_tailed_data()
+    quantiles = np.percentile(data, np.linspace(0, 100, 201))
+    grid = np.unique(
+        np.concatenate([np.linspace(data.min(), data.max(), 300), quantiles])
+    )
+    counts, edges = np.histogram(data, 40)
+    v = np.log(grid) if values is None else values
+    return ShapeFunction(
+        name="AveOccup",
+        kind="numeric",
+        x=grid,
+        values=v,
+        lower=v,
+        upper=v,
+        density_edges=edges,
+        density_counts=counts.astype(np.int64),
+        importance=0.31,
     )
 
 
@@ -220,8 +249,13 @@ def test_edited_values_drawn_and_original_dashed():
     original, new = layers_with(spec, "line")
     assert y_field(original) == "value"
     assert y_field(new) == "edited"
-    assert mark_props(original)["strokeDash"] == [5, 3]
-    assert "strokeDash" not in mark_props(new)
+    # dashed through an encoding (the legend's symbols take it too)
+    for line in (original, new):
+        dash = line["encoding"]["strokeDash"]
+        assert dash["scale"] == {
+            "domain": ["original", "edited"],
+            "range": [[5, 3], [1, 0]],
+        }
     colors = [line["encoding"]["color"]["scale"]["range"] for line in (original, new)]
     assert colors[0] == [PALETTE["original"], PALETTE["edited"]]
     assert [t["calculate"] for t in original["transform"] + new["transform"]] == [
@@ -367,7 +401,8 @@ def test_categorical_bars_and_errorbars():
     shape = categorical_shape()
     spec = shape_chart(shape).to_dict()
     marks = [mark_type(layer) for layer in spec["layer"]]
-    assert marks == ["bar", "bar", "errorbar", "rule"]  # strip, values, band, zero
+    # strip, values, band, zero, the strip's "rows" label and its counts
+    assert marks == ["bar", "bar", "errorbar", "rule", "text", "text"]
     values = spec["layer"][1]
     assert y_field(values) == "value"
     assert values["encoding"]["x"]["scale"]["domain"] == shape.x.tolist()
@@ -469,7 +504,7 @@ def test_spec_round_trips_through_json(name):
 def test_metrics_chart_renders_to_svg():
     svg = vlc.vegalite_to_svg(CHARTS["metrics"]().to_json())
     assert "rmse" in svg
-    assert "last edit" in svg
+    assert "before the last edit" in svg
 
 
 def test_theme_is_applied_per_chart_without_global_state():
@@ -638,17 +673,17 @@ def test_metrics_chart_has_every_state_and_metric():
     got = {(r["metric"], r["state"]): r["value"] for r in rows}
     assert got == {
         ("rmse", "original"): 0.52,
-        ("rmse", "last edit"): 0.53,
+        ("rmse", "before the last edit"): 0.53,
         ("rmse", "current"): 0.55,
         ("mae", "original"): 0.41,
-        ("mae", "last edit"): 0.40,
+        ("mae", "before the last edit"): 0.40,
         ("mae", "current"): 0.42,
     }
     assert spec["facet"]["column"]["field"] == "metric"
     assert spec["facet"]["column"]["sort"] == ["rmse", "mae"]
     assert spec["resolve"] == {"scale": {"y": "independent"}}
     color = spec["spec"]["layer"][0]["encoding"]["color"]
-    assert color["scale"]["domain"] == ["original", "last edit", "current"]
+    assert color["scale"]["domain"] == ["original", "before the last edit", "current"]
     assert color["scale"]["range"] == [
         PALETTE["original"],
         PALETTE["last"],
@@ -791,6 +826,14 @@ PAIRS = {
             region=(5.0, 9.0),
         ),
     ),
+    "heavy_tailed": (
+        ShapeView(heavy_shape(), heavy_shape().values * 2, units={"AveOccup": "rows"}),
+        ShapeView(
+            heavy_shape(-heavy_shape().values),
+            np.zeros(len(heavy_shape().x)),
+            units={"AveOccup": "rows"},
+        ),
+    ),  # fmt: skip
     "multiclass": (
         ShapeView(multiclass_shape(), multiclass_shape().values, class_index=1),
         ShapeView(multiclass_shape(), multiclass_shape().values * -3, class_index=1),
@@ -858,6 +901,15 @@ PAIRS = {
         MetricsView(pd.DataFrame({"rmse": [0.9, 0.1, 0.2]}, index=list(STATES))),
     ),
     "slices": (SliceMetricsView(slice_table()), SliceMetricsView(slice_table_b())),
+    "shape_grid": (
+        ShapeGridView(
+            [
+                ShapeView(numeric_shape(nan_value=-0.2, nan_count=1)),
+                ShapeView(categorical_shape(nan_value=0.1)),
+            ]
+        ),
+        ShapeGridView([ShapeView(other_numeric()), ShapeView(other_categorical())]),
+    ),
     "stack": (
         StackView(
             [
@@ -899,6 +951,8 @@ def test_views_datasets_are_the_charts_and_structure_follows_the_key(name):
 # a structural change of each view: another key and another structure
 RESHAPED = {
     "numeric": lambda v: dataclasses.replace(v, region=None),
+    "heavy_tailed": lambda v: dataclasses.replace(v, x_range="all"),
+    "shape_grid": lambda v: dataclasses.replace(v, shared_y=False),
     "multiclass": lambda v: dataclasses.replace(v, class_index=2),
     "categorical": lambda v: dataclasses.replace(v, edited_values=None),
     "importance": lambda v: dataclasses.replace(v, width=120),
@@ -1073,3 +1127,203 @@ def test_data_function_time_for_a_500_point_shape():
     per_call = (time.perf_counter() - start) / 20
     print(f"shape_data, 500 points: {per_call * 1e3:.2f} ms per call")
     assert len(datasets["shape"]) == 500
+
+
+# ------------------------------------------------ chart defaults a teacher can project
+
+
+def x_scale_domain(spec: dict) -> list[float]:
+    (line,) = [layer for layer in layers_with(spec, "line")]
+    return line["encoding"]["x"]["scale"]["domain"]
+
+
+def test_numeric_x_range_defaults_to_the_data_quantile_window():
+    data = heavy_tailed_data()
+    shape = heavy_shape()
+    spec = ShapeView(shape).chart().to_dict()
+    lo, hi = np.percentile(data, [0.5, 99.5])
+    assert x_scale_domain(spec) == pytest.approx([lo, hi], rel=1e-6)
+    assert hi < 0.05 * data.max()  # the window is a small part of the range
+    subtitle = spec["title"]["subtitle"]
+    assert "importance 0.31" in subtitle
+    assert "x cut at the 0.5-99.5% range of the data" in subtitle
+    beyond = int(np.sum((data < lo) | (data > hi)))
+    reported = int(re.search(r"; ([\d,]+) rows beyond", subtitle)[1].replace(",", ""))
+    assert abs(reported - beyond) <= 2
+    every = ShapeView(shape, x_range="all").chart().to_dict()
+    assert x_scale_domain(every) == [shape.x.min(), shape.x.max()]
+    assert "cut" not in every["title"]["subtitle"]
+    # the grid is cut to the window, its ends interpolated (the y scale fits it)
+    xs = [r["x"] for r in spec["datasets"]["shape"]]
+    assert xs[0] == pytest.approx(lo) and xs[-1] == pytest.approx(hi)
+    assert max(r["value"] for r in spec["datasets"]["shape"]) == pytest.approx(
+        np.log(hi)
+    )
+    # knots beyond the window are clipped, as the lines are
+    knotted = ShapeView(shape, knots=([2.0, 300.0], [0.5, 5.0])).chart().to_dict()
+    assert layers_with(spec, "line")[0]["mark"]["clip"] is True
+    assert knotted["layer"][-1]["mark"]["clip"] is True
+
+
+def test_a_feature_without_long_tails_keeps_its_full_range():
+    spec = ShapeView(numeric_shape()).chart().to_dict()
+    assert x_scale_domain(spec) == [0.0, 10.0]
+    assert spec["title"]["subtitle"] == "importance 0.64"
+
+
+def test_x_range_is_checked():
+    with pytest.raises(InputError, match="x_range"):
+        ShapeView(numeric_shape(), x_range="most")
+
+
+def test_density_strip_of_a_heavy_tailed_feature_reads():
+    shape = heavy_shape()
+    share = shape.density_counts.max() / shape.density_counts.sum()
+    assert share > 0.99  # as given: one dark bin
+    spec = ShapeView(shape).chart().to_dict()
+    strip = layers_with(spec, "rect")[0]
+    rows = rows_of(spec, strip)
+    counts = np.array([r["count"] for r in rows])
+    lo, hi = x_scale_domain(spec)
+    assert rows[0]["lo"] == pytest.approx(lo) and rows[-1]["hi"] == pytest.approx(hi)
+    assert len(rows) == shape.density_counts.size
+    assert counts.max() / counts.sum() < 0.15  # spread over the window
+    assert (counts > 0).sum() >= 20
+    # the counts inside the window are the data's, to within a few rows per bin
+    data = heavy_tailed_data()
+    edges = [r["lo"] for r in rows] + [rows[-1]["hi"]]
+    true = np.histogram(data, edges)[0]
+    assert np.abs(counts - true).max() <= 0.02 * len(data)
+    tips = [t["title"] for t in strip["encoding"]["tooltip"]]
+    assert "training rows (about)" in tips
+    assert all(isinstance(c, int) for c in counts.tolist())
+
+
+def test_units_in_the_axis_title():
+    spec = ShapeView(numeric_shape(), units={"age": "years"}).chart().to_dict()
+    (line,) = layers_with(spec, "line")
+    assert line["encoding"]["x"]["axis"]["title"] == "age (years)"
+    # a mapping that does not name the feature leaves the title alone
+    other = ShapeView(numeric_shape(), units={"MedInc": "$10k"}).chart().to_dict()
+    assert layers_with(other, "line")[0]["encoding"]["x"]["axis"]["title"] == "age"
+    cat = ShapeView(categorical_shape(), units="sector").chart().to_dict()
+    assert cat["layer"][1]["encoding"]["x"]["axis"]["title"] == "workclass (sector)"
+    # the tooltip keeps the plain name
+    tip = layers_with(spec, "point")[0]["encoding"]["tooltip"][0]
+    assert tip["title"] == "age"
+
+
+def test_legend_symbols_are_dashed_like_the_lines():
+    shape = numeric_shape()
+    spec = ShapeView(shape, shape.values * 0.5).chart().to_dict()
+    original, new = layers_with(spec, "line")
+    for line in (original, new):
+        color, dash = line["encoding"]["color"], line["encoding"]["strokeDash"]
+        # one field, title and legend: Vega-Lite merges them into one legend
+        assert dash["field"] == color["field"] == "series"
+        assert dash["legend"] == color["legend"] and dash["legend"] is not None
+        assert dash.get("title") is None and color.get("title") is None
+        assert dash["scale"]["domain"] == color["scale"]["domain"]
+        assert "strokeDash" not in mark_props(line)
+    original_dash = dict(zip(*original["encoding"]["strokeDash"]["scale"].values()))
+    assert original_dash["original"] == [5, 3] and original_dash["edited"] == [1, 0]
+    # rendered: the dashed original line and its legend symbol, and one legend only
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert svg.count('stroke-dasharray="5,3"') >= 2
+    assert svg.count('class="mark-group role-legend"') == 1
+    # without an edit the one line is solid and has no legend
+    plain = ShapeView(shape).chart().to_dict()
+    (line,) = layers_with(plain, "line")
+    assert "strokeDash" not in line["encoding"]
+
+
+def test_metrics_show_the_change_from_the_original():
+    metrics = {
+        "original": {"rmse": 0.341, "auc": 0.80},
+        "last": {"rmse": 0.342, "auc": 0.80},
+        "current": {"rmse": 0.345, "auc": np.nan},
+    }
+    spec = MetricsView(metrics).chart().to_dict()
+    bars = spec["spec"]["layer"][0]
+    assert bars["encoding"]["y"]["scale"]["zero"] is False
+    assert bars["encoding"]["y"]["stack"] is None  # a stack would start at zero
+    # compiled: the panel's y domain leaves zero out
+    vega = vlc.vegalite_to_vega(json.dumps(spec))
+    (y_scale,) = [s for m in vega["marks"] for s in m.get("scales", [])]
+    assert y_scale["zero"] is False
+    assert all("start" not in f["field"] for f in y_scale["domain"]["fields"])
+    rows = {(r["metric"], r["state"]): r for r in rows_of(spec)}
+    assert rows["rmse", "original"]["delta"] is None
+    assert rows["rmse", "before the last edit"]["delta"] == pytest.approx(0.001)
+    assert rows["rmse", "current"]["delta"] == pytest.approx(0.004)
+    assert rows["rmse", "current"]["delta_label"] == "+0.004"
+    assert rows["auc", "current"]["delta"] is None  # NaN: no change to show
+    labels = [layer["encoding"]["text"]["field"] for layer in spec["spec"]["layer"][1:]]
+    assert labels == ["value", "delta_label"]
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert "before the last edit" in svg and "+0.004" in svg
+
+
+def test_categorical_density_reads_as_counts():
+    shape = categorical_shape()
+    spec = ShapeView(shape).chart().to_dict()
+    strip = spec["layer"][0]
+    assert strip["data"] == {"name": "density"}
+    label, counts = layers_with(spec, "text")
+    assert label["mark"]["text"] == "rows"
+    assert label["encoding"]["x"] == {"value": 420}  # right of the plot, by the strip
+    assert counts["data"] == {"name": "density"}
+    assert counts["encoding"]["text"]["field"] == "count"
+    assert counts["encoding"]["x"]["field"] == "category"
+    assert counts["encoding"]["tooltip"][0]["title"] == "training rows"
+    assert counts["encoding"]["y"] == {"value": 260 - 10}  # just above the strip
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert ">rows<" in svg and ">3k<" in svg and ">7<" in svg
+    # no strip, no labels
+    bare = ShapeView(shape, density_height=0).chart().to_dict()
+    assert layers_with(bare, "text") == []
+
+
+def grid_of_shapes(**kwargs) -> ShapeGridView:
+    small = numeric_shape(values=0.2 * np.sin(np.linspace(0, 10, 200)))
+    big = ShapeFunction(**{**numeric_shape().__dict__, "name": "income"})
+    return ShapeGridView([ShapeView(small), ShapeView(big)], **kwargs)
+
+
+def test_a_grid_of_shapes_shares_its_y_scale_by_default():
+    spec = grid_of_shapes().chart().to_dict()
+    assert spec["resolve"] == {"scale": {"x": "independent", "y": "shared"}}
+    assert spec["columns"] == 2 and len(spec["concat"]) == 2
+    assert "config" in spec
+    # each panel reads its own datasets
+    assert set(spec["datasets"]) == {"shape_1", "density_1", "shape_2", "density_2"}
+    assert spec["concat"][0]["data"] == {"name": "shape_1"}
+    assert spec["concat"][1]["data"] == {"name": "shape_2"}
+    assert spec["concat"][1]["layer"][0]["data"] == {"name": "density_2"}
+    assert "params" not in json.dumps(spec["concat"])  # no duplicate brush names
+    # compiled: one y scale for both panels, spanning the larger term
+    vega = vlc.vegalite_to_vega(json.dumps(spec))
+    y_scales = [s for s in vega["scales"] if s["name"].endswith("y")]
+    assert len(y_scales) == 1
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    assert "income" in svg
+    own = grid_of_shapes(shared_y=False, columns=1).chart().to_dict()
+    assert own["resolve"]["scale"]["y"] == "independent"
+    assert own["columns"] == 1
+
+
+def test_a_grid_of_shapes_checks_its_inputs():
+    with pytest.raises(InputError, match="ShapeView"):
+        ShapeGridView([MetricsView(metrics_b())])
+    with pytest.raises(InputError, match="ShapeView"):
+        ShapeGridView([])
+    with pytest.raises(InputError, match="columns"):
+        grid_of_shapes(columns=0)
+
+
+def test_the_subtitle_shows_the_importance_of_the_function_drawn():
+    edited = dataclasses.replace(numeric_shape(), importance=0.0123)
+    spec = ShapeView(edited, edited.values * 0).chart().to_dict()
+    assert spec["title"]["subtitle"] == "importance 0.0123"
+    cat = dataclasses.replace(categorical_shape(), importance=1.5)
+    assert ShapeView(cat).chart().to_dict()["title"]["subtitle"] == "importance 1.5"

@@ -57,7 +57,7 @@ from ._legacy import (
 )
 from ._pair import PairKey, PairView
 from ._shape import ShapeKey, ShapeView
-from ._summary import ContributionsView, ImportanceView
+from ._summary import ContributionsView, ImportanceView, ShapeGridView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "PairKey",
     "PairView",
     "PredictionShiftView",
+    "ShapeGridView",
     "ShapeKey",
     "ShapeView",
     "SliceMetricsView",

@@ -33,7 +33,11 @@ from ._theme import (
     unvalidated,
 )
 
-_STATE_LABELS = {"original": "original", "last": "last edit", "current": "current"}
+_STATE_LABELS = {
+    "original": "original",
+    "last": "before the last edit",
+    "current": "current",
+}
 
 # ---------------------------------------------------------------- prediction shift
 
@@ -174,12 +178,17 @@ def _metric_names(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 @dataclass(frozen=True, eq=False)
 class MetricsView(ChartView):
-    """GAM Changer's metric view: original, last edit and current, per metric.
+    """GAM Changer's metric view: original, before the last edit, and current.
+
+    Each metric has a panel of its own y scale, not anchored at zero, so that
+    0.341 against 0.342 shows as a difference; each bar after the original is
+    labelled with its change against the original.
 
     Key: the metric names and their order, ``title``, ``width``, ``height``,
     ``configure``. :meth:`datasets`: ``"metrics"``, ``metric``, ``state``
-    (``"original"``, ``"last edit"``, ``"current"``) and ``value``, per metric
-    then state.
+    (``"original"``, ``"before the last edit"``, ``"current"``), ``value``,
+    ``delta`` (``value`` less the original's; None for the original) and
+    ``delta_label`` (its text), per metric then state.
 
     Parameters
     ----------
@@ -187,10 +196,11 @@ class MetricsView(ChartView):
         ``{"original": {"rmse": ..., ...}, "last": {...}, "current": {...}}``, or
         the session's ``metrics_table()`` (index: those states; columns: the
         metrics; columns that are not numbers, such as a confusion matrix, are
-        left out); the three states must name the same metrics.
+        left out); the three states must name the same metrics. ``"last"`` is
+        the state before the latest edit.
     title : str, default="Metrics"
         Chart title.
-    width, height : int, default=90, 120
+    width, height : int, default=120, 120
         Size in pixels of each metric's panel.
     configure : bool, default=True
         Apply :data:`THEME`.
@@ -198,7 +208,7 @@ class MetricsView(ChartView):
 
     metrics: Mapping[str, Mapping[str, float]] | pd.DataFrame
     title: str = "Metrics"
-    width: int = 90
+    width: int = 120
     height: int = 120
     configure: bool = True
 
@@ -217,20 +227,28 @@ class MetricsView(ChartView):
                 self.height, bool(self.configure))  # fmt: skip
 
     def datasets(self) -> Datasets:
-        """``"metrics"``: one row per metric and state."""
+        """``"metrics"``: one row per metric and state, with its change."""
         nested, names = self._checked
         by_str = {state: {str(k): v for k, v in nested[state].items()}
                   for state in _STATE_LABELS}  # fmt: skip
         rows = []
         for name in names:
             values = floats([by_str[state][name] for state in _STATE_LABELS])
-            for label, value in zip(_STATE_LABELS.values(), values):
-                rows.append({"metric": name, "state": label, "value": value})
+            base = values[0]
+            for i, (label, value) in enumerate(zip(_STATE_LABELS.values(), values)):
+                delta = None
+                if i and value is not None and base is not None:
+                    delta = value - base
+                text = "" if delta is None else f"{delta:+.2g}"
+                rows.append(
+                    {"metric": name, "state": label, "value": value}
+                    | {"delta": delta, "delta_label": text}
+                )
         return {"metrics": rows}
 
     @unvalidated
     def chart(self) -> alt.FacetChart:
-        """One panel per metric (each with its own y scale), three bars in each."""
+        """One panel per metric (own y scale, not from zero), three bars in each."""
         names = self._checked[1]
         labels = list(_STATE_LABELS.values())
         color = alt.Color(
@@ -244,28 +262,50 @@ class MetricsView(ChartView):
         )
         x = alt.X("state:N", sort=labels, axis=None)
         y_axis = alt.Axis(tickCount=4, format="~g")
+        # not from zero: the differences are what an edit is judged by; the
+        # padding keeps the lowest bar visible and room for the labels above
+        y_scale = alt.Scale(zero=False, padding=24)
         bars = (
             alt.Chart()
             .mark_bar(width={"band": 0.8})
             .encode(
                 x=x,
-                y=alt.Y("value:Q", title=None, axis=y_axis),
+                # unstacked: a stacked bar starts at zero whatever the scale says
+                y=alt.Y("value:Q", title=None, axis=y_axis, scale=y_scale, stack=None),
                 color=color,
                 tooltip=[
                     alt.Tooltip("metric:N"),
                     alt.Tooltip("state:N"),
                     alt.Tooltip("value:Q", format=".4~r"),
+                    alt.Tooltip(
+                        "delta:Q", title="change from original", format="+.3~r"
+                    ),
                 ],
             )
         )
         text = (
             alt.Chart()
             .mark_text(dy=-5, baseline="bottom", fontSize=10, color=PALETTE["text"])
-            .encode(x=x, y=alt.Y("value:Q"), text=alt.Text("value:Q", format=".3~r"))
+            .encode(
+                x=x,
+                y=alt.Y("value:Q", scale=y_scale),
+                text=alt.Text("value:Q", format=".3~r"),
+            )
+        )
+        change = (
+            alt.Chart()
+            .mark_text(dy=-17, baseline="bottom", fontSize=9, color="#666666")
+            .encode(
+                x=x,
+                y=alt.Y("value:Q", scale=y_scale),
+                text=alt.Text("delta_label:N"),
+            )
         )
         header = alt.Header(labelFontWeight="bold")
         column = alt.Column("metric:N", sort=names, title=None, header=header)
-        layer = alt.LayerChart(layer=[bars, text], width=self.width, height=self.height)
+        layer = alt.LayerChart(
+            layer=[bars, text, change], width=self.width, height=self.height
+        )
         chart = FacetChart(
             spec=layer, facet=alt.FacetMapping(column=column), spacing=14
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -9,7 +10,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import altair as alt
 import numpy.typing as npt
 
-from ._shape_data import _NAN_GUTTER, _datasets, _prepare, _Prepared
+from ._shape_data import (
+    _NAN_GUTTER,
+    DATA_QUANTILES,
+    _count_labels,
+    _datasets,
+    _density_layer,
+    _prepare,
+    _Prepared,
+)
 from ._theme import (
     PALETTE,
     VALUE_FMT,
@@ -36,7 +45,9 @@ class ShapeKey(NamedTuple):
     kind: str
     title: str
     subtitle: str
-    x_domain: tuple[float, float] | None  # numeric: grid ends and density edges
+    x_domain: tuple[float, float] | None  # numeric: the shown x range
+    x_cut: bool  # numeric: the x range is the data's quantile window
+    x_title: str  # the feature's name, with its units when known
     categories: tuple[str, ...] | None  # categorical: labels in order
     missing_label: str
     edited: bool
@@ -101,6 +112,17 @@ class ShapeView(ChartView):
         Title of the y axis, e.g. ``"contribution (logit)"``.
     density_height : int, default=10
         Height in pixels of the density strip (0 hides it).
+    x_range : {"data", "all"}, default="data"
+        Numeric: ``"data"`` shows the 0.5-99.5% range of the training data
+        (estimated from the density histogram and the grid, which holds the
+        training quantiles) where the tails would take more than a fifth of the
+        axis, says so in the subtitle with the rows beyond it, and draws the
+        density strip as a histogram within that range; ``"all"`` shows the
+        whole grid and the histogram as given.
+    units : str or mapping of str to str, optional
+        The feature's units (or a mapping from feature names to units, of
+        which this feature's entry is used), shown in the x axis title:
+        ``"MedInc ($10k)"``.
     configure : bool, default=True
         Apply :data:`THEME`; pass False to concatenate the chart with others.
 
@@ -123,6 +145,8 @@ class ShapeView(ChartView):
     brush_value: tuple[float, float] | None = None
     y_title: str = "contribution"
     density_height: int = 10
+    x_range: str = "data"
+    units: str | Mapping[str, str] | None = None
     configure: bool = True
 
     def __post_init__(self) -> None:
@@ -137,6 +161,7 @@ class ShapeView(ChartView):
             self.knots,
             self.region,
             max(int(self.density_height), 0),
+            self.x_range,
         )
 
     @cached_property
@@ -153,11 +178,19 @@ class ShapeView(ChartView):
                 )
         strip = max(int(self.density_height), 0)
         domain = cats = None
+        subtitle = f"importance {shape.importance:.3g}"
         if shape.kind == "numeric":
             lo_x, hi_x = float(p.x.min()), float(p.x.max())
             if p.edges is not None:
                 lo_x = min(lo_x, float(p.edges[0]))
                 hi_x = max(hi_x, float(p.edges[-1]))
+            if p.window is not None:
+                lo_x, hi_x = p.window
+                q_lo, q_hi = (f"{100 * q:g}" for q in DATA_QUANTILES)
+                subtitle += (
+                    f" · x cut at the {q_lo}-{q_hi}% range of the data; "
+                    f"{p.beyond:,} rows beyond"
+                )
             domain = (lo_x, hi_x)
             density = p.edges is not None
         else:
@@ -167,9 +200,14 @@ class ShapeView(ChartView):
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
             lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
             brush_value = (lo, hi)
+        units = self.units
+        if isinstance(units, Mapping):
+            units = units.get(str(shape.name))
+        x_title = str(shape.name) + (f" ({units})" if units else "")
         return ShapeKey(
-            str(shape.name), shape.kind, title, f"importance {shape.importance:.3g}",
-            domain, cats, p.missing_label, "edited" in p.cols, p.knots is not None,
+            str(shape.name), shape.kind, title, subtitle,
+            domain, p.window is not None, x_title, cats, p.missing_label,
+            "edited" in p.cols, p.knots is not None,
             p.region is not None, p.nan_value is not None, p.band, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
             str(self.y_title), strip, bool(self.configure),
@@ -227,30 +265,6 @@ def _tooltips(first: alt.Tooltip, edited: bool) -> list[alt.Tooltip]:
     ]
 
 
-def _density_layer(
-    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef
-) -> alt.Chart:
-    """Thin strip at the bottom of the plot, shaded by training-data counts."""
-    fill = alt.Fill(
-        "count:Q",
-        legend=None,
-        scale=alt.Scale(zero=True, range=[PALETTE["density"], PALETTE["density_dark"]]),
-    )
-    enc: dict[str, Any] = {"x": x_enc, "fill": fill, "opacity": opacity}
-    if x2 is not None:
-        enc["x2"] = x2
-    tips = [alt.Tooltip("count:Q", title="training rows", format=",")]
-    if x2 is not None:
-        tips = [
-            alt.Tooltip("lo:Q", title="from", format=X_FMT),
-            alt.Tooltip("hi:Q", title="to", format=X_FMT),
-            *tips,
-        ]
-    return alt.Chart(alt.NamedData(name="density"), mark=mark).encode(
-        y=alt.YValue(height - strip), y2=alt.Y2Value(height), tooltip=tips, **enc
-    )
-
-
 def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     assert k.x_domain is not None
     width, height, y_title = k.width, k.height, k.y_title
@@ -261,7 +275,7 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     # Pad the y domain so that the curve stays clear of the density strip.
     pad = k.density_height + 6 if k.density else 6
     y_scale = alt.Scale(zero=False, padding=pad)
-    x_axis = alt.Axis(title=k.name)
+    x_axis = alt.Axis(title=k.x_title)
 
     def xq(field: str) -> alt.X:
         return alt.X(f"{field}:Q", scale=x_scale, axis=x_axis)
@@ -291,7 +305,9 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
         mark = alt.MarkDef(type="rect", clip=True)
         x2 = alt.X2(field="hi")
         layers.append(
-            _density_layer(xq("lo"), x2, height, k.density_height, opacity, mark)
+            _density_layer(
+                xq("lo"), x2, height, k.density_height, opacity, mark, k.x_cut
+            )
         )
     # the zero line stops where the x range does, short of the missing-value marker
     layers.append(
@@ -304,18 +320,19 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
             .encode(x=xq("x"), y=yq("lower"), y2=alt.Y2(field="upper"))
         )
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
-    line_kw: dict[str, Any] = (
-        {"strokeDash": [5, 3], "strokeWidth": 1.6} if edited else {}
+    # edited: the original is dashed, through an encoding that the legend shares
+    original = alt.Chart().mark_line(strokeWidth=1.6 if edited else 2.2, clip=True)
+    original = series(
+        original.encode(x=xq("x"), y=yq("value")), "original", legend, edited
     )
-    original = alt.Chart().mark_line(**({"strokeWidth": 2.2} | line_kw), clip=True)
-    original = series(original.encode(x=xq("x"), y=yq("value")), "original", legend)
     if brush_param is not None:
         # a fixed view name: Altair's default counts up from call to call
         original = original.properties(name="shape_line").add_params(brush_param)
     layers.append(original)
     if edited:
         line = alt.Chart().mark_line(strokeWidth=2.4, clip=True)
-        layers.append(series(line.encode(x=xq("x"), y=yq("edited")), "edited", legend))
+        line = series(line.encode(x=xq("x"), y=yq("edited")), "edited", legend, True)
+        layers.append(line)
     # Invisible points carry the tooltip: a line's own tooltip shows one datum only.
     tip_x = alt.Tooltip("x:Q", title=k.name, format=X_FMT)
     layers.append(
@@ -344,6 +361,7 @@ def _knot_layer(xq, yq) -> alt.Chart:
             stroke="white",
             strokeWidth=1.5,
             opacity=1,
+            clip=True,  # a knot beyond a cut x range stays out of sight
         )
         .encode(
             x=xq("kx"),
@@ -383,14 +401,16 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     long = len(domain) > 8 or max((len(d) for d in domain), default=0) > 10
     many = len(domain) > 30  # too many to label each: let Vega drop overlaps
     axis = alt.Axis(
-        title=k.name,
+        title=k.x_title,
         labelAngle=-40 if long else 0,
         labelLimit=90,
         labelOverlap=True if many else alt.Undefined,
     )
     x = alt.X("category:N", scale=alt.Scale(domain=domain), sort=domain, axis=axis)
     strip = k.density_height if k.density else 0
-    y_scale = alt.Scale(padding=strip + 6 if strip else 6)
+    # the strip's counts are written above it (up to 30 categories): room for them
+    counts_drawn = bool(strip) and not many
+    y_scale = alt.Scale(padding=strip + (18 if counts_drawn else 6) if strip else 6)
 
     def yq(field: str) -> alt.Y:
         return alt.Y(f"{field}:Q", title=y_title, scale=y_scale)
@@ -450,4 +470,6 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
             )
         )
     layers.append(zero_rule().encode(y=yq("zero")))
+    if strip:
+        layers += _count_labels(x, k.width, height, strip, counts_drawn)
     return layers

@@ -1,15 +1,19 @@
-"""The data side of a shape chart: checked inputs and named datasets."""
+"""The data side of a shape chart: checked inputs, named datasets, the x window.
+
+And the density strip's layers, which draw the training data itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import altair as alt
 import numpy as np
 import numpy.typing as npt
 
 from ..exceptions import InputError
-from ._theme import Datasets, as_1d, floats, records
+from ._theme import PALETTE, X_FMT, Datasets, as_1d, floats, records
 
 if TYPE_CHECKING:
     from namwidgets.explain import ShapeFunction
@@ -17,6 +21,12 @@ if TYPE_CHECKING:
 #: Pixels kept right of a numeric x range for the missing-value marker.
 _NAN_GUTTER = 56
 _MISSING = "(missing)"
+#: The quantiles of the training data that the default x range spans.
+DATA_QUANTILES = (0.005, 0.995)
+#: Cut the x range to the data's quantile window only when the window is narrower
+#: than this share of the full range: a feature without long tails keeps its ends.
+_CUT_BELOW = 0.8
+X_RANGES = ("data", "all")
 
 
 @dataclass
@@ -32,6 +42,8 @@ class _Prepared:
     knots: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None
     region: tuple[float, float] | None
     missing_label: str = _MISSING
+    window: tuple[float, float] | None = None  # numeric: the x range when cut
+    beyond: int = 0  # training rows outside ``window`` (about)
 
     @property
     def band(self) -> bool:
@@ -57,10 +69,14 @@ def _prepare(
     knots: Any,
     region: Any,
     density_height: int,
+    x_range: str = "data",
 ) -> _Prepared:
     """Check the inputs of a shape chart and pick the drawn class."""
     if shape.kind not in ("numeric", "categorical"):
         msg = f"shape.kind must be 'numeric' or 'categorical', got {shape.kind!r}"
+        raise InputError(msg)
+    if x_range not in X_RANGES:
+        msg = f"x_range must be one of {X_RANGES}, got {x_range!r}"
         raise InputError(msg)
     n = len(shape.x)
     ndim = np.ndim(shape.values)
@@ -111,11 +127,20 @@ def _prepare(
         raise InputError(msg)
     edges: npt.NDArray[np.float64] | None = None
     counts: npt.NDArray[Any] | None = None
-    if shape.density_edges is not None and density_height > 0:
+    window, beyond = None, 0
+    if shape.density_edges is not None:
         counts = as_1d("shape.density_counts", shape.density_counts)
         edges = as_1d("shape.density_edges", shape.density_edges, counts.size + 1)
         if counts.size == 0:
             edges = counts = None
+    if edges is not None and counts is not None and x_range == "data":
+        cut = _data_window(x, edges, counts)
+        if cut is not None:
+            window, beyond, edges, counts = cut
+    if density_height <= 0:
+        edges = counts = None
+    if window is not None:
+        x, cols = _cut(x, cols, window)
     knot_arrays = None
     if knots is not None:
         if len(knots) != 2:
@@ -130,7 +155,125 @@ def _prepare(
             msg = f"region must be finite (lo, hi) with lo <= hi, got {region!r}"
             raise InputError(msg)
         bounds = (float(lo), float(hi))
-    return _Prepared(cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds)
+    return _Prepared(
+        cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds,
+        window=window, beyond=beyond,
+    )  # fmt: skip
+
+
+def _cut(
+    x: npt.NDArray[np.float64],
+    cols: dict[str, npt.NDArray[np.float64]],
+    window: tuple[float, float],
+) -> tuple[npt.NDArray[np.float64], dict[str, npt.NDArray[np.float64]]]:
+    """The grid inside ``window``, with its ends interpolated onto the window's.
+
+    So the y scale is the range of what is shown, not of the tails beyond it.
+    """
+    lo, hi = window
+    inside = (x > lo) & (x < hi)
+    new_x = np.concatenate([[lo], x[inside], [hi]])
+    ends = np.array([lo, hi])
+    out = {}
+    for key, v in cols.items():
+        at_ends = np.interp(ends, x, v)
+        out[key] = np.concatenate([at_ends[:1], v[inside], at_ends[1:]])
+    return new_x, out
+
+
+def _cdf_knots(
+    grid: npt.NDArray[np.float64],
+    edges: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Knots ``(x, F)`` of the training data's CDF, from the histogram and the grid.
+
+    The histogram gives the CDF exactly at its edges. Inside a bin, the grid's
+    points stand in for the data: the grid holds the training quantiles (it is
+    denser where the data is). Where the grid is the model's (evenly spaced
+    points and the training quantiles together), the even points are left out
+    and each quantile point adds one quantile step to the CDF, up to the bin's
+    share; on any other grid the bin's share is spread evenly over its points
+    (on evenly spaced points, the usual linear interpolation).
+    """
+    total = float(counts.sum())
+    cum = np.concatenate([[0.0], np.cumsum(counts)]) / total
+    g, quantiles = _without_even_points(np.unique(grid[np.isfinite(grid)]))
+    inner = g[(g > edges[0]) & (g < edges[-1]) & ~np.isin(g, edges)]
+    b = np.clip(np.searchsorted(edges, inner, side="right") - 1, 0, counts.size - 1)
+    per_bin = np.bincount(b, minlength=counts.size)
+    rank = np.arange(inner.size) - np.searchsorted(b, b, side="left") + 1
+    step = counts[b] / total / (per_bin[b] + 1)
+    if quantiles:
+        step = np.minimum(step * (per_bin[b] + 1) / per_bin[b], 1.0 / (g.size - 1))
+    f_inner = cum[b] + step * rank
+    xs = np.concatenate([edges, inner])
+    fs = np.concatenate([cum, f_inner])
+    order = np.argsort(xs, kind="stable")
+    return xs[order], np.maximum.accumulate(fs[order])
+
+
+def _without_even_points(
+    g: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """Drop an evenly spaced grid from end to end from ``g``, where it holds one.
+
+    The step is the commonest gap between grid points (in the tails only the
+    even points are left, so their gap is the commonest); the points on it are
+    dropped where nearly all of them are in ``g`` and the rest is not empty.
+    """
+    if g.size < 8:
+        return g, False
+    span = float(g[-1] - g[0])
+    gaps, n_gaps = np.unique(np.round(np.diff(g) / span, 9), return_counts=True)
+    step = float(gaps[np.argmax(n_gaps)]) * span
+    if step <= 0:
+        return g, False
+    n = int(round(span / step)) + 1
+    if n < 3 or n > g.size:
+        return g, False
+    even = np.linspace(g[0], g[-1], n)
+    tol = 1e-9 * max(span, 1.0)
+    at = np.searchsorted(g, even).clip(0, g.size - 1)
+    near = np.abs(g[at] - even) <= tol
+    if near.mean() < 0.9:
+        return g, False
+    keep = np.ones(g.size, bool)
+    keep[at[near]] = False
+    keep[[0, -1]] = True
+    return (g[keep], True) if keep.sum() > 2 else (g, False)
+
+
+def _data_window(
+    grid: npt.NDArray[np.float64],
+    edges: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.float64],
+) -> (
+    tuple[tuple[float, float], int, npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    | None
+):
+    """The x window of :data:`DATA_QUANTILES` and the histogram within it.
+
+    Returns ``(window, rows beyond it, edges, counts)``, the histogram rebinned
+    to as many equal-width bins inside the window (counts from the CDF of
+    :func:`_cdf_knots`, rounded), or None where the window would cut less than
+    ``1 - _CUT_BELOW`` of the range (or there are no counts).
+    """
+    counts = np.clip(np.nan_to_num(counts), 0, None)
+    total = float(counts.sum())
+    if total <= 0 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
+        return None
+    xs, fs = _cdf_knots(grid, edges, counts)
+    lo, hi = (float(v) for v in np.interp(DATA_QUANTILES, fs, xs))
+    full_lo = min(float(grid.min()), float(edges[0]))
+    full_hi = max(float(grid.max()), float(edges[-1]))
+    if not hi > lo or hi - lo >= _CUT_BELOW * (full_hi - full_lo):
+        return None
+    new_edges = np.linspace(lo, hi, counts.size + 1)
+    cdf = np.interp(new_edges, xs, fs)
+    new_counts = np.rint(np.diff(cdf) * total)
+    beyond = int(round(total * (1.0 - (cdf[-1] - cdf[0]))))
+    return (lo, hi), beyond, new_edges, new_counts
 
 
 def _datasets(shape: ShapeFunction, p: _Prepared, density_height: int) -> Datasets:
@@ -164,7 +307,8 @@ def _datasets(shape: ShapeFunction, p: _Prepared, density_height: int) -> Datase
     if p.edges is not None:
         edges = floats(p.edges)
         lo_hi = {"lo": edges[:-1], "hi": edges[1:]}
-        out["density"] = records(lo_hi | {"count": np.asarray(p.counts).tolist()})
+        rows = [int(c) for c in np.asarray(p.counts).tolist()]
+        out["density"] = records(lo_hi | {"count": rows})
     if p.region is not None:
         out["region"] = [{"lo": p.region[0], "hi": p.region[1]}]
     if p.knots is not None:
@@ -187,3 +331,50 @@ def _grid_rows(x: list[Any], fcols: dict[str, list[Any]]) -> list[dict[str, Any]
         {"x": a, "value": b, "lower": c, "upper": d, "edited": e}
         for a, b, c, d, e in zip(x, v, lo, hi, fcols["edited"])
     ]
+
+
+# ------------------------------------------------------------ the density strip
+
+
+def _density_layer(
+    x_enc, x2, height: int, strip: int, opacity, mark: alt.MarkDef, approx=False
+) -> alt.Chart:
+    """Thin strip at the bottom of the plot, shaded by training-data counts."""
+    fill = alt.Fill(
+        "count:Q",
+        legend=None,
+        scale=alt.Scale(zero=True, range=[PALETTE["density"], PALETTE["density_dark"]]),
+    )
+    enc: dict[str, Any] = {"x": x_enc, "fill": fill, "opacity": opacity}
+    if x2 is not None:
+        enc["x2"] = x2
+    rows = "training rows (about)" if approx else "training rows"
+    tips = [alt.Tooltip("count:Q", title=rows, format=",")]
+    if x2 is not None:
+        tips = [
+            alt.Tooltip("lo:Q", title="from", format=X_FMT),
+            alt.Tooltip("hi:Q", title="to", format=X_FMT),
+            *tips,
+        ]
+    return alt.Chart(alt.NamedData(name="density"), mark=mark).encode(
+        y=alt.YValue(height - strip), y2=alt.Y2Value(height), tooltip=tips, **enc
+    )
+
+
+def _count_labels(x, width: int, height: int, strip: int, each: bool) -> list[Any]:
+    """The categorical strip read as counts: "rows" at its right, a count on each."""
+    density = alt.Chart(alt.NamedData(name="density"))
+    text: dict[str, Any] = {"fontSize": 9, "color": PALETTE["density_dark"]}
+    title = alt.Chart(alt.sequence(0, 1, as_="rows")).mark_text(
+        text="rows", align="left", baseline="middle", dx=4, **text
+    )
+    title = title.encode(x=alt.XValue(width), y=alt.YValue(height - strip / 2))
+    if not each:
+        return [title]
+    counts = density.mark_text(baseline="bottom", dy=-2, **text).encode(
+        x=x,
+        y=alt.YValue(height - strip),
+        text=alt.Text("count:Q", format="~s"),
+        tooltip=[alt.Tooltip("count:Q", title="training rows", format=",")],
+    )
+    return [title, counts]

@@ -1,7 +1,11 @@
-"""Term summaries: :class:`ImportanceView` and one row's :class:`ContributionsView`."""
+"""Term summaries: importance, one row's contributions, a grid of shapes.
+
+:class:`ImportanceView`, :class:`ContributionsView` and :class:`ShapeGridView`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,14 +16,17 @@ import numpy as np
 import numpy.typing as npt
 
 from ..exceptions import InputError
+from ._shape import ShapeView
 from ._theme import (
     PALETTE,
     SUBTITLE_STYLE,
+    THEME,
     VALUE_FMT,
     ChartView,
     Datasets,
     LayerChart,
     VConcatChart,
+    _rename_refs,
     as_1d,
     finish,
     floats,
@@ -352,3 +359,97 @@ class ContributionsView(ChartView):
         keep_legend = alt.Resolve(legend=alt.LegendResolveMap(color="independent"))
         outer = VConcatChart(vconcat=[inner], resolve=keep_legend)
         return finish(outer, self.configure, datasets, title=head)
+
+
+# ---------------------------------------------------------------------- shape grid
+
+
+@dataclass(frozen=True, eq=False)
+class ShapeGridView(ChartView):
+    """Several terms' shape charts in a grid, on one shared y scale by default.
+
+    A shared y scale draws a term that moves the prediction by 0.2 as small
+    beside one that moves it by 1, as it is; ``shared_y=False`` gives each panel
+    its own. The panels are the views' charts without a brush (selection names
+    must be unique in one chart); panel ``i``'s datasets are named with the
+    suffix ``_i`` (from 1: ``shape_1``, ``density_1``, ``shape_2``...).
+
+    Key: the panels' keys, ``columns``, ``shared_y``, ``title``, ``configure``.
+    :meth:`datasets`: the panels' datasets, renamed.
+
+    Parameters
+    ----------
+    views : sequence of ShapeView
+        The panels, in reading order.
+    columns : int, default=2
+        Panels per row.
+    shared_y : bool, default=True
+        One y scale for every panel (``resolve_scale(y="shared")``).
+    title : str, optional
+        Title of the grid.
+    configure : bool, default=True
+        Apply :data:`THEME`.
+
+    Raises
+    ------
+    InputError
+        A view that is not a :class:`ShapeView`, no views, or a bad ``columns``.
+    """
+
+    views: Sequence[ShapeView]
+    columns: int = 2
+    shared_y: bool = True
+    title: str | None = None
+    configure: bool = True
+
+    def __post_init__(self) -> None:
+        self._parts  # noqa: B018 - check the inputs now
+
+    @cached_property
+    def _parts(self) -> list[ShapeView]:
+        views = list(self.views)
+        if not views or not all(isinstance(v, ShapeView) for v in views):
+            msg = f"views must be a non-empty sequence of ShapeView, got {views!r:.80}"
+            raise InputError(msg)
+        cols = self.columns
+        if isinstance(cols, bool) or not isinstance(cols, int | np.integer) or cols < 1:
+            msg = f"columns must be a positive int, got {cols!r}"
+            raise InputError(msg)
+        return [dataclasses.replace(v, configure=False, brush=False) for v in views]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The structure key."""
+        return ("shape_grid", *(v.key for v in self._parts), int(self.columns),
+                bool(self.shared_y), self.title, bool(self.configure))  # fmt: skip
+
+    def datasets(self) -> Datasets:
+        """Every panel's datasets, panel ``i``'s names with the suffix ``_i``."""
+        out: Datasets = {}
+        for i, view in enumerate(self._parts, start=1):
+            out |= {f"{name}_{i}": rows for name, rows in view.datasets().items()}
+        return out
+
+    @unvalidated
+    def chart(self) -> alt.ConcatChart:
+        """The panels in a ``concat`` of ``columns`` columns."""
+        panels = []
+        for i, view in enumerate(self._parts, start=1):
+            spec = view.chart().to_dict(validate=False)
+            renames = {name: f"{name}_{i}" for name in spec.pop("datasets", {})}
+            for top_only in ("$schema", "config"):
+                spec.pop(top_only, None)
+            panels.append(_rename_refs(spec, renames))
+        y = "shared" if self.shared_y else "independent"
+        grid: dict[str, Any] = {
+            "concat": panels,
+            "columns": int(self.columns),
+            "resolve": {"scale": {"x": "independent", "y": y}},
+            "datasets": self.datasets(),
+        }
+        if self.title is not None:
+            grid["title"] = self.title
+        chart = alt.ConcatChart.from_dict(grid, validate=False)
+        if self.configure:
+            chart.config = alt.Config(**THEME)
+        return chart

@@ -228,14 +228,32 @@ def zero_rule() -> alt.Chart:
     )
 
 
-def series(chart: alt.Chart, label: str, legend: alt.Legend | None) -> alt.Chart:
-    """Colour a layer as "original" or "edited" on one shared scale (one legend)."""
+#: Dash of the "original" line when an edited line is drawn beside it (and of its
+#: legend symbol), and of the edited line (solid).
+DASHES: dict[str, list[int]] = {"original": [5, 3], "edited": [1, 0]}
+
+
+def series(
+    chart: alt.Chart, label: str, legend: alt.Legend | None, dashed: bool = False
+) -> alt.Chart:
+    """Colour a layer as "original" or "edited" on one shared scale (one legend).
+
+    With ``dashed``, the dash is encoded on the same field, title and legend as
+    the colour, so that Vega-Lite merges them into one legend whose symbols are
+    drawn with the lines' dashes.
+    """
     scale = alt.Scale(
         domain=["original", "edited"], range=[PALETTE["original"], PALETTE["edited"]]
     )
-    return chart.transform_calculate(series=f"'{label}'").encode(
-        color=alt.Color("series:N", scale=scale, legend=legend, title=None)
-    )
+    enc: dict[str, Any] = {
+        "color": alt.Color("series:N", scale=scale, legend=legend, title=None)
+    }
+    if dashed:
+        dash = alt.Scale(domain=list(DASHES), range=list(DASHES.values()))
+        enc["strokeDash"] = alt.StrokeDash(
+            "series:N", scale=dash, legend=legend, title=None
+        )
+    return chart.transform_calculate(series=f"'{label}'").encode(**enc)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
