@@ -28,6 +28,7 @@ view                            datasets
 :class:`SliceMetricsView`       ``slices``
 :class:`StackView`              its parts' datasets
 :class:`PairView`               ``pair``, and when drawn ``nan_x``, ``nan_y``
+:class:`ShapeGridView`          its panels' datasets, suffixed ``_1``, ``_2``...
 ==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
