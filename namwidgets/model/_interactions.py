@@ -233,9 +233,10 @@ def fit_interactions(
 ) -> PairModule | None:
     """Select, train and purify the pair terms of a model whose mains are trained.
 
-    Returns None where no pair is asked for or none has a positive gain. The
-    pair intercept and the purification constants are added to the main
-    effects' intercept; ``est.pair_counts_`` gets each pair's cell weights.
+    Returns None where no pair is asked for, none has a positive gain, or the
+    pair stage does not beat the main effects on validation by more than its
+    noise. The pair intercept and the purification constants are added to the
+    main effects' intercept; ``est.pair_counts_`` gets each pair's cell weights.
     """
     spec = check_interactions(est.interactions, est.feature_names_)
     with torch.no_grad():
@@ -251,9 +252,9 @@ def fit_interactions(
         est.pair_counts_ = []
         return None
     pm = build_pair_module(est, pairs).to(data.x_num.device)
+    valid = data.rows(valid_idx) if valid_idx is not None else None
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
     try:
-        valid = data.rows(valid_idx) if valid_idx is not None else None
         # the start (no pair at all) is a candidate: pairs are kept only where
         # they beat the main effects alone on validation by more than its noise
         cfg = est._config(
@@ -271,13 +272,13 @@ def fit_interactions(
     if pm.is_zero():  # no pair helped beyond validation noise: stay additive
         est.pair_counts_ = []
         return None
+    with torch.no_grad():  # one intercept, the main effects'
+        est.module_.intercept.add_(pm.intercept)
+        pm.intercept.zero_()
     if JOINT_EPOCHS and not (history and history[-1].get("interrupted")):
-        # the main effects and the pairs fine-tuned together
-        with torch.no_grad():
-            est.module_.intercept.add_(pm.intercept)
-            pm.intercept.zero_()
+        # the main effects and the pairs fine-tuned together (the pairs'
+        # intercept is not among the parameters: it stays at zero)
         joint = TermModule(est.module_, pm)
-        valid = data.rows(valid_idx) if valid_idx is not None else None
         cfg = est._config(max_epochs=JOINT_EPOCHS, score_start=True)
         more = train(joint, data.rows(train_idx), valid, cfg, generator)
         for record in more:
@@ -287,8 +288,6 @@ def fit_interactions(
     # purification is exact to rounding and inference reads the same numbers
     pm.double()
     with torch.no_grad():
-        est.module_.intercept.add_(pm.intercept)
-        pm.intercept.zero_()
         numeric, categorical = column_maps(est)
         # float64 interpolation weights, exactly as inference computes them
         x64 = data.x_num.to(torch.float64)
