@@ -337,6 +337,20 @@ def find_slider(page: Page, description: str) -> Locator:
     return slider
 
 
+def slider_value(slider: Locator, timeout_ms: int = 20_000) -> float:
+    """The number a slider's readout shows, once it shows one.
+
+    JupyterLab does not render cells out of view (CSS content-visibility), and a
+    readout can read empty for a moment after the panel draws: scroll it into
+    view and wait for a number rather than read an empty string.
+    """
+    readout = slider.locator(".widget-readout")
+    readout.scroll_into_view_if_needed(timeout=timeout_ms)
+    number = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+    slider.locator(".widget-readout", has_text=number).wait_for(timeout=timeout_ms)
+    return float(readout.inner_text())
+
+
 def press_slider_key(page: Page, slider: Locator, key: str = "ArrowRight") -> None:
     """Focus a slider's handle and press ``key`` once (one step).
 

@@ -35,6 +35,7 @@ from ._pages import (
     run_all_cells_in_lab,
     screenshot,
     serve_copy,
+    slider_value,
     svg_text,
     text_of,
     voila_allowed_requests,
@@ -135,7 +136,7 @@ def step_scale_down(
     """
     shape = panel.charts[0]
     slider = find_slider(page, "scale")
-    value_before = float(slider.locator(".widget-readout").inner_text())
+    value_before = slider_value(slider)
     paths_before = line_paths(page, shape)
     assert paths_before and all(paths_before), paths_before
 
