@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..adapters import EBMAdapter, as_additive_model, edited_ebm
 from ..exceptions import EditError, InputError, InputTypeError
 from ..explain import ShapeFunction
 from ..protocol import AdditiveModel, check_additive_model, model_classes
@@ -50,8 +51,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     Parameters
     ----------
-    model : AdditiveModel
-        A fitted model (a NAM, an ``EditedModel``, ...); it is never modified.
+    model : AdditiveModel or EBM
+        A fitted model (a NAM, an ``EditedModel``, ...; an InterpretML EBM is
+        wrapped in ``namwidgets.adapters.EBMAdapter``); it is never modified.
     X : DataFrame or array-like of shape (n_samples, n_features)
         The data to watch (e.g. a validation set).
     y : array-like of shape (n_samples,), optional
@@ -72,7 +74,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def __init__(
         self, model: Any, X: Any, y: Any = None, *, sample_weight: Any = None
     ) -> None:
-        self.model: AdditiveModel = check_additive_model(model)
+        self.model: AdditiveModel = check_additive_model(as_additive_model(model))
         self._frame = self.model.check_X(X)
         self._n = int(self._frame.shape[0])
         self.y = check_y(y, self._n, model_classes(self.model))
@@ -405,9 +407,17 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         """A new session over ``model`` and data with a saved history applied."""
         return cls(model, X, y, **kwargs).load_json(text)
 
-    def to_model(self) -> EditedModel:
-        """The edited model: the session's model with the applied edits."""
-        return EditedModel(self.model, tuple(self.applied))
+    def to_model(self) -> Any:
+        """The edited model: the session's model with the applied edits.
+
+        An ``EditedModel``; for a session on an EBM, an EBM again: a deep copy
+        whose edited terms' ``term_scores_`` carry the edits (see
+        ``namwidgets.adapters.edited_ebm``), the original untouched.
+        """
+        edited = EditedModel(self.model, tuple(self.applied))
+        if isinstance(self.model, EBMAdapter):
+            return edited_ebm(self.model, edited, self.edited_terms)
+        return edited
 
     # -------------------------------------------------------- compensate
     def refit_others(
