@@ -33,10 +33,12 @@ def as_additive_model(model: Any) -> AdditiveModel:
     """
     if is_ebm(model):
         return EBMAdapter(model)
-    if all(hasattr(model, name) for name in REQUIRED) or not hasattr(model, "fit"):
+    missing = [name for name in REQUIRED if not hasattr(model, name)]
+    if not missing or not hasattr(model, "fit"):
         return model  # checked by check_additive_model
     raise UnsupportedModelError(
         f"{type(model).__module__}.{type(model).__name__} is not a model namwidgets "
-        "can edit: pass a fitted NAMRegressor/NAMClassifier, an EditedModel, or an "
-        "InterpretML ExplainableBoostingRegressor/ExplainableBoostingClassifier."
+        f"can edit (it lacks {missing}): pass a fitted NAMRegressor/NAMClassifier, "
+        "an EditedModel, or an InterpretML ExplainableBoostingRegressor/"
+        "ExplainableBoostingClassifier."
     )
