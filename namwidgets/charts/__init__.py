@@ -29,6 +29,8 @@ view                            datasets
 :class:`StackView`              its parts' datasets
 :class:`PairView`               ``pair``, and when drawn ``nan_x``, ``nan_y``
 :class:`ShapeGridView`          its panels' datasets, suffixed ``_1``, ``_2``...
+:class:`CompareView`            ``compare_curves``, ``compare_levels``,
+                                ``compare_density``, ``compare_metrics``
 ==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
@@ -41,6 +43,7 @@ The ``X_chart``/``X_data`` functions of the previous release still work and
 warn with a ``DeprecationWarning``.
 """
 
+from ._compare import CompareView
 from ._feedback import MetricsView, PredictionShiftView, SliceMetricsView, StackView
 from ._legacy import (
     contributions_chart,
@@ -65,6 +68,7 @@ __all__ = [
     "PALETTE",
     "THEME",
     "ChartView",
+    "CompareView",
     "ContributionsView",
     "Datasets",
     "ImportanceView",
