@@ -50,7 +50,7 @@ _LINKS: dict[str, Link] = {
 }
 _KINDS = {"continuous": "numeric", "nominal": "categorical", "ordinal": "categorical"}
 #: Interpret versions the adapter is tested with (pyproject's ``ebm`` extra).
-TESTED_VERSIONS = (">=0.6", "<0.8")
+TESTED_VERSIONS = (">=0.7.5", "<0.8")
 
 
 def is_ebm(model: Any) -> bool:
