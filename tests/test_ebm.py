@@ -314,3 +314,26 @@ def test_check_x_names_missing_columns(reg, data):
         EditSession(reg, X[["a", "b"]], y)
     s = EditSession(reg, X[["c", "b", "a"]], y)  # matched by name
     np.testing.assert_allclose(s.predictions(), reg.predict(X), atol=1e-12)
+
+
+def test_what_needs_a_nam_says_so(reg, data):
+    X, y = data
+    s = EditSession(reg, X, y).apply(Zero(feature="a"))
+    with pytest.raises(UnsupportedModelError, match="refit_others"):
+        s.refit_others(2)
+    with pytest.raises(UnsupportedModelError, match="EBMAdapter"):
+        EditedModel(s.model, tuple(s.applied)).save("unused.nam")
+    slices = s.slice_metrics("b")
+    assert set(slices["metric"]) == {"rmse", "mae", "r2"}
+
+
+def test_the_panel_opens_on_an_ebm(reg, data):
+    X, y = data
+    panel = namwidgets.explore(reg, X, y)
+    assert isinstance(panel.session.model, EBMAdapter)
+    panel.feature = "a & b"
+    assert panel.feature == "a & b"
+    panel.session.apply(Zero(feature="a & b"))
+    np.testing.assert_allclose(
+        panel.session.to_model().predict(X), panel.session.predictions(), atol=1e-10
+    )

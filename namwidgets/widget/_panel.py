@@ -535,8 +535,9 @@ def explore(model: Any, X: Any, y: Any = None, **kwargs: Any) -> NAMPanel:
 
     Parameters
     ----------
-    model : AdditiveModel
-        A fitted model, e.g. a NAMRegressor or NAMClassifier.
+    model : AdditiveModel or EBM
+        A fitted model, e.g. a NAMRegressor or NAMClassifier, or an InterpretML
+        EBM (the session wraps it with ``namwidgets.adapters.as_additive_model``).
     X : DataFrame or array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,), optional
     **kwargs
