@@ -337,3 +337,25 @@ def test_the_panel_opens_on_an_ebm(reg, data):
     np.testing.assert_allclose(
         panel.session.to_model().predict(X), panel.session.predictions(), atol=1e-10
     )
+
+
+def test_numeric_levels_read_as_ebm_writes_them():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(
+        {"k": rng.integers(0, 3, 200), "f": rng.choice([0.5, 1.5, 2.0], 200)}
+    )
+    y = X["k"] + X["f"] + 0.1 * rng.normal(size=200)
+    ebm = _fit(
+        glassbox.ExplainableBoostingRegressor,
+        X,
+        y,
+        interactions=0,
+        max_rounds=50,
+        feature_types=["nominal", "nominal"],
+    )
+    s = EditSession(ebm, X, y)
+    assert set(s.feature_values("f")) == {"0.5", "1.5", "2"}  # 2.0 is EBM's "2"
+    s.apply(SetCategoryValue(feature="f", category="2", value=5.0))
+    s.apply(SetCategoryValue(feature="k", category="1", value=-5.0))
+    assert np.all(s.contributions()[X["f"].to_numpy() == 2.0, 1, 0] == 5.0)
+    np.testing.assert_allclose(s.to_model().predict(X), s.predictions(), atol=1e-10)

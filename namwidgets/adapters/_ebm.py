@@ -94,6 +94,26 @@ def _check_ebm(ebm: Any) -> None:
             )
 
 
+def _label(value: Any, known: set[str]) -> str:
+    """A categorical value's EBM label, as EBM writes it, or ``"(unknown)"``.
+
+    EBM turns a level into a string; a number that is a whole value is written
+    without its ``.0`` (2.0 -> "2"), others as numpy prints a float64.
+    """
+    candidates = [str(value)]
+    if isinstance(value, float | np.floating | int | np.integer) and not isinstance(
+        value, bool
+    ):
+        number = float(value)
+        if number.is_integer():
+            candidates.append(str(int(number)))
+        candidates.append(str(np.float64(number)))
+    for c in candidates:
+        if c in known:
+            return c
+    return UNKNOWN_LABEL
+
+
 class EBMAdapter:
     """A fitted EBM seen through the :class:`~namwidgets.AdditiveModel` protocol.
 
@@ -243,8 +263,7 @@ class EBMAdapter:
                     if v is None or (isinstance(v, float) and np.isnan(v)):
                         labels[i] = MISSING_LABEL
                     else:
-                        s = str(v)
-                        labels[i] = s if s in known else UNKNOWN_LABEL
+                        labels[i] = _label(v, known)
                 out.append(labels)
         return out
 
