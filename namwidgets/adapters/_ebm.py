@@ -97,8 +97,9 @@ def _check_ebm(ebm: Any) -> None:
 def _label(value: Any, known: set[str]) -> str:
     """A categorical value's EBM label, as EBM writes it, or ``"(unknown)"``.
 
-    EBM turns a level into a string; a number that is a whole value is written
-    without its ``.0`` (2.0 -> "2"), others as numpy prints a float64.
+    EBM turns a level into a string: a whole number as ``"2"`` (interpret 0.7.8)
+    or ``"2.0"`` (0.7.5), others as numpy prints a float64; the first of these
+    spellings that is one of the EBM's levels is the label.
     """
     candidates = [str(value)]
     if isinstance(value, float | np.floating | int | np.integer) and not isinstance(
