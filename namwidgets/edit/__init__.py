@@ -34,6 +34,7 @@ from ._ops import (
     Smooth,
     Zero,
 )
+from ._pair_ops import FlattenRegion, SetCell
 from ._reference import FeatureReference
 from ._session import EditSession
 
@@ -46,11 +47,13 @@ __all__ = [
     "EditedNAM",
     "FeatureReference",
     "Flatten",
+    "FlattenRegion",
     "Knots",
     "Monotone",
     "Reset",
     "Scale",
     "SetCategoryValue",
+    "SetCell",
     "SetNaNValue",
     "Shift",
     "Smooth",
