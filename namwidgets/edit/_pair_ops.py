@@ -249,6 +249,12 @@ class SetCell(_PairRegion):
     def _validate(self, ref: FeatureReference) -> None:
         super()._validate(ref)
         assert isinstance(ref, PairReference)  # checked above
+        if "categorical" not in ref.pair_kinds:
+            self._fail(
+                "feature",
+                f"{ref.name!r} is numeric x numeric: a cell is a level of a "
+                "categorical feature (use FlattenRegion for a rectangle)",
+            )
         for axis, ax in enumerate("xy"):
             levels = self._axis(axis)[2]
             if ref.pair_kinds[axis] == "categorical" and (
