@@ -145,7 +145,8 @@ class PairActions:
         for k, v in cell.items():
             axis = ref.pair_features.index(k) if k in ref.pair_features else 0
             categorical = ref.pair_kinds[axis] == "categorical"
-            region[k] = [v] if categorical and v is not None else v
+            one = isinstance(v, str) or not isinstance(v, Iterable)
+            region[k] = [v] if categorical and v is not None and one else v
         fields = self.pair_region_fields(term, region)
         edit = SetCell(feature=self._name(term), value=value, message=message, **fields)
         return self.apply(edit, merge=merge)
