@@ -191,8 +191,10 @@ class _PairRegion(Edit):
             if ref.pair_kinds[axis] == "numeric" or levels is None:
                 mask &= _in_region(c, lo, hi)
             else:
-                where = [level_position(ref, axis, v, "") for v in levels]
-                mask &= np.isin(c, np.asarray(where, dtype=np.float64))
+                hit = np.zeros(len(c), dtype=bool)
+                for v in levels:  # a few levels: equality beats np.isin's sort
+                    hit |= c == level_position(ref, axis, v, "")
+                mask &= hit
         return mask
 
 

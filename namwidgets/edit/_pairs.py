@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from ..exceptions import EditError
 from ._reference import FeatureReference
@@ -200,13 +201,11 @@ def row_coords(ref: Any, xa: Any, xb: Any) -> npt.NDArray[Any]:
         if ref.pair_kinds[axis] == "numeric":
             out[field] = np.asarray(values, dtype=np.float64)
             continue
-        levels = np.asarray(ref.pair_axes[axis], dtype=object)
-        labels = np.asarray(values).astype(str).astype(object)
-        order = np.argsort(levels)
-        where = np.searchsorted(levels[order], labels)
-        where = np.clip(where, 0, len(levels) - 1)
-        found = levels[order][where] == labels
-        out[field] = np.where(found, order[where].astype(np.float64), np.nan)
+        where = pd.Index(list(ref.pair_axes[axis])).get_indexer(np.asarray(values))
+        if (where < 0).any():  # labels that are not strings: match by str form
+            labels = np.asarray(values).astype(str).astype(object)
+            where = pd.Index(list(ref.pair_axes[axis])).get_indexer(labels)
+        out[field] = np.where(where >= 0, where, np.nan)
     out.flags.writeable = False
     return out
 
