@@ -310,3 +310,30 @@ def test_refit_others_after_zeroing_a_pair_lets_a_proxy_absorb_it():
         report.loc["c", "importance_after"] > 3 * report.loc["c", "importance_before"]
     )
     assert s.metrics()["rmse"] < 0.6 * rmse_zeroed
+
+
+def test_pair_region_and_level_edits_on_a_multiclass_model():
+    rng = np.random.default_rng(4)
+    n = 1500
+    X = pd.DataFrame({"a": rng.uniform(-1, 1, n), "g": rng.choice(list("xyz"), n)})
+    logit = (X.g == "x") * 2 * X.a
+    y = np.where(logit > 0.5, "hi", np.where(logit < -0.5, "lo", "mid"))
+    model = namwidgets.NAMClassifier(
+        interactions=[("g", "a")], max_epochs=8, verbose=0, random_state=0, n_threads=1
+    ).fit(X, y)
+    s = EditSession(model, X, y)
+    before = s.contributions()[:, 2].copy()  # (n, 3 classes)
+    s.set_cell("a & g", ((0.0, 0.5), "y"), 0.3, message="one class? no: all")
+    rows = (X.a.between(0, 0.5) & (X.g == "y")).to_numpy()
+    assert np.all(s.contributions()[rows, 2] == 0.3)
+    s.clamp("a & g", -0.1, 0.1, class_index=1, level="x")
+    now = s.contributions()[:, 2]
+    level_x = (X.g == "x").to_numpy()
+    assert np.abs(now[level_x, 1]).max() <= 0.1
+    np.testing.assert_array_equal(now[level_x][:, [0, 2]], before[level_x][:, [0, 2]])
+    edited = s.to_model()
+    np.testing.assert_allclose(
+        edited.predict_proba(X), s.predictions(), rtol=0, atol=1e-12
+    )
+    again = EditSession(model, X, y).load_json(s.to_json())
+    np.testing.assert_array_equal(again.predictions(), s.predictions())
