@@ -172,8 +172,14 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         return self._x[self._feature(term)]
 
     def _edit_x(self, t: int) -> Any:
-        """What term ``t``'s edits read as x (a pair's: a placeholder)."""
-        return term_x(self.model.term_features_[t], self._x, self._n)
+        """What term ``t``'s edits read as x (a pair's: both coordinates, kept)."""
+        features, ref = self.model.term_features_[t], self._refs0[t]
+        if len(features) == 1:
+            return term_x(features, self._x, self._n, ref)
+        kept = self.__dict__.setdefault("_pair_x", {})
+        if t not in kept or kept[t][0] is not ref:
+            kept[t] = (ref, term_x(features, self._x, self._n, ref))
+        return kept[t][1]
 
     def _feature(self, term: str | int) -> int:
         t = self._index(term)

@@ -18,6 +18,7 @@ import altair as alt
 import ipywidgets as W
 
 from ..edit import Knots, Scale, Shift
+from ..exceptions import InputError
 from ._format import label_for, on_step_grid
 
 Layout = W.Layout
@@ -172,6 +173,7 @@ class ControlsMixin:
             description="slice by",
             layout=Layout(width="240px"),
         )
+        self._build_pair_controls()
         classes = s.classes
         self.class_picker: W.Dropdown | None = None
         if classes is not None and len(classes) > 2:
@@ -179,6 +181,94 @@ class ControlsMixin:
                 options=[(str(c), i) for i, c in enumerate(classes)],
                 description="class",
             )
+
+    # ------------------------------------------------------ a pair's region
+    def _build_pair_controls(self) -> None:
+        """The buttons that act on the rectangle brushed on a pair's heatmap.
+
+        ``pair_region_box``: Flatten region, Clamp to the region's values, and
+        (for a pair with a categorical feature) Set cell with its value box.
+        Each acts on :attr:`pair_region` through the session.
+        """
+        width = Layout(width="auto")
+        self.pair_flatten_button = W.Button(
+            description="Flatten region",
+            tooltip="make the pair constant (its data-weighted mean) on the brush",
+            layout=width,
+        )
+        self.pair_clamp_button = W.Button(
+            description="Clamp to region's values",
+            tooltip="clip the pair to the range its values take in the brush",
+            layout=width,
+        )
+        self.pair_cell_value = W.FloatText(
+            value=0.0, description="cell", layout=Layout(width="160px")
+        )
+        self.pair_cell_button = W.Button(description="Set cell", layout=width)
+        self.pair_cell_box = W.HBox([self.pair_cell_value, self.pair_cell_button])
+        self.pair_region_box = W.VBox(
+            [
+                W.HTML("<small>Brush a rectangle on the heatmap, then:</small>"),
+                W.HBox([self.pair_flatten_button, self.pair_clamp_button]),
+                self.pair_cell_box,
+            ]
+        )
+        s = self.session
+        self.pair_flatten_button.on_click(
+            lambda _: self._act(
+                lambda: s.flatten_region(
+                    self.feature, self._brushed(), message=self._note()
+                )
+            )
+        )
+        self.pair_clamp_button.on_click(
+            lambda _: self._act(
+                lambda: s.clamp_to_pair_region(
+                    self.feature,
+                    self._brushed(),
+                    class_index=self.class_index,
+                    message=self._note(),
+                )
+            )
+        )
+        self.pair_cell_button.on_click(
+            lambda _: self._act(
+                lambda: s.set_cell(
+                    self.feature,
+                    self._brushed(),
+                    float(self.pair_cell_value.value),
+                    message=self._note(),
+                )
+            )
+        )
+
+    def _brushed(self) -> dict[str, Any]:
+        """The brushed rectangle, or an ``InputError`` telling the user to brush."""
+        region = getattr(self, "pair_region", None)  # the panel's trait
+        if not region:
+            raise InputError(
+                f"Brush a rectangle on the heatmap of {self.feature!r} first."
+            )
+        return dict(region)
+
+    def _sync_pair(self, name: str) -> None:
+        """Show the region buttons under a pair's controls.
+
+        Set cell shows for a pair with a categorical feature only.
+        """
+        box = self.pair_controls
+        if self.pair_region_box not in box.children:
+            box.children = (*box.children, self.pair_region_box)
+        s = self.session
+        ref = s.reference(name)
+        kinds = getattr(ref, "pair_kinds", ())
+        self.pair_cell_box.layout.display = "" if "categorical" in kinds else "none"
+
+    def _act(self, fn: Callable[[], Any]) -> bool:
+        raise NotImplementedError
+
+    def _note(self) -> str:
+        raise NotImplementedError
 
     # ------------------------------------------------------ state -> controls
     def _last_edit_of(self, name: str) -> Any:
@@ -203,6 +293,7 @@ class ControlsMixin:
                 self._sync_numeric(name, mine)
                 self.controls.children = [self.numeric_controls]
             elif kind == "pair":
+                self._sync_pair(name)
                 self.controls.children = [self.pair_controls]
             else:
                 self.category_box.children = self._category_sliders(name)
