@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from ..exceptions import TrainingInterruptedWarning
 from ._checks import Threads, check_params, normalised_categorical, resolve_device
 from ._encoder import FeatureEncoder
+from ._grid import feature_knots
 from ._inputs import check_sample_weight, check_y, to_frame
 from ._interactions import TermModule, fit_interactions, pair_name
 from ._interface import ReadMixin
@@ -255,6 +256,9 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
             self.module_ = self._build_module().to(self._device_)
             data = self._data(frame, target, w)
             train_idx, valid_idx = self._split(target, w, seed)
+            if self.module_.n_numeric:  # the nets on a grid of their inputs
+                tr = data.rows(train_idx)
+                self.module_.set_knots(feature_knots(tr.x_num, tr.missing))
             valid = data.rows(valid_idx) if valid_idx is not None else None
             gen = torch.Generator().manual_seed(seed)
             self.history_ = train(

@@ -57,14 +57,21 @@ class Trainable(Protocol):
 
 
 def auto_batch_size(n_rows: int) -> int:
-    """``batch_size="auto"``: an eighth of the training rows, between 32 and 512.
+    """``batch_size="auto"``: an eighth of the rows in [32, 512], a 64th beyond.
+
+    Beyond 32,768 rows the batch is a 64th of the rows (64 steps per epoch), up
+    to 8192.
 
     512 keeps a big dataset's epoch to a few large matmuls; on a few hundred rows
     it would mean one optimiser step per epoch, and early stopping would end the
     fit before the nets have moved (diabetes, 442 rows: RMSE 58 with 512, 57
-    with 64, in 5-fold CV).
+    with 64, in 5-fold CV). The feature nets run on a grid of their inputs
+    (:mod:`._grid`), so a step's net work does not grow with the batch: beyond
+    32,768 rows the batch grows instead of the number of steps, and an epoch's
+    cost stops growing with the rows' count (``benchmarks/grid_speed.py``).
     """
-    return int(min(512, max(32, n_rows // 8)))
+    small = min(512, max(32, n_rows // 8))
+    return int(min(8192, max(small, n_rows // 64)))
 
 
 @dataclass
