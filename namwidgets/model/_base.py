@@ -74,10 +74,11 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
         The ``n`` of the ExU unit's ReLU-n.
     device : {"auto", "cpu", "cuda"}, default="auto"
     n_threads : int, optional
-        Torch CPU threads while fitting and predicting. None: torch's setting,
-        capped at the CPUs this process may really use (its CPU affinity and its
-        cgroup CPU quota, as in a container or a Binder pod; torch alone sees the
-        host's core count, and threads beyond the quota spin-wait).
+        Torch CPU threads while fitting and predicting. None: one thread while
+        fitting (a step's ops are small and threads spin-wait beside other
+        work), and while predicting torch's setting capped at the CPUs this
+        process may really use (its CPU affinity and its cgroup CPU quota, as in
+        a container or a Binder pod; torch alone sees the host's core count).
     interactions : int, "auto" or list of pairs, default=0
         Pair terms (GA²M): ``0`` keeps the model purely additive; an int fits the
         best that many pairs, ranked by FAST on the main effects' residuals;
@@ -249,7 +250,7 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
         self.n_outputs_ = n_outputs
         self._device_ = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
-        with Threads(self.n_threads), torch.random.fork_rng(devices=[]):
+        with Threads(self.n_threads, fit=True), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if self._device_.type == "cuda":
                 torch.cuda.manual_seed_all(seed)
