@@ -11,7 +11,7 @@ from namwidgets import NAMRegressor
 from namwidgets.model import _io
 from namwidgets.model._grid import GRID_KNOTS, corners, feature_knots, interpolate
 from namwidgets.model._nets import NAMModule
-from namwidgets.model._training import auto_batch_size
+from namwidgets.model._training import auto_batch_size, grid_pays
 
 
 def _module(n_numeric=3, knots=7, dtype=torch.float32, units="relu"):
@@ -122,3 +122,18 @@ def test_auto_batch_size_is_unchanged_on_small_data_and_grows_on_big():
     assert auto_batch_size(32768) == 512  # where the two rules meet
     big = [auto_batch_size(n) for n in (100_000, 1_000_000, 10_000_000)]
     assert big == sorted(big) and big[0] > 512 and big[-1] == 8192
+
+
+def test_the_grid_is_used_where_it_pays():
+    assert not grid_pays(442, "auto")  # batch 55: 55 rows cost less than 256 knots
+    assert not grid_pays(2047, "auto")
+    assert grid_pays(2048, "auto")  # batch 256
+    assert grid_pays(10_000, 512) and not grid_pays(10_000, 64)
+    assert not grid_pays(100, 512)  # the batch is all 100 rows
+
+
+def test_a_small_fit_evaluates_the_nets_at_every_row(additive_data):
+    X, y = additive_data
+    model = NAMRegressor(max_epochs=2, n_threads=1, random_state=0, verbose=0)
+    model.fit(X.iloc[:400], y[:400])
+    assert model.module_.knots is None

@@ -25,7 +25,7 @@ from ._interface import ReadMixin
 from ._nets import NAMModule
 from ._pair_nets import PairModule
 from ._refit import RefitMixin
-from ._training import TensorData, TrainConfig, train
+from ._training import TensorData, TrainConfig, grid_pays, train
 
 
 class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
@@ -257,8 +257,8 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
             self.module_ = self._build_module().to(self._device_)
             data = self._data(frame, target, w)
             train_idx, valid_idx = self._split(target, w, seed)
-            if self.module_.n_numeric:  # the nets on a grid of their inputs
-                tr = data.rows(train_idx)
+            tr = data.rows(train_idx)  # the nets on a grid of their inputs
+            if self.module_.n_numeric and grid_pays(len(tr), self.batch_size):
                 self.module_.set_knots(feature_knots(tr.x_num, tr.missing))
             valid = data.rows(valid_idx) if valid_idx is not None else None
             gen = torch.Generator().manual_seed(seed)
