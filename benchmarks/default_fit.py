@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=int, default=100_000, help="--big's rows")
     p.add_argument("--grid", action="store_true", help="try alternative defaults")
     p.add_argument("--seeds", type=int, default=1, help="splits/seeds per config")
-    p.add_argument("--threads", type=int, default=2, help="n_threads (2)")
+    p.add_argument("--threads", type=int, default=None, help="n_threads (None)")
     args = p.parse_args(argv)
     if args.big:
         big_fit(args.rows, args.threads)
