@@ -16,6 +16,7 @@ from ._shape_data import (
     _count_labels,
     _datasets,
     _density_layer,
+    _member_layer,
     _prepare,
     _Prepared,
 )
@@ -63,6 +64,7 @@ class ShapeKey(NamedTuple):
     y_title: str
     density_height: int
     configure: bool
+    members: bool  # each ensemble member drawn (in place of the band)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +84,7 @@ class ShapeView(ChartView):
     edges), the categories, whether ``edited_values``, ``knots``, ``region``,
     ``shape.nan_value`` and the band are there, and the keyword fields.
     :meth:`datasets`: ``"shape"``, and when drawn ``"density"``, ``"region"``,
-    ``"knots"``, ``"nan"``.
+    ``"knots"``, ``"nan"``, ``"members"``.
 
     Parameters
     ----------
@@ -125,12 +127,20 @@ class ShapeView(ChartView):
         ``"MedInc ($10k)"``.
     configure : bool, default=True
         Apply :data:`THEME`; pass False to concatenate the chart with others.
+    members : bool, default=False
+        Draw each ensemble member's curve (``shape.members``) as its own thin
+        line over the density strip, in place of the band: the NAM paper's
+        view, where the members' agreement shows how sure the model is
+        (categorical: a tick per member on each bar). The subtitle says how
+        many members are drawn.
 
     Raises
     ------
     InputError
         When an array's shape does not match ``shape.x``, ``class_index`` is out
-        of range, or ``knots``/``region``/``brush_value`` are malformed.
+        of range, ``knots``/``region``/``brush_value`` are malformed, or
+        ``members`` is asked for and ``shape.members`` is None (an edited
+        term's function has no members).
     """
 
     shape: ShapeFunction
@@ -148,6 +158,7 @@ class ShapeView(ChartView):
     x_range: str = "data"
     units: str | Mapping[str, str] | None = None
     configure: bool = True
+    members: bool = False
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -162,6 +173,7 @@ class ShapeView(ChartView):
             self.region,
             max(int(self.density_height), 0),
             self.x_range,
+            bool(self.members),
         )
 
     @cached_property
@@ -196,6 +208,8 @@ class ShapeView(ChartView):
         else:
             cats = tuple(p.x.tolist())
             density = bool(strip and cats)
+        if p.members is not None:
+            subtitle += f" · {len(p.members)} ensemble members"
         brush_value = None
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
             lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
@@ -208,9 +222,10 @@ class ShapeView(ChartView):
             str(shape.name), shape.kind, title, subtitle,
             domain, p.window is not None, x_title, cats, p.missing_label,
             "edited" in p.cols, p.knots is not None,
-            p.region is not None, p.nan_value is not None, p.band, density,
+            p.region is not None, p.nan_value is not None,
+            p.band and p.members is None, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
-            str(self.y_title), strip, bool(self.configure),
+            str(self.y_title), strip, bool(self.configure), p.members is not None,
         )  # fmt: skip
 
     def datasets(self) -> Datasets:
@@ -319,6 +334,8 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
             .mark_area(color=PALETTE["band"], opacity=0.45, clip=True)
             .encode(x=xq("x"), y=yq("lower"), y2=alt.Y2(field="upper"))
         )
+    if k.members:
+        layers.append(_member_layer(xq("x"), yq("value"), numeric=True))
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
     # edited: the original is dashed, through an encoding that the legend shares
     original = alt.Chart().mark_line(strokeWidth=1.6 if edited else 2.2, clip=True)
@@ -440,6 +457,8 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     if pick is not None:
         bars = bars.properties(name="shape_bars").add_params(pick)
     layers.append(bars)
+    if k.members:
+        layers.append(_member_layer(x, yq("value"), numeric=False))
     if k.band:
         layers.append(
             alt.Chart()
