@@ -908,6 +908,12 @@ PAIRS = {
         MetricsView(pd.DataFrame({"rmse": [0.9, 0.1, 0.2]}, index=list(STATES))),
     ),
     "slices": (SliceMetricsView(slice_table()), SliceMetricsView(slice_table_b())),
+    "edited_importance": (
+        ShapeView(numeric_shape(), np.zeros(200), edited_importance=0.0),
+        ShapeView(
+            numeric_shape(), np.cos(np.linspace(0, 10, 200)), edited_importance=0.5
+        ),
+    ),  # fmt: skip
     "members": (
         ShapeView(with_members(heavy_shape()), members=True),
         ShapeView(with_members(heavy_shape(), offset=0.3), members=True),
@@ -969,6 +975,7 @@ RESHAPED = {
     "heavy_tailed": lambda v: dataclasses.replace(v, x_range="all"),
     "shape_grid": lambda v: dataclasses.replace(v, shared_y=False),
     "members": lambda v: dataclasses.replace(v, members=False),
+    "edited_importance": lambda v: dataclasses.replace(v, edited_importance=None),
     "members_categorical": lambda v: dataclasses.replace(v, members=False),
     "multiclass": lambda v: dataclasses.replace(v, class_index=2),
     "categorical": lambda v: dataclasses.replace(v, edited_values=None),
@@ -1434,3 +1441,52 @@ def test_a_fitted_ensemble_fills_members_and_an_edit_drops_them():
     with pytest.raises(InputError, match="has none"):
         ShapeView(session.term_function(name), members=True)
     assert ShapeView(functions[0], members=True).key.members
+
+
+# ------------------------------------------------- the edited model's importance
+
+
+def test_the_edited_importance_is_written_beside_the_original_from_data():
+    view = ShapeView(numeric_shape(), np.zeros(200), edited_importance=0.0123)
+    spec = view.chart().to_dict()
+    assert spec["title"]["subtitle"] == "importance: original 0.64"
+    assert spec["datasets"]["shape_importance"] == [{"text": "edited: 0.0123"}]
+    texts = [
+        layer
+        for layer in layers_with(spec, "text")
+        if layer.get("data", {}).get("name") == "shape_importance"
+    ]
+    assert len(texts) == 1
+    assert texts[0]["encoding"]["color"]["value"] == PALETTE["edited"]
+    # another edit: the same structure, a new number (a data-only redraw)
+    other = dataclasses.replace(view, edited_importance=0.5)
+    assert other.key == view.key
+    assert other.datasets()["shape_importance"] == [{"text": "edited: 0.5"}]
+    # categorical too; and without edited values there is nothing to write
+    cat = ShapeView(categorical_shape(), np.zeros(4), edited_importance=0.0)
+    assert cat.datasets()["shape_importance"] == [{"text": "edited: 0"}]
+    alone = ShapeView(numeric_shape(), edited_importance=0.3).chart().to_dict()
+    assert "shape_importance" not in alone["datasets"]
+    assert alone["title"]["subtitle"] == "importance 0.64"
+
+
+def test_the_panel_labels_an_edited_curve_with_the_edited_importance():
+    import namwidgets
+    from namwidgets.datasets import make_additive
+
+    X, y = make_additive(600, random_state=0)
+    model = namwidgets.NAMRegressor(max_epochs=3, random_state=0, verbose=0)
+    panel = namwidgets.explore(model.fit(X, y), X, y)
+    session, name = panel.session, "smooth"
+    panel.feature = name
+    t = list(session.term_names).index(name)
+    before = session.importance("original")[t]
+    spec = panel.shape_chart.spec
+    assert spec["title"]["subtitle"].startswith(f"importance {before:.3g}")
+    assert "shape_importance" not in spec["datasets"]
+    panel.scale.value = 0.25
+    after = session.importance()[t]
+    assert after == pytest.approx(0.25 * before)
+    spec = panel.shape_chart.spec
+    assert spec["title"]["subtitle"].startswith(f"importance: original {before:.3g}")
+    assert spec["datasets"]["shape_importance"] == [{"text": f"edited: {after:.3g}"}]

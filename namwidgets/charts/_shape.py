@@ -16,7 +16,10 @@ from ._shape_data import (
     _count_labels,
     _datasets,
     _density_layer,
+    _importance_layer,
+    _knot_layer,
     _member_layer,
+    _nan_layers,
     _prepare,
     _Prepared,
 )
@@ -65,6 +68,7 @@ class ShapeKey(NamedTuple):
     density_height: int
     configure: bool
     members: bool  # each ensemble member drawn (in place of the band)
+    edited_importance: bool  # the edited function's importance written (data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +137,11 @@ class ShapeView(ChartView):
         view, where the members' agreement shows how sure the model is
         (categorical: a tick per member on each bar). The subtitle says how
         many members are drawn.
+    edited_importance : float, optional
+        The edited function's importance, with ``edited_values``: written at
+        the top right of the plot in the edited colour from the
+        ``"shape_importance"`` dataset (so an edit redraws data only), while
+        the subtitle names ``shape.importance`` as the original's.
 
     Raises
     ------
@@ -159,6 +168,7 @@ class ShapeView(ChartView):
     units: str | Mapping[str, str] | None = None
     configure: bool = True
     members: bool = False
+    edited_importance: float | None = None
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -210,6 +220,9 @@ class ShapeView(ChartView):
             density = bool(strip and cats)
         if p.members is not None:
             subtitle += f" · {len(p.members)} ensemble members"
+        edited_imp = self.edited_importance is not None and "edited" in p.cols
+        if edited_imp:
+            subtitle = subtitle.replace("importance", "importance: original", 1)
         brush_value = None
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
             lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
@@ -226,6 +239,7 @@ class ShapeView(ChartView):
             p.band and p.members is None, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
             str(self.y_title), strip, bool(self.configure), p.members is not None,
+            edited_imp,
         )  # fmt: skip
 
     def datasets(self) -> Datasets:
@@ -244,7 +258,11 @@ class ShapeView(ChartView):
             ``label`` numeric; ``category``, ``value``, ``count`` categorical),
             when the term has one. Non-finite numbers are ``None``.
         """
-        return _datasets(self.shape, self._prepared, self.key.density_height)
+        out = _datasets(self.shape, self._prepared, self.key.density_height)
+        if self.key.edited_importance:
+            text = f"edited: {float(self.edited_importance):.3g}"  # type: ignore[arg-type]
+            out["shape_importance"] = [{"text": text}]
+        return out
 
     @unvalidated
     def chart(self) -> alt.LayerChart:
@@ -365,47 +383,9 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
         layers.append(_knot_layer(xq, yq))
     if k.nan:
         layers += _nan_layers(width - _NAN_GUTTER / 2, yq)
+    if k.edited_importance:
+        layers.append(_importance_layer(width))
     return layers
-
-
-def _knot_layer(xq, yq) -> alt.Chart:
-    return (
-        alt.Chart(alt.NamedData(name="knots"))
-        .mark_point(
-            filled=True,
-            size=70,
-            color=PALETTE["accent"],
-            stroke="white",
-            strokeWidth=1.5,
-            opacity=1,
-            clip=True,  # a knot beyond a cut x range stays out of sight
-        )
-        .encode(
-            x=xq("kx"),
-            y=yq("ky"),
-            tooltip=[
-                alt.Tooltip("kx:Q", title="knot", format=X_FMT),
-                alt.Tooltip("ky:Q", title="value", format=VALUE_FMT),
-            ],
-        )
-    )
-
-
-def _nan_layers(x_px: float, yq) -> list[alt.Chart]:
-    """A labelled diamond right of the x range: the missing-value contribution."""
-    base = alt.Chart(alt.NamedData(name="nan")).encode(x=alt.XValue(x_px), y=yq("nan"))
-    point = base.mark_point(
-        shape="diamond", filled=True, size=100, color=PALETTE["missing"], opacity=1
-    ).encode(
-        tooltip=[
-            alt.Tooltip("nan:Q", title="missing value", format=VALUE_FMT),
-            alt.Tooltip("count:Q", title="rows missing", format=","),
-        ]
-    )
-    label = base.mark_text(
-        dy=-10, baseline="bottom", fontSize=10, color=PALETTE["missing"]
-    ).encode(text=alt.Text("label:N"))
-    return [point, label]
 
 
 def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
@@ -491,4 +471,6 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     layers.append(zero_rule().encode(y=yq("zero")))
     if strip:
         layers += _count_labels(x, k.width, height, strip, counts_drawn)
+    if k.edited_importance:
+        layers.append(_importance_layer(k.width))
     return layers

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..exceptions import InputError
-from ._theme import PALETTE, X_FMT, Datasets, as_1d, floats, records
+from ._theme import PALETTE, VALUE_FMT, X_FMT, Datasets, as_1d, floats, records
 
 if TYPE_CHECKING:
     from namwidgets.explain import ShapeFunction
@@ -394,6 +394,60 @@ def _member_layer(x: Any, y: Any, numeric: bool) -> alt.Chart:
         return mark.encode(x=x, y=y, detail="member:N", tooltip=tip)
     mark = members.mark_tick(color=PALETTE["members"], thickness=1.5, opacity=0.8)
     return mark.encode(x=x, y=y, tooltip=tip)
+
+
+def _importance_layer(width: int) -> alt.Chart:
+    """The edited function's importance, at the top right above the plot."""
+    return (
+        alt.Chart(alt.NamedData(name="shape_importance"))
+        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
+        .encode(
+            x=alt.XValue(width),
+            y=alt.YValue(0),
+            text=alt.Text("text:N"),
+            color=alt.ColorValue(PALETTE["edited"]),
+        )
+    )
+
+
+def _knot_layer(xq, yq) -> alt.Chart:
+    return (
+        alt.Chart(alt.NamedData(name="knots"))
+        .mark_point(
+            filled=True,
+            size=70,
+            color=PALETTE["accent"],
+            stroke="white",
+            strokeWidth=1.5,
+            opacity=1,
+            clip=True,  # a knot beyond a cut x range stays out of sight
+        )
+        .encode(
+            x=xq("kx"),
+            y=yq("ky"),
+            tooltip=[
+                alt.Tooltip("kx:Q", title="knot", format=X_FMT),
+                alt.Tooltip("ky:Q", title="value", format=VALUE_FMT),
+            ],
+        )
+    )
+
+
+def _nan_layers(x_px: float, yq) -> list[alt.Chart]:
+    """A labelled diamond right of the x range: the missing-value contribution."""
+    base = alt.Chart(alt.NamedData(name="nan")).encode(x=alt.XValue(x_px), y=yq("nan"))
+    point = base.mark_point(
+        shape="diamond", filled=True, size=100, color=PALETTE["missing"], opacity=1
+    ).encode(
+        tooltip=[
+            alt.Tooltip("nan:Q", title="missing value", format=VALUE_FMT),
+            alt.Tooltip("count:Q", title="rows missing", format=","),
+        ]
+    )
+    label = base.mark_text(
+        dy=-10, baseline="bottom", fontSize=10, color=PALETTE["missing"]
+    ).encode(text=alt.Text("label:N"))
+    return [point, label]
 
 
 # ------------------------------------------------------------ the density strip
