@@ -39,6 +39,11 @@ The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
 two composed charts with different data under one name keep it apart by a
 suffix (``shape_2``...).
 
+:func:`static_figures` makes every chart widget in a notebook carry a static
+picture of itself (PNG or SVG, drawn offline), so an executed notebook shows its
+figures on GitHub, nbviewer, a docs site or paper; the environment variable
+``NAMWIDGETS_STATIC_FIGURES`` (``on``, ``only``, ``off``) switches it from outside.
+
 The ``X_chart``/``X_data`` functions of the previous release still work and
 warn with a ``DeprecationWarning``.
 """
@@ -61,6 +66,7 @@ from ._legacy import (
 )
 from ._pair import PairKey, PairView
 from ._shape import ShapeKey, ShapeView
+from ._static import static_figures
 from ._summary import ContributionsView, ImportanceView, ShapeGridView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
@@ -94,4 +100,10 @@ __all__ = [
     "shape_data",
     "slice_metrics_chart",
     "slice_metrics_data",
+    "static_figures",
 ]
+
+from ._static import _at_import  # noqa: E402
+
+_at_import()
+del _at_import

@@ -219,5 +219,6 @@ def edit_function(
             upper=_squeeze(hi),
             nan_value=nan_out,
             importance=float(importance),
+            members=None,  # an edit acts on the mean function, not on members
         )
     )

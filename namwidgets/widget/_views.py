@@ -48,10 +48,13 @@ def shape_view(
     """The selected term's shape chart: original, edited, knots, region.
 
     ``shape`` is the term's original function (``term_functions("original")``),
-    so that the subtitle's importance and the structure stay put while editing.
+    its importance the original's on the session's rows; an edited term's
+    current importance is written beside it from data, so that the structure
+    stays put while editing (a rebuild costs ~50 ms, a data-only redraw ~1 ms).
     """
     ref = session.reference(shape.name)
     edited = shape.name in session.edited_features
+    t = list(session.term_names).index(shape.name)
     values = ref.grid_values if ref.grid_values.shape[1] > 1 else ref.grid_values[:, 0]
     knots = None
     if knot_positions is not None:
@@ -66,6 +69,7 @@ def shape_view(
         knots=knots if numeric else None,
         region=region if numeric else None,
         y_title="contribution (logit)" if session.is_classifier else "contribution",
+        edited_importance=float(session.importance()[t]) if edited else None,
     )
 
 
