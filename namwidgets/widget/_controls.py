@@ -127,6 +127,7 @@ class ControlsMixin:
             readout_format=".3g",
             layout=Layout(width="380px"),
         )
+        self.range.add_class("nam-region")  # found by the browser tests
         labels = {
             "flatten": "Flatten",
             "up": "Monotone ↑",

@@ -99,6 +99,8 @@ class NAMPanel(ControlsMixin, W.VBox):
     detail = T.Enum(["importance", "row", "slices"], default_value="importance")
     slice_feature = T.Unicode(help="The term the slices view cuts the rows by.")
 
+    _brushing = False  # True while the brush in the browser changes the region
+
     def __init__(
         self,
         model: Any = None,
@@ -308,6 +310,12 @@ class NAMPanel(ControlsMixin, W.VBox):
         if new is not None and tuple(self.range.value) != tuple(new):
             with self._setting_controls():
                 self.range.value = new
+        if self._brushing:
+            # The browser draws this region already, as the brush being dragged:
+            # a redraw now would re-embed the chart and end the drag (the brush
+            # kept only its first few pixels). The next redraw starts the brush
+            # at this region.
+            return
         self._redraws.schedule({"shape"})
 
     @T.observe("row")
@@ -422,8 +430,12 @@ class NAMPanel(ControlsMixin, W.VBox):
         lo, hi = sorted(float(v) for v in values[0])
         lo, hi = max(lo, self.range.min), min(hi, self.range.max)
         if hi > lo:
-            with self.range.hold_sync():
-                self.range.value = (lo, hi)
+            self._brushing = True
+            try:
+                with self.range.hold_sync():
+                    self.range.value = (lo, hi)
+            finally:
+                self._brushing = False
 
     # ------------------------------------------------------------ actions
     def _act_on(self, fn: Callable[[], Any], redraw: Any) -> bool:
@@ -499,6 +511,7 @@ class NAMPanel(ControlsMixin, W.VBox):
                     self.class_index,
                     tuple(self.range.value) if numeric else None,
                     self._knot_positions() if numeric else None,
+                    self.region if numeric else None,
                 )
             self._live["shape"].show(view)
             self._watch_brush()

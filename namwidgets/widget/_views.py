@@ -44,11 +44,14 @@ def shape_view(
     class_index: int,
     region: tuple[float, float] | None,
     knot_positions: tuple[float, ...] | None,
+    brush: tuple[float, float] | None = None,
 ) -> charts.ShapeView:
     """The selected term's shape chart: original, edited, knots, region.
 
     ``shape`` is the term's original function (``term_functions("original")``),
     so that the subtitle's importance and the structure stay put while editing.
+    ``region`` is the region the edit buttons act on; ``brush``, when the user
+    chose it (by brush or slider), the same interval drawn as the brush.
     """
     ref = session.reference(shape.name)
     edited = shape.name in session.edited_features
@@ -64,7 +67,11 @@ def shape_view(
         values if edited else None,
         class_index=class_index,
         knots=knots if numeric else None,
-        region=region if numeric else None,
+        # the default region is a shaded band (a drag that starts inside it
+        # brushes anew); a region the user chose is the brush itself, started
+        # there, so that a rebuilt chart keeps it
+        region=region if numeric and brush is None else None,
+        brush_value=brush if numeric else None,
         y_title="contribution (logit)" if session.is_classifier else "contribution",
     )
 
