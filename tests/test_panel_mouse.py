@@ -67,3 +67,52 @@ def test_the_next_redraw_starts_the_brush_at_the_region(panel):
 def test_the_region_slider_moves_the_drawn_brush(panel):
     panel.range.value = (-0.5, 1.0)
     assert _brush_init(panel.shape_chart.spec) == {"x": [-0.5, 1.0]}
+
+
+def _x_domain(spec):
+    for layer in spec["layer"]:
+        x = layer.get("encoding", {}).get("x", {})
+        if "scale" in x and "domain" in x["scale"]:
+            return x["scale"]["domain"]
+    raise AssertionError("no x domain in the shape chart")
+
+
+def test_the_x_range_switch_widens_the_shape_chart(panel):
+    assert panel.x_range == "data" and panel.x_range_toggle.value == "data"
+    window = _x_domain(panel.shape_chart.spec)
+    panel.x_range_toggle.value = "all"  # as the front end does
+    assert panel.x_range == "all"
+    grid = panel.session.reference("smooth").grid
+    whole = _x_domain(panel.shape_chart.spec)
+    assert whole[0] <= min(grid) and whole[1] >= max(grid)
+    assert whole[1] - whole[0] >= window[1] - window[0]
+    with pytest.raises(Exception, match="x_range"):
+        panel.x_range = "some"
+    assert panel.x_range == "all"
+
+
+def test_category_sliders_take_their_range_from_the_term(panel):
+    panel.feature = "colour"
+    values = panel.session.reference("colour").grid_values[:, 0]
+    sliders = panel.category_box.children
+    assert len(sliders) == len(values)
+    biggest = float(np.max(np.abs(values)))
+    for sl, v in zip(sliders, values):
+        assert sl.max == -sl.min
+        assert 1.5 * biggest <= sl.max <= 2.5 * biggest + 0.5
+        assert sl.step <= sl.max / 100
+        assert sl.value == pytest.approx(v, abs=sl.step)
+
+
+def test_the_layout_fits_a_laptop_screen(panel):
+    # the three columns' fixed widths and the charts' plot widths fit 1,100 px
+    # (JupyterLab's output area at 1280 px, its file browser closed)
+    top = panel.children[0]
+    left, middle, right = top.children
+    assert int(left.layout.width[:-2]) + int(middle.layout.width[:-2]) <= 640
+    feedback = panel.feedback_chart.spec
+    widths = [v.get("width", 0) for v in feedback.get("vconcat", [])]
+    assert widths and max(widths) <= 380
+    # the edit controls sit right under the chart: scale and shift side by side
+    assert middle.children[0] is panel.shape_chart
+    assert panel.numeric_controls.children[0].children == (panel.scale, panel.shift)

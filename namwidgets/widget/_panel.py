@@ -98,6 +98,11 @@ class NAMPanel(ControlsMixin, W.VBox):
     )
     detail = T.Enum(["importance", "row", "slices"], default_value="importance")
     slice_feature = T.Unicode(help="The term the slices view cuts the rows by.")
+    x_range = T.Enum(
+        ["data", "all"],
+        default_value="data",
+        help='The shape chart\'s x axis: "data" (the 0.5-99.5% window) or "all".',
+    )
 
     _brushing = False  # True while the brush in the browser changes the region
 
@@ -225,6 +230,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         T.link((self.detail_toggle, "value"), (self, "detail"))
         T.link((self.row_picker, "value"), (self, "row"))
         T.link((self.slice_picker, "value"), (self, "slice_feature"))
+        T.link((self.x_range_toggle, "value"), (self, "x_range"))
         if self.class_picker is not None:
             T.link((self.class_picker, "value"), (self, "class_index"))
 
@@ -316,6 +322,10 @@ class NAMPanel(ControlsMixin, W.VBox):
             # kept only its first few pixels). The next redraw starts the brush
             # at this region.
             return
+        self._redraws.schedule({"shape"})
+
+    @T.observe("x_range")
+    def _on_change_x_range(self, change: dict[str, Any]) -> None:
         self._redraws.schedule({"shape"})
 
     @T.observe("row")
@@ -512,6 +522,7 @@ class NAMPanel(ControlsMixin, W.VBox):
                     tuple(self.range.value) if numeric else None,
                     self._knot_positions() if numeric else None,
                     self.region if numeric else None,
+                    x_range=self.x_range,
                 )
             self._live["shape"].show(view)
             self._watch_brush()

@@ -17,6 +17,11 @@ import numpy as np
 from .. import charts
 from ._format import scalar_metrics
 
+#: The shape chart's plot size in pixels: with its axes, the panel's middle column.
+SHAPE_WIDTH, SHAPE_HEIGHT = 360, 220
+#: Width in pixels the right column's charts fit in.
+RIGHT_WIDTH = 380
+
 
 @dataclass(frozen=True)
 class NoteView:
@@ -45,6 +50,8 @@ def shape_view(
     region: tuple[float, float] | None,
     knot_positions: tuple[float, ...] | None,
     brush: tuple[float, float] | None = None,
+    *,
+    x_range: str = "data",
 ) -> charts.ShapeView:
     """The selected term's shape chart: original, edited, knots, region.
 
@@ -52,6 +59,8 @@ def shape_view(
     so that the subtitle's importance and the structure stay put while editing.
     ``region`` is the region the edit buttons act on; ``brush``, when the user
     chose it (by brush or slider), the same interval drawn as the brush.
+    ``x_range`` is :class:`~namwidgets.charts.ShapeView`'s (``"data"`` or
+    ``"all"``).
     """
     ref = session.reference(shape.name)
     edited = shape.name in session.edited_features
@@ -73,6 +82,9 @@ def shape_view(
         region=region if numeric and brush is None else None,
         brush_value=brush if numeric else None,
         y_title="contribution (logit)" if session.is_classifier else "contribution",
+        width=SHAPE_WIDTH,
+        height=SHAPE_HEIGHT,
+        x_range=x_range,
     )
 
 
@@ -97,18 +109,31 @@ def pair_view(
 
 
 def feedback_view(affected: dict[str, Any], metrics_table: Any) -> charts.ChartView:
-    """Metrics in three states above the histogram of prediction shifts."""
-    shift = charts.PredictionShiftView(affected["hist_edges"], affected["hist_counts"])
+    """Metrics in three states above the histogram of prediction shifts.
+
+    Sized to the panel's right column (:data:`RIGHT_WIDTH` pixels).
+    """
+    shift = charts.PredictionShiftView(
+        affected["hist_edges"], affected["hist_counts"], width=RIGHT_WIDTH - 60,
+        height=110,
+    )  # fmt: skip
     scalar = scalar_metrics(metrics_table)
     if not scalar or not any(scalar.values()):
         return shift
-    return charts.StackView([charts.MetricsView(scalar), shift])
+    n = max(len(next(iter(scalar.values()))), 1)
+    # each metric's panel has its own y axis (~36 px) and 14 px of spacing
+    panel = max(min(120, (RIGHT_WIDTH - 10) // n - 50), 40)
+    metrics = charts.MetricsView(scalar, width=panel, height=90)
+    return charts.StackView([metrics, shift])
 
 
 def importance_view(session: Any) -> charts.ImportanceView:
     """Terms ranked by importance on the session's data, edited ones marked."""
     return charts.ImportanceView(
-        session.term_names, session.importance(), session.edited_features
+        session.term_names,
+        session.importance(),
+        session.edited_features,
+        width=RIGHT_WIDTH - 120,
     )
 
 
@@ -128,6 +153,7 @@ def row_view(session: Any, row: int, class_index: int) -> charts.ContributionsVi
         prediction_before=float(p0),
         prediction_after=float(p1),
         title=f"Row {r}",
+        width=RIGHT_WIDTH - 120,
     )
 
 
@@ -135,4 +161,8 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     """Metrics per slice of a term, original against current."""
     if session.y is None:
         return NoteView("open the panel with y for slices")
-    return charts.SliceMetricsView(session.slice_metrics(term, auc=auc))
+    table = session.slice_metrics(term, auc=auc)
+    # every metric's panel inside the right column, the slice labels beside
+    n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
+    width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 40)
+    return charts.SliceMetricsView(table, width=width)
