@@ -6,7 +6,10 @@ mouse; these check the Python side of the same contract without a browser.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import namwidgets
@@ -116,3 +119,50 @@ def test_the_layout_fits_a_laptop_screen(panel):
     # the edit controls sit right under the chart: scale and shift side by side
     assert middle.children[0] is panel.shape_chart
     assert panel.numeric_controls.children[0].children == (panel.scale, panel.shift)
+
+
+def test_what_if_on_a_row_changes_its_prediction(panel):
+    panel.detail = "row"
+    panel.row = 5
+    box = panel.what_if_inputs["smooth"]
+    x = float(panel.session.feature_values("smooth")[5])
+    assert float(box.value) == pytest.approx(x, rel=1e-5)
+    assert panel.what_if_box in panel.detail_pickers.children
+    rows = panel.detail_chart.spec["datasets"]
+    before = json_rows(rows)
+    box.value = "2.5"  # as the front end sends it on Enter
+    assert panel.what_if == {"smooth": 2.5}
+    spec = panel.detail_chart.spec
+    assert "what if smooth=2.5" in json.dumps(spec)
+    after = json_rows(spec["datasets"])
+    assert after != before
+    # the numbers are the edited model's for the changed row
+    frame = panel.session.model.check_X(
+        pd.DataFrame({k: [v] for k, v in row_with(panel, smooth=2.5).items()})
+    )
+    expected = panel.session.to_model().predict(frame)[0]
+    title = spec["datasets"]["contributions_title"][0]["title"]
+    assert title.endswith(f"→ {expected:.4g}"), title
+    # a bad value is refused, shown, and the what-if stays
+    box.value = "abc"
+    assert panel.what_if == {"smooth": 2.5}
+    assert "must be a number" in panel.status.value
+    # a category outside the levels is refused
+    with pytest.raises(namwidgets.InputError, match="levels"):
+        panel.what_if = {"colour": "purple"}
+    # another row: the changes go
+    panel.row = 6
+    assert panel.what_if == {}
+    assert float(box.value) == pytest.approx(
+        float(panel.session.feature_values("smooth")[6]), rel=1e-5
+    )
+
+
+def json_rows(datasets):
+    return json.dumps(datasets, sort_keys=True)
+
+
+def row_with(panel, **changes):
+    from namwidgets.widget._views import row_values
+
+    return {**row_values(panel.session, panel.row), **changes}

@@ -193,6 +193,26 @@ class ControlsMixin:
             description="row",
             layout=Layout(width="160px"),
         )
+        # what-if: one text box per feature, the picked row's value in it
+        self.what_if_inputs = {
+            name: W.Text(
+                description=name,
+                continuous_update=False,
+                layout=Layout(width="250px"),
+                style={"description_width": "90px"},
+            )
+            for name in s.model.feature_names_
+        }
+        self.what_if_reset = W.Button(
+            description="Row's own values", layout=Layout(width="150px")
+        )
+        self.what_if_box = W.VBox(
+            [
+                W.HTML("<small>What if: edit a value, press Enter</small>"),
+                *self.what_if_inputs.values(),
+                self.what_if_reset,
+            ]
+        )
         self.slice_picker = W.Dropdown(
             options=list(s.main_effects),
             description="slice by",

@@ -37,7 +37,9 @@ from ._views import (
     row_view,
     shape_view,
     slices_view,
+    what_if_view,
 )
+from ._whatif import WhatIfMixin
 
 _OFFLINE: dict[str, bool] = {}
 
@@ -61,7 +63,7 @@ class PanelValueError(InputError, T.TraitError):
     """
 
 
-class NAMPanel(ControlsMixin, W.VBox):
+class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
     """Explore and edit a fitted additive model's term functions, live.
 
     Parameters
@@ -143,6 +145,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         self.feature = max(mains, key=lambda n: importance[names.index(n)])
         self._redraws.ready = True
         self._sync_controls()
+        self._sync_what_if()
         self._redraws.now(ALL_PARTS)
 
     # ------------------------------------------------------------ bookkeeping
@@ -231,6 +234,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         T.link((self.row_picker, "value"), (self, "row"))
         T.link((self.slice_picker, "value"), (self, "slice_feature"))
         T.link((self.x_range_toggle, "value"), (self, "x_range"))
+        self._connect_what_if()
         if self.class_picker is not None:
             T.link((self.class_picker, "value"), (self, "class_index"))
 
@@ -330,6 +334,8 @@ class NAMPanel(ControlsMixin, W.VBox):
 
     @T.observe("row")
     def _on_change_row(self, change: dict[str, Any]) -> None:
+        self.what_if = {}  # changes belong to one row
+        self._sync_what_if()
         self._redraws.schedule({"detail"})
 
     @T.observe("detail")
@@ -544,11 +550,13 @@ class NAMPanel(ControlsMixin, W.VBox):
         s = self.session
         self.detail_pickers.children = {
             "importance": (),
-            "row": (self.row_picker,),
+            "row": (self.row_picker, self.what_if_box),
             "slices": (self.slice_picker,),
         }[self.detail]
         if self.detail == "importance":
             return importance_view(s)
+        if self.detail == "row" and self.what_if:
+            return what_if_view(s, self.row, self.what_if, self.class_index)
         if self.detail == "row":
             return row_view(s, self.row, self.class_index)
         return slices_view(s, self.slice_feature, self.live_auc)

@@ -13,6 +13,7 @@ from typing import Any
 
 import altair as alt
 import numpy as np
+import pandas as pd
 
 from .. import charts
 from ._format import scalar_metrics
@@ -153,6 +154,53 @@ def row_view(session: Any, row: int, class_index: int) -> charts.ContributionsVi
         prediction_before=float(p0),
         prediction_after=float(p1),
         title=f"Row {r}",
+        width=RIGHT_WIDTH - 120,
+    )
+
+
+def row_values(session: Any, row: int) -> dict[str, Any]:
+    """A row's raw value of every feature, by name (the session's data)."""
+    out = {}
+    for name in session.model.feature_names_:
+        value = session.feature_values(name)[int(row)]
+        out[name] = value.item() if hasattr(value, "item") else value
+    return out
+
+
+def what_if_view(
+    session: Any, row: int, changes: dict[str, Any], class_index: int
+) -> charts.ContributionsView:
+    """A row before and after changing some of its values, both under the edits.
+
+    The numbers are the edited model's (``session.to_model()``): its
+    contributions and prediction for the row with ``changes`` applied.
+    """
+    r = int(row)
+    values = {**row_values(session, r), **changes}
+    frame = pd.DataFrame({k: [v] for k, v in values.items()})
+    for name, kind in zip(session.model.feature_names_, session.model.feature_kinds_):
+        if kind == "categorical":
+            frame[name] = frame[name].astype(object)
+    edited = session.to_model()
+    before = session.contributions()[r, :, class_index]
+    after = edited.contributions_array(frame)[0, :, class_index]
+    p0 = session.predictions()[r]
+    if session.is_classifier:
+        p1 = edited.predict_proba(frame)[0]
+    else:
+        p1 = edited.predict(frame)[0]
+    if np.ndim(p0):
+        k = 1 if len(p0) == 2 else class_index
+        p0, p1 = p0[k], p1[k]
+    p0, p1 = float(p0), float(p1)
+    changed = ", ".join(f"{k}={v}" for k, v in changes.items())
+    return charts.ContributionsView(
+        session.term_names,
+        before,
+        after,
+        prediction_before=float(p0),
+        prediction_after=float(p1),
+        title=f"Row {r} · what if {changed}: prediction {p0:.4g} → {p1:.4g}",
         width=RIGHT_WIDTH - 120,
     )
 
