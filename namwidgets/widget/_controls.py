@@ -134,7 +134,7 @@ class ControlsMixin:
                 "x axis over the 0.5-99.5% range of the data",
                 "x axis over the whole grid, tails included",
             ],
-            style={"button_width": "100px"},
+            style={"button_width": "112px"},
         )
         self.scale = _slider("scale", -1.0, 3.0, 0.05)
         self.scale.value = 1.0
@@ -213,6 +213,7 @@ class ControlsMixin:
                 self.what_if_reset,
             ]
         )
+        self.what_if_box.add_class("nam-what-if")  # found by the browser tests
         self.slice_picker = W.Dropdown(
             options=list(s.main_effects),
             description="slice by",

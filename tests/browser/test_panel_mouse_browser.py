@@ -7,8 +7,11 @@ feature ``smooth``. In each front end, offline:
   several moves, up) must leave the brush and the panel's region covering the
   whole dragged range (within a grid step), and "Monotone ↑" must then edit
   that whole range (its history entry names the bounds);
+- the metrics chart's text must change after that edit;
 - the shape chart and the metrics chart must lie inside the 1280x800 viewport
-  together, without scrolling.
+  together, without scrolling;
+- on the row tab, typing a new value of ``smooth`` for the row (Enter) must
+  redraw the row chart as a what-if with a different prediction.
 
 Printed (run with ``-s``): per front end, the frame time (a mouse move to the
 brush drawn there) and the settle time (mouse up to the region readout
@@ -33,11 +36,12 @@ from ._pages import (
     python_notebook,
     run_all_cells_in_lab,
     screenshot,
+    svg_text,
     voila_allowed_requests,
     wait_for_chart,
     wait_for_lab_cells_run,
 )
-from .test_panel_browser import N_ROWS, find_panel
+from .test_panel_browser import N_ROWS, find_panel, wait_for_svg_text_change
 
 pytestmark = pytest.mark.browser
 
@@ -205,6 +209,7 @@ def check_panel(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: s
     assert got[1] == pytest.approx(hi, abs=step), (got, lo, hi, step)
     screenshot(page, screenshot_dir, f"{tag}-mouse-brushed", show=None)
 
+    metrics_before = svg_text(page, metrics)
     page.locator(
         f"{panel.root} button.widget-button", has_text=re.compile(r"^\s*Monotone ↑\s*$")
     ).click()
@@ -215,6 +220,8 @@ def check_panel(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: s
     assert bounds is not None, text
     assert float(bounds.group(1)) == pytest.approx(lo, abs=step), text
     assert float(bounds.group(2)) == pytest.approx(hi, abs=step), text
+    # the edit's effect: the metrics chart's text changes
+    assert wait_for_svg_text_change(page, metrics, metrics_before) != metrics_before
     screenshot(page, screenshot_dir, f"{tag}-mouse-edited", show=None)
     page.locator(shape).scroll_into_view_if_needed()
     for name, scope in (("shape chart", shape), ("metrics chart", metrics)):
@@ -227,6 +234,36 @@ def check_panel(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: s
             and b["y"] + b["height"] <= VIEWPORT["height"]
         )
         assert inside, f"[{label}] the {name} is not inside 1280x800: {b}"
+    check_what_if(page, panel, label, screenshot_dir, tag)
+
+
+def check_what_if(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: str):
+    """The row tab: type a new value into a row's box; its prediction changes."""
+    detail = panel.charts[2]
+    page.locator(
+        f"{panel.root} .widget-toggle-buttons button",
+        has_text=re.compile(r"^\s*row\s*$"),
+    ).click()
+    page.locator(f"{panel.root} .nam-what-if").wait_for(timeout=20_000)
+    page.wait_for_function(
+        "scope => document.querySelector(scope + ' svg').textContent.includes('Row 0')",
+        arg=detail,
+        timeout=20_000,
+    )
+    before = svg_text(page, detail)
+    box = page.locator(f"{panel.root} .nam-what-if .widget-text").filter(
+        has=page.locator(".widget-label", has_text=re.compile(r"^\s*smooth\s*$"))
+    )
+    field = box.locator("input")
+    field.scroll_into_view_if_needed()
+    field.fill("2.5")
+    field.press("Enter")
+    after = wait_for_svg_text_change(page, detail, before)
+    assert "what if smooth=2.5" in after, after
+    match = re.search(r"prediction (-?[\d.e+-]+) → (-?[\d.e+-]+)", after)
+    assert match is not None and match.group(1) != match.group(2), after
+    print(f"\n[{label}] what-if: {match.group(0)}")
+    screenshot(page, screenshot_dir, f"{tag}-mouse-what-if", show=None)
 
 
 def test_mouse_brush_and_layout_in_jupyterlab(
