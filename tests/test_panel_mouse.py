@@ -166,3 +166,16 @@ def row_with(panel, **changes):
     from namwidgets.widget._views import row_values
 
     return {**row_values(panel.session, panel.row), **changes}
+
+
+def test_every_slice_metric_fits_the_right_column(fitted_classifier):
+    from namwidgets.widget._layout import RIGHT_WIDTH
+
+    model, X, y = fitted_classifier
+    p = namwidgets.explore(model, X.iloc[:400], y[:400])
+    p.detail = "slices"
+    spec = p.detail_chart.spec
+    n = len({row["metric"] for row in spec["datasets"]["slices"]})
+    assert n >= 4  # a classifier's metrics: the panels that were clipped
+    # the slice labels (~130 px) and one panel with its spacing per metric
+    assert 130 + n * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH

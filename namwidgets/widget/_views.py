@@ -212,5 +212,5 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     table = session.slice_metrics(term, auc=auc)
     # every metric's panel inside the right column, the slice labels beside
     n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
-    width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 40)
+    width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 30)
     return charts.SliceMetricsView(table, width=width)
