@@ -37,6 +37,17 @@ def _slider(description: str, lo: float, hi: float, step: float) -> W.FloatSlide
     )  # fmt: skip
 
 
+def category_limit(values: Any) -> float:
+    """A category slider's bound: twice the largest level's size (at least 0.5)."""
+    finite = [abs(float(v)) for v in values if v == v]
+    return float(f"{max(2.0 * max(finite, default=0.0), 0.5):.2g}")
+
+
+def round_step(step: float) -> float:
+    """``step`` rounded to one significant digit (0.0123 -> 0.01)."""
+    return float(f"{step:.0e}") if step > 0 else 0.01
+
+
 def snap(slider: W.FloatSlider | W.FloatRangeSlider, value: float) -> float:
     """``value`` on ``slider``'s steps, as the browser would send it back."""
     return on_step_grid(slider.min, slider.max, slider.step, value)
@@ -84,7 +95,7 @@ class ControlsMixin:
     # ------------------------------------------------------------ the widgets
     def _build_controls(self) -> None:
         s = self.session
-        self.features = W.Select(rows=10, layout=Layout(width="230px"))
+        self.features = W.Select(rows=8, layout=Layout(width="230px"))
         self.history_list = W.HTML(
             layout=Layout(width="230px", max_height="160px", overflow="auto")
         )
@@ -95,26 +106,36 @@ class ControlsMixin:
             description="Redo", icon="repeat", layout=Layout(width="74px")
         )
         self.reset_feature_button = W.Button(
-            description="Reset feature", layout=Layout(width="112px")
+            description="Reset term", layout=Layout(width="97px")
         )
         self.reset_all_button = W.Button(
-            description="Reset all", layout=Layout(width="112px")
+            description="Reset all", layout=Layout(width="97px")
         )
         self.path = W.Text(
             value="edits.json", description="File", layout=Layout(width="230px")
         )
         self.save_button = W.Button(
-            description="Save edits", layout=Layout(width="112px")
+            description="Save edits", layout=Layout(width="97px")
         )
         self.load_button = W.Button(
-            description="Load edits", layout=Layout(width="112px")
+            description="Load edits", layout=Layout(width="97px")
         )
         self.status = W.HTML()
-        self.message = W.Text(
-            placeholder="why? (saved with the next edit)", description="Note"
-        )
+        self.message = W.Text(placeholder="note: why? (saved with the next edit)")
         self.zero = W.ToggleButton(
-            description="Zero", icon="ban", tooltip="remove this term's effect"
+            description="Zero",
+            icon="ban",
+            tooltip="remove this term's effect",
+            layout=Layout(width="100px"),
+        )
+        self.x_range_toggle = W.ToggleButtons(
+            options=[("data window", "data"), ("all", "all")],
+            value="data",
+            tooltips=[
+                "x axis over the 0.5-99.5% range of the data",
+                "x axis over the whole grid, tails included",
+            ],
+            style={"button_width": "112px"},
         )
         self.scale = _slider("scale", -1.0, 3.0, 0.05)
         self.scale.value = 1.0
@@ -126,8 +147,9 @@ class ControlsMixin:
             description="region",
             continuous_update=False,
             readout_format=".3g",
-            layout=Layout(width="380px"),
+            layout=Layout(width="430px"),
         )
+        self.range.add_class("nam-region")  # found by the browser tests
         labels = {
             "flatten": "Flatten",
             "up": "Monotone ↑",
@@ -139,7 +161,9 @@ class ControlsMixin:
             for key, label in labels.items()
         }
         self.clamp_button = W.Button(
-            description="Clamp to region's values", layout=Layout(width="200px")
+            description="Clamp",
+            tooltip="clamp the term to the range of its values in the region",
+            layout=Layout(width="auto"),
         )
         self.category_box = W.VBox()
         self.show_original = W.ToggleButton(
@@ -159,7 +183,9 @@ class ControlsMixin:
         )
         self.affected_html = W.HTML()
         self.detail_toggle = W.ToggleButtons(
-            options=["importance", "row", "slices"], value="importance"
+            options=["importance", "row", "slices"],
+            value="importance",
+            style={"button_width": "100px"},
         )
         self.row_picker = W.BoundedIntText(
             value=0,
@@ -168,6 +194,27 @@ class ControlsMixin:
             description="row",
             layout=Layout(width="160px"),
         )
+        # what-if: one text box per feature, the picked row's value in it
+        self.what_if_inputs = {
+            name: W.Text(
+                description=name,
+                continuous_update=False,
+                layout=Layout(width="250px"),
+                style={"description_width": "90px"},
+            )
+            for name in s.model.feature_names_
+        }
+        self.what_if_reset = W.Button(
+            description="Row's own values", layout=Layout(width="150px")
+        )
+        self.what_if_box = W.VBox(
+            [
+                W.HTML("<small>What if: edit a value, press Enter</small>"),
+                *self.what_if_inputs.values(),
+                self.what_if_reset,
+            ]
+        )
+        self.what_if_box.add_class("nam-what-if")  # found by the browser tests
         self.slice_picker = W.Dropdown(
             options=list(s.main_effects),
             description="slice by",
@@ -321,10 +368,13 @@ class ControlsMixin:
 
     def _category_sliders(self, name: str) -> list[W.FloatSlider]:
         ref = self.session.reference(name)
+        values = ref.grid_values[:, self.class_index]
+        limit = category_limit(values)
         sliders = []
-        for cat, val in zip(ref.grid, ref.grid_values[:, self.class_index]):
-            sl = _slider(str(cat), -3.0, 3.0, 0.02)
-            sl.layout.width = ""
+        for cat, val in zip(ref.grid, values):
+            # the term's own scale: a fixed -3..3 let a 50 px drag hit the end
+            sl = _slider(str(cat), -limit, limit, round_step(limit / 200))
+            sl.layout.width = "430px"
             sl.value = snap(sl, float(val))
             self._bind(sl, self._on_category)
             sliders.append(sl)
