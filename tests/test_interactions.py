@@ -188,3 +188,24 @@ def test_refit_with_pairs_leaves_the_original_model_alone(fitted):
     err_new = np.sqrt(np.mean((new.predict(X[:500]) - y[:500]) ** 2))
     err_old = np.sqrt(np.mean((model.predict(X[:500]) - y[:500]) ** 2))
     assert err_new < 1.5 * err_old  # the pairs stayed in the refit's offset
+
+
+def test_many_candidates_are_screened_and_the_true_pair_still_found(monkeypatch):
+    import namwidgets.model._interactions as interactions
+
+    calls = []
+    rank = interactions.rank_pairs
+
+    def counting(*args, **kwargs):
+        calls.append((len(kwargs["candidates"]), kwargs.get("max_bins", 32)))
+        return rank(*args, **kwargs)
+
+    monkeypatch.setattr(interactions, "rank_pairs", counting)
+    monkeypatch.setattr(interactions, "SCREEN_KEEP", 10)
+    rng = np.random.default_rng(3)
+    n, k = 2000, 27  # 351 candidates: above SCREEN_ABOVE
+    X = pd.DataFrame(rng.uniform(-1, 1, (n, k)), columns=[f"f{i}" for i in range(k)])
+    y = X.f1 + 2.0 * X.f4 * X.f19 + rng.normal(scale=0.1, size=n)
+    model = NAMRegressor(interactions=1, **{**FAST, "max_epochs": 8}).fit(X, y)
+    assert calls == [(351, interactions.SCREEN_BINS), (10, 32)]
+    assert model.term_names_[k:] == ["f4 & f19"]

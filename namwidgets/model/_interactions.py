@@ -38,6 +38,14 @@ PAIR_SEPARATOR = " & "  # InterpretML's convention for a pair's name
 # per cell 0.494; pair nets (64, 32) and 40 epochs of joint fine-tuning 0.484.
 PAIR_HIDDEN = (64, 32)  # hidden widths of the pair nets
 JOINT_EPOCHS = 40  # most epochs of joint fine-tuning (early-stopped) after stage 2
+# FAST in two stages once there are many candidates: every pair is screened on a
+# coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
+# pairs asked for) are ranked at full resolution. 100 features (4,950
+# candidates), 100,000 rows, one thread: 46 s in one stage, see RESULTS.md.
+SCREEN_ABOVE = 300  # candidates beyond which the search screens first
+SCREEN_KEEP = 100
+SCREEN_BINS = 8
+SCREEN_ROWS = 10_000
 
 
 class TermModule(nn.Module):
@@ -210,14 +218,21 @@ def select_pairs(
         for j in range(i + 1, len(columns))
         if usable[i] and usable[j]
     ]
-    ranked = rank_pairs(
-        columns,
-        est.encoder_.kinds_,
-        g,
-        h,
-        candidates=candidates,
-        random_state=0,
-    )
+    kinds = est.encoder_.kinds_
+    if len(candidates) > SCREEN_ABOVE:
+        screened = rank_pairs(
+            columns,
+            kinds,
+            g,
+            h,
+            candidates=candidates,
+            max_bins=SCREEN_BINS,
+            max_rows=SCREEN_ROWS,
+            random_state=0,
+        )
+        keep = max(SCREEN_KEEP, 5 * count)
+        candidates = [pair for pair, _ in screened[:keep]]
+    ranked = rank_pairs(columns, kinds, g, h, candidates=candidates, random_state=0)
     return [pair for pair, gain in ranked[:count] if gain > 0]
 
 
