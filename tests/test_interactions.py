@@ -202,6 +202,7 @@ def test_many_candidates_are_screened_and_the_true_pair_still_found(monkeypatch)
 
     monkeypatch.setattr(interactions, "rank_pairs", counting)
     monkeypatch.setattr(interactions, "SCREEN_KEEP", 10)
+    monkeypatch.setattr(interactions, "SCREEN_ABOVE", 300)
     rng = np.random.default_rng(3)
     n, k = 2000, 27  # 351 candidates: above SCREEN_ABOVE
     X = pd.DataFrame(rng.uniform(-1, 1, (n, k)), columns=[f"f{i}" for i in range(k)])
