@@ -210,3 +210,29 @@ def test_many_candidates_are_screened_and_the_true_pair_still_found(monkeypatch)
     model = NAMRegressor(interactions=1, **{**FAST, "max_epochs": 8}).fit(X, y)
     assert calls == [(351, interactions.SCREEN_BINS), (10, 32)]
     assert model.term_names_[k:] == ["f4 & f19"]
+
+
+def test_pair_stage_validates_on_the_whole_model(monkeypatch):
+    # the pair stage trains with the main effects as a fixed offset; its
+    # validation rows need that offset too, or early stopping and the no-pair
+    # start compare the pairs alone with the target (a pair that only repeats
+    # a main effect would look like a gain)
+    import namwidgets.model._interactions as interactions
+
+    seen = []
+    train = interactions.train
+
+    def spy(module, train_data, valid_data, cfg, generator):
+        seen.append(
+            (type(module).__name__, train_data.offset is not None, valid_data.offset)
+        )
+        return train(module, train_data, valid_data, cfg, generator)
+
+    monkeypatch.setattr(interactions, "train", spy)
+    X, y, *_ = synthetic(n=800)
+    NAMRegressor(interactions=[("a", "b")], **{**FAST, "max_epochs": 5}).fit(X, y)
+    pairs = [s for s in seen if s[0] == "PairModule"]
+    assert len(pairs) == 1 and pairs[0][1]
+    assert pairs[0][2] is not None and pairs[0][2].shape == (120, 1)
+    joint = [s for s in seen if s[0] == "TermModule"]
+    assert all(s[2] is None for s in joint)  # the joint module holds the mains

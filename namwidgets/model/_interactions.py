@@ -270,9 +270,14 @@ def fit_interactions(
         est.pair_counts_ = []
         return None
     pm = build_pair_module(est, pairs).to(data.x_num.device)
+    # the joint stage's validation rows: no offset (its module holds the mains)
     valid = data.rows(valid_idx) if valid_idx is not None else None
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
     try:
+        # the pair stage's: with the main effects' prediction as their offset,
+        # so that its validation loss (and the no-pair start it is compared
+        # with) is the whole model's, not the pairs' alone
+        valid_pairs = data.rows(valid_idx) if valid_idx is not None else None
         # the start (no pair at all) is a candidate: pairs are kept only where
         # they beat the main effects alone on validation by more than its noise
         cfg = est._config(
@@ -281,7 +286,7 @@ def fit_interactions(
             feature_dropout=0.0,
             score_start=True,
         )
-        history = train(pm, data.rows(train_idx), valid, cfg, generator)
+        history = train(pm, data.rows(train_idx), valid_pairs, cfg, generator)
     finally:
         data.offset = None
     for record in history:
