@@ -60,6 +60,7 @@ from namwidgets.datasets import (  # noqa: E402
 )
 
 SEED = 0
+SEARCH_SECONDS = [0.0]  # pair search time of the fit in progress (see _timed_search)
 QUICK_ROWS = 1500  # rows kept from each large dataset in --quick mode
 
 # The NAM paper's Table 1 (Agarwal et al., 2021), as quoted in the brief.
@@ -347,6 +348,61 @@ MODELS = [
 ]
 
 
+def _timed_search() -> None:
+    """Time the NAM's pair search (FAST ranking) apart from its fit."""
+    from namwidgets.model import _interactions
+
+    if getattr(_interactions.select_pairs, "timed", False):
+        return
+    inner = _interactions.select_pairs
+
+    def select_pairs(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            SEARCH_SECONDS[0] += time.perf_counter() - t0
+
+    select_pairs.timed = True  # type: ignore[attr-defined]
+    _interactions.select_pairs = select_pairs  # type: ignore[assignment]
+
+
+def search_time(
+    n_rows: int = 100_000, n_features: int = 100, count: int = 100
+) -> tuple[float, list[tuple[int, int]]]:
+    """Seconds to rank every pair of ``n_features`` synthetic features, as fit does.
+
+    The residuals hold two strong and two weak interactions among independent
+    normal features; returns the seconds and the ``count`` pairs kept.
+    """
+    from namwidgets.model import _interactions
+    from namwidgets.model._encoder import FeatureEncoder
+
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(n_rows, n_features))
+    resid = (
+        X[:, 3] * X[:, 7]
+        + np.sin(X[:, 10]) * (X[:, 20] > 0)
+        + 0.3 * X[:, 30] * X[:, 40]
+        + 0.2 * np.abs(X[:, 50]) * X[:, 60]
+        + 0.5 * rng.normal(size=n_rows)
+    )
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(n_features)])
+    est = NAMRegressor()
+    est.encoder_ = FeatureEncoder().fit(frame)
+    t0 = time.perf_counter()
+    pairs = _interactions.select_pairs(
+        est,
+        frame,
+        np.zeros((n_rows, 1)),
+        resid,
+        np.ones(n_rows),
+        np.arange(n_rows),
+        count,
+    )
+    return time.perf_counter() - t0, pairs
+
+
 def available(model: Model) -> bool:
     """Whether the optional package a model needs imports."""
     if model.needs is None:
@@ -416,6 +472,7 @@ def run(
     have = {(r["dataset"], r["model"], r["fold"]): r for r in done or []}
     records: list[dict[str, Any]] = []
     torch.set_num_threads(budget.n_threads)
+    _timed_search()
     for ds in (DATASETS[n] for n in datasets or DATASETS):
         X, y = load_dataset(ds, quick)
         cv = (
@@ -444,6 +501,7 @@ def run(
                     records.append(have[key])
                     continue
                 est = clone(model.make(ds.task, budget, X))
+                SEARCH_SECONDS[0] = 0.0
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -456,6 +514,7 @@ def run(
                     "metric": ds.metric,
                     "score": score(ds, est, X.iloc[te], y.iloc[te]),
                     "fit_s": fit_s,
+                    "search_s": SEARCH_SECONDS[0],
                 }
                 records.append(rec)
                 if on_record is not None:
@@ -463,6 +522,11 @@ def run(
                 log(
                     f"{ds.name} | {model.name} | fold {fold}: "
                     f"{ds.metric} {rec['score']:.4f}, fit {fit_s:.1f} s"
+                    + (
+                        f" (pair search {rec['search_s']:.1f} s)"
+                        if rec["search_s"]
+                        else ""
+                    )
                 )
     return records
 
@@ -615,8 +679,45 @@ def target_table(summary: pd.DataFrame) -> tuple[str, list[str]]:
     return "\n".join(lines), missed
 
 
+def fit_time_table(records: list[dict[str, Any]]) -> str:
+    """Mean fit seconds per fold, a row per model, the NAM's pair search apart."""
+    fits: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for r in records:
+        if "score" in r:
+            key = (r["model"], r["dataset"])
+            fits.setdefault(key, []).append((r["fit_s"], r.get("search_s") or 0.0))
+    names = list(dict.fromkeys(d for _, d in fits))
+    lines = [
+        "| model | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for m in dict.fromkeys(m for m, _ in fits):
+        cells = []
+        for d in names:
+            got = fits.get((m, d))
+            if not got:
+                cells.append("–")
+                continue
+            fit = statistics.fmean(f for f, _ in got)
+            search = statistics.fmean(s for _, s in got)
+            cells.append(
+                f"{fit:.1f} s" + (f" (search {search:.1f} s)" if search else "")
+            )
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------- files
-FIELDS = ["dataset", "model", "fold", "metric", "score", "fit_s", "skipped"]
+FIELDS = [
+    "dataset",
+    "model",
+    "fold",
+    "metric",
+    "score",
+    "fit_s",
+    "skipped",
+    "search_s",  # pair search seconds within fit_s (NAM rows; absent before)
+]
 
 
 def write_records(path: Path, records: list[dict[str, Any]]) -> None:
@@ -640,6 +741,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
                 rec["skipped"] = r["skipped"]
             else:
                 rec["score"], rec["fit_s"] = float(r["score"]), float(r["fit_s"])
+                rec["search_s"] = float(r["search_s"] or 0.0)
             out.append(rec)
     return out
 
@@ -651,7 +753,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--datasets", nargs="*", default=None)
     p.add_argument("--models", nargs="*", default=None)
     p.add_argument("--csv", type=Path, default=None, help="write per-fold records")
+    p.add_argument(
+        "--search-time",
+        action="store_true",
+        help="only time the pair search on 100 synthetic features (4,950 pairs)",
+    )
     args = p.parse_args(argv)
+    if args.search_time:
+        torch.set_num_threads(1)
+        for n in (10_000, 100_000):
+            secs, pairs = search_time(n)
+            print(
+                f"100 features, {n:,} rows, 4,950 candidates: {secs:.1f} s; "
+                f"best {pairs[:4]}"
+            )
+        return
     recs = run(
         quick=args.quick,
         folds=args.folds,
@@ -662,6 +778,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.csv:
         write_records(args.csv, recs)
     print(markdown_table(summarize(recs)))
+    print()
+    print(fit_time_table(recs))
 
 
 if __name__ == "__main__":

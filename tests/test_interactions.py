@@ -188,3 +188,51 @@ def test_refit_with_pairs_leaves_the_original_model_alone(fitted):
     err_new = np.sqrt(np.mean((new.predict(X[:500]) - y[:500]) ** 2))
     err_old = np.sqrt(np.mean((model.predict(X[:500]) - y[:500]) ** 2))
     assert err_new < 1.5 * err_old  # the pairs stayed in the refit's offset
+
+
+def test_many_candidates_are_screened_and_the_true_pair_still_found(monkeypatch):
+    import namwidgets.model._interactions as interactions
+
+    calls = []
+    rank = interactions.rank_pairs
+
+    def counting(*args, **kwargs):
+        calls.append((len(kwargs["candidates"]), kwargs.get("max_bins", 32)))
+        return rank(*args, **kwargs)
+
+    monkeypatch.setattr(interactions, "rank_pairs", counting)
+    monkeypatch.setattr(interactions, "SCREEN_KEEP", 10)
+    monkeypatch.setattr(interactions, "SCREEN_ABOVE", 300)
+    rng = np.random.default_rng(3)
+    n, k = 2000, 27  # 351 candidates: above SCREEN_ABOVE
+    X = pd.DataFrame(rng.uniform(-1, 1, (n, k)), columns=[f"f{i}" for i in range(k)])
+    y = X.f1 + 2.0 * X.f4 * X.f19 + rng.normal(scale=0.1, size=n)
+    model = NAMRegressor(interactions=1, **{**FAST, "max_epochs": 8}).fit(X, y)
+    assert calls == [(351, interactions.SCREEN_BINS), (10, 32)]
+    assert model.term_names_[k:] == ["f4 & f19"]
+
+
+def test_pair_stage_validates_on_the_whole_model(monkeypatch):
+    # the pair stage trains with the main effects as a fixed offset; its
+    # validation rows need that offset too, or early stopping and the no-pair
+    # start compare the pairs alone with the target (a pair that only repeats
+    # a main effect would look like a gain)
+    import namwidgets.model._interactions as interactions
+
+    seen = []
+    train = interactions.train
+
+    def spy(module, train_data, valid_data, cfg, generator):
+        seen.append(
+            (type(module).__name__, train_data.offset is not None, valid_data.offset)
+        )
+        return train(module, train_data, valid_data, cfg, generator)
+
+    monkeypatch.setattr(interactions, "train", spy)
+    X, y, *_ = synthetic(n=800)
+    NAMRegressor(interactions=[("a", "b")], **{**FAST, "max_epochs": 5}).fit(X, y)
+    pairs = [s for s in seen if s[0] == "PairModule"]
+    assert len(pairs) == 1 and pairs[0][1]
+    assert pairs[0][2] is not None and pairs[0][2].shape == (120, 1)
+    joint = [s for s in seen if s[0] == "TermModule"]
+    assert all(s[2] is None for s in joint)  # the joint module holds the mains

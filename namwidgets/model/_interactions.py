@@ -38,6 +38,18 @@ PAIR_SEPARATOR = " & "  # InterpretML's convention for a pair's name
 # per cell 0.494; pair nets (64, 32) and 40 epochs of joint fine-tuning 0.484.
 PAIR_HIDDEN = (64, 32)  # hidden widths of the pair nets
 JOINT_EPOCHS = 40  # most epochs of joint fine-tuning (early-stopped) after stage 2
+# FAST in two stages once there are many candidates: every pair is screened on a
+# coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
+# pairs asked for) are ranked at full resolution. 100 features (4,950
+# candidates), 100,000 rows, one thread: 54 s in one stage, 17 s in two, the
+# same top 100 (RESULTS.md). Below SCREEN_ABOVE one stage takes about a second
+# (breast cancer's 435 candidates: 0.2-1.0 s), so the search stays as it was;
+# screened there, breast cancer scored the same (0.9953 both, 5 folds, both
+# measured before the pair stage's validation fix below).
+SCREEN_ABOVE = 1000  # candidates beyond which the search screens first
+SCREEN_KEEP = 100
+SCREEN_BINS = 8
+SCREEN_ROWS = 10_000
 
 
 class TermModule(nn.Module):
@@ -210,14 +222,21 @@ def select_pairs(
         for j in range(i + 1, len(columns))
         if usable[i] and usable[j]
     ]
-    ranked = rank_pairs(
-        columns,
-        est.encoder_.kinds_,
-        g,
-        h,
-        candidates=candidates,
-        random_state=0,
-    )
+    kinds = est.encoder_.kinds_
+    if len(candidates) > SCREEN_ABOVE:
+        screened = rank_pairs(
+            columns,
+            kinds,
+            g,
+            h,
+            candidates=candidates,
+            max_bins=SCREEN_BINS,
+            max_rows=SCREEN_ROWS,
+            random_state=0,
+        )
+        keep = max(SCREEN_KEEP, 5 * count)
+        candidates = [pair for pair, _ in screened[:keep]]
+    ranked = rank_pairs(columns, kinds, g, h, candidates=candidates, random_state=0)
     return [pair for pair, gain in ranked[:count] if gain > 0]
 
 
@@ -252,9 +271,14 @@ def fit_interactions(
         est.pair_counts_ = []
         return None
     pm = build_pair_module(est, pairs).to(data.x_num.device)
+    # the joint stage's validation rows: no offset (its module holds the mains)
     valid = data.rows(valid_idx) if valid_idx is not None else None
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)
     try:
+        # the pair stage's: with the main effects' prediction as their offset,
+        # so that its validation loss (and the no-pair start it is compared
+        # with) is the whole model's, not the pairs' alone
+        valid_pairs = data.rows(valid_idx) if valid_idx is not None else None
         # the start (no pair at all) is a candidate: pairs are kept only where
         # they beat the main effects alone on validation by more than its noise
         cfg = est._config(
@@ -263,7 +287,7 @@ def fit_interactions(
             feature_dropout=0.0,
             score_start=True,
         )
-        history = train(pm, data.rows(train_idx), valid, cfg, generator)
+        history = train(pm, data.rows(train_idx), valid_pairs, cfg, generator)
     finally:
         data.offset = None
     for record in history:
