@@ -28,6 +28,7 @@ API_MODULES = [
     "namwidgets.edit",
     "namwidgets.charts",
     "namwidgets.widget",
+    "namwidgets.adapters",
     "namwidgets.datasets",
     "namwidgets.exceptions",
     "namwidgets.protocol",
