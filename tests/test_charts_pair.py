@@ -267,3 +267,28 @@ def test_renders_to_svg(fitted):
         svg = vlc.vegalite_to_svg(PairView(CASES[case](fitted)).chart().to_json())
         assert svg.startswith("<svg")
         assert ("missing" in svg) == (case != "cat_num")
+
+
+@pytest.mark.parametrize("case", ["num_num", "cat_num"])
+def test_edited_importance_is_data_and_the_subtitle_names_the_original(fitted, case):
+    pf = CASES[case](fitted)
+    edited = dataclasses.replace(pf, values=pf.values * 0.5)
+    a = PairView(edited, original=pf, edited_importance=0.25)
+    b = PairView(edited, original=pf, edited_importance=0.125)
+    spec = a.chart().to_dict()
+    assert a.datasets()["pair_importance"] == [{"text": "edited: 0.25"}]
+    assert spec["datasets"] == a.datasets()
+    # a new edit changes the data, not the structure
+    assert a.key == b.key
+    assert {**spec, "datasets": b.datasets()} == b.chart().to_dict()
+    subtitle = spec["title"]["subtitle"]
+    subtitle = subtitle if isinstance(subtitle, str) else " ".join(subtitle)
+    assert f"importance: original {pf.importance:.3g}" in subtitle
+    texts = [
+        layer for layer in spec["layer"]
+        if layer.get("data", {}).get("name") == "pair_importance"
+    ]  # fmt: skip
+    assert len(texts) == 1 and texts[0]["mark"]["type"] == "text"
+    plain = PairView(pf, original=pf)
+    assert "pair_importance" not in plain.datasets()
+    assert plain.key != a.key

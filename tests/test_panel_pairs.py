@@ -130,3 +130,20 @@ def test_set_cell_on_a_categorical_pair(panel):
     assert s.history == [s.history[0]] and s.position == 0
     cell = [r for r in _cells(p) if r["x"] == "y" and r["y"] == "yes"]
     assert cell[0]["value"] != 0.25
+
+
+def test_an_edited_pair_shows_the_edited_models_importance(panel):
+    p, s = panel, panel.session
+    p.feature = "a & b"
+    t = list(s.term_names).index("a & b")
+    assert "pair_importance" not in p.shape_chart.spec["datasets"]
+    original = float(s.importance()[t])
+    s.scale("a & b", 0.5)
+    p.refresh()
+    edited = float(s.importance()[t])
+    assert abs(edited - original / 2) < 1e-9 * max(original, 1.0)
+    spec = p.shape_chart.spec
+    assert spec["datasets"]["pair_importance"] == [{"text": f"edited: {edited:.3g}"}]
+    subtitle = spec["title"]["subtitle"]
+    subtitle = subtitle if isinstance(subtitle, str) else " ".join(subtitle)
+    assert "importance: original" in subtitle

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from ..exceptions import InputError
 from ._theme import (
+    PALETTE,
     VALUE_FMT,
     X_FMT,
     ChartView,
@@ -54,6 +55,7 @@ class PairKey(NamedTuple):
     brush: bool
     value_title: str
     configure: bool
+    edited_importance: bool  # the edited function's importance written (data)
 
 
 def _cuts(grid: npt.NDArray[np.float64]) -> tuple[list[float], list[float]]:
@@ -113,6 +115,10 @@ class PairView(ChartView):
         Title of the colour legend (heatmaps) or y axis (curves).
     configure : bool, default=True
         Apply the theme; pass False to concatenate the chart with others.
+    edited_importance : float, optional
+        The edited function's importance, written at the top right from the
+        ``"pair_importance"`` dataset (so an edit redraws data only), while the
+        subtitle names ``pair.importance`` as the original's.
 
     Raises
     ------
@@ -130,6 +136,7 @@ class PairView(ChartView):
     brush: bool = True
     value_title: str = "contribution"
     configure: bool = True
+    edited_importance: float | None = None
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -198,14 +205,18 @@ class PairView(ChartView):
         y_levels = tuple(str(v) for v in p.y) if kinds[1] == "categorical" else None
         lines = (x_levels is None) != (y_levels is None)
         heat_num = x_levels is None and y_levels is None
+        subtitle = f"importance {p.importance:.3g}"
+        if self.edited_importance is not None:
+            subtitle = f"importance: original {p.importance:.3g}"
         return PairKey(
             str(p.name), (str(p.features[0]), str(p.features[1])),
-            "lines" if lines else "heat", title, f"importance {p.importance:.3g}",
+            "lines" if lines else "heat", title, subtitle,
             x_levels, y_levels, 0 if x_levels is not None else 1,
             p.nan_x is not None, p.nan_y is not None, self.original is not None,
             bool(self.show_original and self.original is not None),
             int(self.width), int(self.height), bool(self.brush and heat_num),
             str(self.value_title), bool(self.configure),
+            self.edited_importance is not None,
         )  # fmt: skip
 
     # ------------------------------------------------------------ data
@@ -227,7 +238,18 @@ class PairView(ChartView):
         values, orig, density, nan_x, nan_y, _ = self._values
         p = self.pair
         if k.layout == "lines":
-            return self._curves(values, orig, density, nan_x, nan_y)
+            out = self._curves(values, orig, density, nan_x, nan_y)
+        else:
+            out = self._cells(values, orig, density, nan_x, nan_y)
+        if k.edited_importance:
+            text = f"edited: {float(self.edited_importance):.3g}"  # type: ignore[arg-type]
+            out["pair_importance"] = [{"text": text}]
+        return out
+
+    def _cells(
+        self, values: Any, orig: Any, density: Any, nan_x: Any, nan_y: Any
+    ) -> Datasets:
+        k, p = self.key, self.pair
         ix = _thin(len(p.x), int(np.sqrt(MAX_CELLS)) if len(p.y) > 1 else MAX_CELLS)
         iy = _thin(len(p.y), max(MAX_CELLS // len(ix), 1))
         xs = [str(p.x[i]) for i in ix] if k.x_levels else floats(np.asarray(p.x)[ix])
@@ -300,6 +322,8 @@ class PairView(ChartView):
         """
         k = self.key
         layers = _lines(k) if k.layout == "lines" else _heat(k)
+        if k.edited_importance:
+            layers.append(_importance_layer(k.width))
         chart = LayerChart(layer=layers, width=k.width, height=k.height)
         return finish(
             chart,
@@ -479,3 +503,17 @@ def _lines(k: PairKey) -> list[alt.Chart]:
             )  # fmt: skip
         )
     return layers
+
+
+def _importance_layer(width: int) -> alt.Chart:
+    """The edited pair's importance, at the top right above the plot."""
+    return (
+        alt.Chart(alt.NamedData(name="pair_importance"))
+        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
+        .encode(
+            x=alt.XValue(width),
+            y=alt.YValue(0),
+            text=alt.Text("text:N"),
+            color=alt.ColorValue(PALETTE["edited"]),
+        )
+    )

@@ -100,16 +100,21 @@ def pair_view(
 
     ``original`` is the term's original :class:`~namwidgets.explain.PairFunction`;
     the current one carries its importance, so that the subtitle and the
-    structure stay put while editing (as in :func:`shape_view`).
+    structure stay put while editing (as in :func:`shape_view`); an edited
+    pair's current importance is written beside it from data.
     """
-    current = session.term_function(original.name)
+    name = original.name
+    current = session.term_function(name)
     current = dataclasses.replace(current, importance=original.importance)
+    edited = name in session.edited_features
+    t = list(session.term_names).index(name)
     return charts.PairView(
         current,
         original=original,
         show_original=show_original,
         class_index=class_index,
         value_title="contribution (logit)" if session.is_classifier else "contribution",
+        edited_importance=float(session.importance()[t]) if edited else None,
     )
 
 
