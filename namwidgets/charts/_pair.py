@@ -236,7 +236,6 @@ class PairView(ChartView):
         """
         k = self.key
         values, orig, density, nan_x, nan_y, _ = self._values
-        p = self.pair
         if k.layout == "lines":
             out = self._curves(values, orig, density, nan_x, nan_y)
         else:
