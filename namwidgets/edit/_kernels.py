@@ -75,6 +75,74 @@ def _add_piecewise_linear(x, positions, offsets, target) -> None:
         target[a : a + m] += acc[:, None]
 
 
+class _InterpPlan:
+    """``np.interp(., xp, fp)`` prepared once, then evaluated block by block.
+
+    ``np.interp`` binary-searches ``xp`` for every row, with a mispredicted
+    branch per level. Here a uniform lookup table over ``[xp[0], xp[-1]]``
+    gives each row a segment at or below its own, a few vectorised steps
+    correct it, and the value is ``fp[i] + slope[i] * (x - xp[i])`` as in
+    ``np.interp`` (with slope 0 past the last point, so ends are held): bit for
+    bit ``np.interp``, about 2.5x faster. ``fallback`` is set when ``xp`` is so
+    uneven that the table would need many correction steps (then
+    ``np.interp`` itself is used).
+    """
+
+    def __init__(self, xp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64]):
+        g = np.asarray(xp, dtype=np.float64)
+        v = np.asarray(fp, dtype=np.float64)
+        self.g, self.v = g, v
+        n_pts, self.lo, self.hi = len(g), float(g[0]), float(g[-1])
+        self.fallback = n_pts < 2
+        if self.fallback:
+            return
+        gap = float(np.min(np.diff(g)))
+        cells = int(np.clip(2 * (self.hi - self.lo) / gap, 4 * n_pts, 1 << 16))
+        self.scale = cells / (self.hi - self.lo)
+        table = np.searchsorted(g, self.lo + np.arange(cells + 3) / self.scale, "right")
+        self.table = np.clip(table - 1, 0, n_pts - 1)
+        # A row starts one cell low (two after rounding at a cell edge), so its
+        # segment is at most three cells of grid points above the table's guess.
+        self.steps = int(np.max(self.table[3:] - self.table[:-3])) + 1
+        self.fallback = self.steps > 8
+        self.g_next = np.append(g[1:], np.inf)
+        self.slope = np.zeros(n_pts)
+        self.slope[:-1] = np.diff(v) / np.diff(g)
+        size = _CHUNK
+        self.buf = [np.empty(size) for _ in range(3)]
+        self.ibuf = [np.empty(size, np.intp) for _ in range(2)]
+        self.bbuf = np.empty(size, bool)
+
+    def block(self, xs: npt.NDArray[np.float64], o: npt.NDArray[np.float64]) -> None:
+        """Write ``np.interp(xs, xp, fp)`` into ``o`` (at most ``_CHUNK`` rows)."""
+        if self.fallback:
+            o[:] = np.interp(xs, self.g, self.v)
+            return
+        m = len(xs)
+        X, C, T = (b[:m] for b in self.buf)
+        idx, S = (b[:m] for b in self.ibuf)
+        B = self.bbuf[:m]
+        np.clip(xs, self.lo, self.hi, out=X)  # NaN stays NaN and gives NaN below
+        np.fmax(xs, self.lo, out=C)  # NaN becomes lo here, a safe table index
+        np.fmin(C, self.hi, out=C)
+        C -= self.lo
+        C *= self.scale
+        C -= 1.0
+        np.maximum(C, 0.0, out=C)
+        idx[:] = C  # truncation is floor for C >= 0
+        np.take(self.table, idx, out=S)
+        for _ in range(self.steps):
+            np.take(self.g_next, S, out=T)
+            np.greater_equal(X, T, out=B)
+            S += B
+        np.take(self.g, S, out=T)
+        np.subtract(X, T, out=T)
+        np.take(self.slope, S, out=o)
+        o *= T
+        np.take(self.v, S, out=T)
+        o += T
+
+
 def _interp_sorted(
     x: npt.NDArray[np.float64],
     xp: npt.NDArray[np.float64],
@@ -83,67 +151,38 @@ def _interp_sorted(
 ) -> npt.NDArray[np.float64]:
     """Return ``np.interp(x, xp, fp)`` bit for bit, about 2.5x faster.
 
-    ``np.interp`` binary-searches ``xp`` for every row, with a mispredicted
-    branch per level. Here a uniform lookup table over ``[xp[0], xp[-1]]``
-    gives each row a segment at or below its own, a few vectorised steps
-    correct it, and the value is ``fp[i] + slope[i] * (x - xp[i])`` as in
-    ``np.interp`` (with slope 0 past the last point, so ends are held). Work
-    runs in cache-sized blocks. Falls back to ``np.interp`` when ``xp`` is so
-    uneven that the table would need many correction steps.
+    See :class:`_InterpPlan`; work runs in cache-sized blocks.
     """
     if out is None:
         out = np.empty(len(x))
-    g = np.asarray(xp, dtype=np.float64)
-    v = np.asarray(fp, dtype=np.float64)
-    n_pts, lo, hi = len(g), float(g[0]), float(g[-1])
-    if n_pts < 2:
-        out[:] = np.interp(x, g, v)
-        return out
-    gap = float(np.min(np.diff(g)))
-    cells = int(np.clip(2 * (hi - lo) / gap, 4 * n_pts, 1 << 16))
-    scale = cells / (hi - lo)
-    table = np.searchsorted(g, lo + np.arange(cells + 3) / scale, side="right") - 1
-    table = np.clip(table, 0, n_pts - 1)
-    # A row starts one cell low (two after rounding at a cell edge), so its
-    # segment is at most three cells of grid points above the table's guess.
-    steps = int(np.max(table[3:] - table[:-3])) + 1
-    if steps > 8:
-        out[:] = np.interp(x, g, v)
-        return out
-    g_next = np.append(g[1:], np.inf)
-    slope = np.zeros(n_pts)
-    slope[:-1] = np.diff(v) / np.diff(g)
-    size = min(len(x), _CHUNK)
-    xc, cell, tmp = np.empty(size), np.empty(size), np.empty(size)
-    idx, seg, above = (
-        np.empty(size, np.intp),
-        np.empty(size, np.intp),
-        np.empty(size, bool),
-    )
+    plan = _InterpPlan(xp, fp)
     for a in range(0, len(x), _CHUNK):
-        m = min(a + _CHUNK, len(x)) - a
-        xs, X, C, T = x[a : a + m], xc[:m], cell[:m], tmp[:m]
-        idx_m, S, B, o = idx[:m], seg[:m], above[:m], out[a : a + m]
-        np.clip(xs, lo, hi, out=X)  # NaN stays NaN and gives NaN below
-        np.fmax(xs, lo, out=C)  # NaN becomes lo here, a safe table index
-        np.fmin(C, hi, out=C)
-        C -= lo
-        C *= scale
-        C -= 1.0
-        np.maximum(C, 0.0, out=C)
-        idx_m[:] = C  # truncation is floor for C >= 0
-        np.take(table, idx_m, out=S)
-        for _ in range(steps):
-            np.take(g_next, S, out=T)
-            np.greater_equal(X, T, out=B)
-            S += B
-        np.take(g, S, out=T)
-        np.subtract(X, T, out=T)
-        np.take(slope, S, out=o)
-        o *= T
-        np.take(v, S, out=T)
-        o += T
+        plan.block(x[a : a + _CHUNK], out[a : a + _CHUNK])
     return out
+
+
+def _interp_where(
+    x: npt.NDArray[np.float64],
+    xp: npt.NDArray[np.float64],
+    fp: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    lo: float | None,
+    hi: float | None,
+) -> None:
+    """Set ``target[r] = np.interp(x[r], xp, fp)`` where ``lo <= x[r] <= hi``.
+
+    One pass in cache-sized blocks: each block's region mask, interpolation and
+    masked write stay in cache (no row gather, no fancy-index scatter, no
+    whole-column temporaries). NaN ``x`` is outside every region. ``target``
+    may be a strided column view.
+    """
+    plan = _InterpPlan(xp, fp)
+    vals = np.empty(min(len(x), _CHUNK))
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        o = vals[: len(xs)]
+        plan.block(xs, o)
+        np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
 
 
 class _Region:
@@ -174,13 +213,5 @@ class _Region:
         """Give data in the region ``np.interp`` of the region's new grid values."""
         gr = ref.grid[mask]
         target = out[:, cols]
-        if self.x_lo is None and self.x_hi is None:
-            # Every non-NaN row is in the region; NaN rows are restored by apply.
-            col = np.empty(len(x))
-            for j in range(target.shape[1]):
-                target[:, j] = _interp_sorted(x, gr, new_values[:, j], out=col)
-            return
-        rows = _in_region(x, self.x_lo, self.x_hi)
-        xr = x[rows]
         for j in range(target.shape[1]):
-            target[rows, j] = _interp_sorted(xr, gr, new_values[:, j])
+            _interp_where(x, gr, new_values[:, j], target[:, j], self.x_lo, self.x_hi)

@@ -42,6 +42,7 @@ from ._state import (
     importance,
     readonly,
     same_slot,
+    term_major_contributions,
 )
 
 
@@ -81,6 +82,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._x = [
             readonly(np.asarray(v)) for v in self.model.feature_values(self._frame)
         ]
+        self._x_codes: dict[int, pd.Categorical] = {}
         self._set_base(self.model)
         self._eta_original = self._eta
         self._snapshot_last()
@@ -93,8 +95,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def _set_base(self, model: Any) -> None:
         # term-major (T, n, C): a term's column is contiguous to rewrite and the
         # linear predictor is T contiguous adds
-        contrib = np.asarray(model.contributions_array(self._frame), dtype=np.float64)
-        self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
+        self._base = term_major_contributions(model, self._frame)
         self._base.flags.writeable = False
         self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
@@ -106,7 +107,8 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     def _set_eta(self) -> None:
-        eta = self._intercept + self._current.sum(0)
+        eta = self._current.sum(0)
+        eta += self._intercept  # in place: one n x C array per state, not two
         eta.flags.writeable = False
         self._eta = eta
 
@@ -170,8 +172,20 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         return self._x[self._feature(term)]
 
     def _edit_x(self, t: int) -> Any:
-        """What term ``t``'s edits read as x (a pair's: a placeholder)."""
-        return term_x(self.model.term_features_[t], self._x, self._n)
+        """What term ``t``'s edits read as x (a pair's: a placeholder).
+
+        A categorical feature's labels go as a ``pandas.Categorical`` (built on
+        its first edit, then kept): setting a level compares integer codes, not
+        a million Python strings.
+        """
+        features = self.model.term_features_[t]
+        if len(features) == 1 and self._refs0[t].kind == "categorical":
+            j = int(features[0])
+            if j not in self._x_codes:
+                codes, levels = pd.factorize(self._x[j])
+                self._x_codes[j] = pd.Categorical.from_codes(codes, levels)
+            return self._x_codes[j]
+        return term_x(features, self._x, self._n)
 
     def _feature(self, term: str | int) -> int:
         t = self._index(term)
