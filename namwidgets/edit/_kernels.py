@@ -6,6 +6,8 @@ and ``_add_piecewise_linear`` agrees with it to rounding, both faster on many ro
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import numpy.typing as npt
 
@@ -185,6 +187,86 @@ def _interp_where(
         np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
 
 
+#: Rows from which a read-only ``x`` keeps its segments on a grid (see below).
+_SEGMENT_MIN_ROWS = 1 << 16
+_SEGMENTS: list[tuple[weakref.ref, weakref.ref, npt.NDArray[np.int32]]] = []
+
+
+def _row_segments(
+    x: npt.NDArray[np.float64], grid: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int32] | None:
+    """Each row's segment ``s`` on ``grid`` (``grid[s] <= x < grid[s + 1]``).
+
+    Computed once per (x, grid) pair and kept, weakly, for the few most recent
+    pairs: a session's rows and a term's grid never change, so every later
+    region edit of that term skips the search. Only for large read-only ``x``
+    (the session's own values; a writable array could change under the memo);
+    None otherwise. Rows below the grid get 0, above it the last point, NaN 0.
+    """
+    if len(x) < _SEGMENT_MIN_ROWS or x.flags.writeable or len(grid) < 2:
+        return None
+    for rx, rg, seg in _SEGMENTS:
+        if rx() is x and rg() is grid:
+            return seg
+    index = np.arange(len(grid), dtype=np.float64)
+    seg = np.empty(len(x), np.int32)
+    pos = np.empty(min(len(x), _CHUNK))
+    plan = _InterpPlan(grid, index)  # interpolating the index: s + fraction
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        p = pos[: len(xs)]
+        plan.block(np.nan_to_num(xs, nan=float(grid[0])), p)
+        np.floor(p, out=p)
+        np.copyto(seg[a : a + _CHUNK], p, casting="unsafe")
+    # the fraction can round up to the next point just below it: fix by value
+    seg_f = seg.astype(np.intp)
+    below = (x < grid[seg_f]) & (seg_f > 0)
+    seg[below] -= 1
+    _SEGMENTS.insert(0, (weakref.ref(x), weakref.ref(grid), seg))
+    del _SEGMENTS[4:]
+    return seg
+
+
+def _interp_region(
+    x: npt.NDArray[np.float64],
+    seg: npt.NDArray[np.int32],
+    k0: int,
+    gr: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    lo: float | None,
+    hi: float | None,
+) -> None:
+    """As :func:`_interp_where` on ``gr = grid[k0:k0 + len(gr)]``, from segments.
+
+    A row in segment ``s`` of the full grid is in segment ``s - k0`` of ``gr``,
+    clipped to its ends (where ``np.interp`` holds the end values); its value is
+    ``slope[j] * (x - gr[j]) + v[j]`` with ``x`` clipped to ``gr``, the formula
+    of ``np.interp``: equal to it bit for bit.
+    """
+    m = len(gr)
+    slope = np.zeros(m)
+    if m > 1:
+        slope[:-1] = np.diff(v) / np.diff(gr)
+    size = min(len(x), _CHUNK)
+    J = np.empty(size, np.intp)
+    X, T, R = np.empty(size), np.empty(size), np.empty(size)
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        n = len(xs)
+        j, xc, t, o = J[:n], X[:n], T[:n], R[:n]
+        np.subtract(seg[a : a + _CHUNK], k0, out=j)
+        np.clip(j, 0, m - 1, out=j)
+        np.clip(xs, gr[0], gr[-1], out=xc)
+        np.take(gr, j, out=t)
+        xc -= t
+        np.take(slope, j, out=o)
+        o *= xc
+        np.take(v, j, out=t)
+        o += t
+        np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
+
+
 class _Region:
     """Mixin for edits over an x-region ``[x_lo, x_hi]`` of a numeric feature."""
 
@@ -213,5 +295,15 @@ class _Region:
         """Give data in the region ``np.interp`` of the region's new grid values."""
         gr = ref.grid[mask]
         target = out[:, cols]
+        seg = _row_segments(x, ref.grid)
+        k0 = int(np.argmax(mask))
         for j in range(target.shape[1]):
-            _interp_where(x, gr, new_values[:, j], target[:, j], self.x_lo, self.x_hi)
+            col = target[:, j]
+            if seg is not None and mask[k0 : k0 + len(gr)].all():
+                _interp_region(x, seg, k0, gr, new_values[:, j], col, *self._bounds)
+            else:
+                _interp_where(x, gr, new_values[:, j], col, *self._bounds)
+
+    @property
+    def _bounds(self) -> tuple[float | None, float | None]:
+        return self.x_lo, self.x_hi

@@ -126,7 +126,8 @@ def binary_live_metrics(
     total = float(n) if w is None else float(w.sum())
     fp, fn = n_hard - tp, n_pos - tp
     tn = total - n_pos - fp
-    cm = [[tn, fp], [fn, tp]]
+    # cells by difference: a weighted empty cell may round to -1e-16, not 0
+    cm = [[max(tn, 0.0), max(fp, 0.0)], [max(fn, 0.0), tp]]
     support = [tn + fp, n_pos]
     recall = [cm[k][k] / support[k] for k in (0, 1) if support[k] > 0]
     out: dict[str, Any] = {}

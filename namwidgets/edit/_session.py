@@ -40,6 +40,7 @@ from ._state import (
     check_state,
     check_y,
     importance,
+    linear_predictor,
     readonly,
     same_slot,
     term_major_contributions,
@@ -107,8 +108,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     def _set_eta(self) -> None:
-        eta = self._current.sum(0)
-        eta += self._intercept  # in place: one n x C array per state, not two
+        eta = linear_predictor(self._current, self._intercept)
         eta.flags.writeable = False
         self._eta = eta
 

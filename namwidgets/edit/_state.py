@@ -29,14 +29,53 @@ def readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return view
 
 
+#: Rows per block of the session's O(n) passes (a few buffers stay in cache).
+BLOCK = 1 << 16
+
+
 def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Mean |contribution| per term of a term-major (T, n, C) array."""
+    """Mean |contribution| per term of a term-major (T, n, C) array.
+
+    Summed over classes. Each term's column is reduced flat, block by block
+    through one cache-sized buffer (no n-long ``abs`` temporary; an (n, 1)
+    column reduced over its class axis would run one element per inner loop).
+    """
     t, n = contrib.shape[0], contrib.shape[1]
     if n == 0:
         return np.zeros(t)
-    # flat sums: a (n, 1) array reduced over its length-1 class axis runs an
-    # inner loop of one element per row, ~10x slower at 1M rows
-    return np.array([np.abs(c.ravel()).sum() / n for c in contrib])
+    out = np.zeros(t)
+    for k in range(t):
+        flat = contrib[k].reshape(-1)
+        size = BLOCK * contrib.shape[2]
+        buf = np.empty(min(len(flat), size))
+        for a in range(0, len(flat), size):
+            b = buf[: min(size, len(flat) - a)]
+            np.abs(flat[a : a + size], out=b)
+            out[k] += b.sum()
+    return out / n
+
+
+def linear_predictor(
+    contrib: npt.NDArray[np.float64], intercept: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``intercept + sum_t contrib[t]`` of a term-major (T, n, C) array, (n, C).
+
+    Terms are added in order, then the intercept (as ``contrib.sum(0) +
+    intercept``, to the bit), block by block into the result: each block's
+    partial sum stays in cache instead of making T passes over an n-long one.
+    """
+    t, n = contrib.shape[0], contrib.shape[1]
+    eta = np.empty(contrib.shape[1:])
+    for a in range(0, n, BLOCK):
+        blk = eta[a : a + BLOCK]
+        if t == 0:
+            blk[:] = 0.0
+        else:
+            np.copyto(blk, contrib[0, a : a + BLOCK])
+        for k in range(1, t):
+            blk += contrib[k, a : a + BLOCK]
+        blk += intercept
+    return eta
 
 
 def same_slot(a: Edit, b: Edit) -> bool:
