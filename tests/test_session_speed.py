@@ -230,3 +230,27 @@ def test_check_y_still_refuses_missing_and_mixed_labels():
         check_y(np.array(["a", None, "b"], dtype=object), 3, np.array(["a", "b"]))
     with pytest.raises(ValueError, match="mixes"):
         check_y(np.array([1, "b", "b"], dtype=object), 3, np.array(["a", "b"]))
+
+
+def test_blocked_predictions_and_who_moved_equal_the_plain_ones(
+    big_sessions, monkeypatch
+):
+    from namwidgets.edit import _metrics
+
+    for s in big_sessions:
+        s.shift("jagged", 0.4).scale("smooth", 0.0)
+        for state in ("original", "current"):
+            eta = s.linear_predictor(state)
+            np.testing.assert_array_equal(
+                s.predictions(state), s.model.inverse_link(eta)
+            )
+        blocked = s.affected()
+        with monkeypatch.context() as m:
+            m.setattr(_metrics, "BLOCK", 10**9)  # the plain, whole-array path
+            plain = s.affected()
+        assert blocked["n_changed"] > 0 and blocked.keys() == plain.keys()
+        for k, v in plain.items():
+            if isinstance(v, float):
+                assert blocked[k] == pytest.approx(v, rel=1e-12, abs=1e-15), k
+            else:
+                assert blocked[k] == v, k

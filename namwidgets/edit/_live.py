@@ -188,3 +188,86 @@ def regression_live_metrics(
         "mae": abs_sum / total,
         "r2": float(r2),
     }
+
+
+def binary_or_regression_affected(
+    before: Array, after: Array, binary: bool, *, bins: int = 30, tol: float = 1e-9
+) -> dict[str, Any]:
+    """``_metrics.affected`` for a regressor or a binary classifier, blocked.
+
+    The same numbers (means summed per block): the shift of each row (of the
+    positive class's probability for a classifier), which rows moved by more
+    than ``tol``, their histogram (``np.histogram`` per block over the moved
+    rows' range, summed: the same counts), and the classifications flipped.
+    """
+    n = len(before)
+    size = min(n, BLOCK)
+    d, ad = np.empty(size), np.empty(size)
+    moved, hb, ha = (np.empty(size, bool) for _ in range(3))
+    n_changed = n_flipped = 0
+    lo, hi = np.inf, -np.inf
+    sum_d = sum_abs = max_abs = 0.0
+    flipped: list[npt.NDArray[np.intp]] = []
+    n_kept = 0
+
+    def shift(a: int, m: int) -> Array:
+        D = d[:m]
+        if binary:
+            np.subtract(after[a : a + m, 1], before[a : a + m, 1], out=D)
+        else:
+            np.subtract(after[a : a + m], before[a : a + m], out=D)
+        return D
+
+    for a in range(0, n, BLOCK):
+        m = min(a + BLOCK, n) - a
+        D, A, M = shift(a, m), ad[:m], moved[:m]
+        np.abs(D, out=A)
+        np.greater(A, tol, out=M)
+        k = int(np.count_nonzero(M))
+        if k:
+            n_changed += k
+            dm = D[M]
+            lo, hi = min(lo, float(dm.min())), max(hi, float(dm.max()))
+        sum_d += float(D.sum())
+        sum_abs += float(A.sum())
+        max_abs = max(max_abs, float(A.max()))
+        if binary:
+            Hb, Ha = hb[:m], ha[:m]
+            np.greater(before[a : a + m, 1], before[a : a + m, 0], out=Hb)
+            np.greater(after[a : a + m, 1], after[a : a + m, 0], out=Ha)
+            np.not_equal(Hb, Ha, out=Hb)
+            f = int(np.count_nonzero(Hb))
+            if f:
+                n_flipped += f
+                if n_kept < 1000:
+                    rows = np.flatnonzero(Hb)[: 1000 - n_kept] + a
+                    flipped.append(rows)
+                    n_kept += len(rows)
+    if n_changed:
+        if hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1.0):  # every row moved alike
+            pad = max(0.05 * abs(lo), 1e-6)
+            lo, hi = lo - pad, hi + pad
+        counts = np.zeros(bins, np.int64)
+        edges = np.histogram_bin_edges([], bins=bins, range=(lo, hi))
+        for a in range(0, n, BLOCK):
+            m = min(a + BLOCK, n) - a
+            D, A, M = shift(a, m), ad[:m], moved[:m]
+            np.abs(D, out=A)
+            np.greater(A, tol, out=M)
+            counts += np.histogram(D[M], bins=edges)[0]
+    else:
+        counts, edges = np.zeros(bins, np.int64), np.linspace(-1, 1, bins + 1)
+    out: dict[str, Any] = {
+        "n_rows": n,
+        "n_changed": n_changed,
+        "fraction_changed": n_changed / n if n else 0.0,
+        "mean_shift": sum_d / n if n else 0.0,
+        "mean_abs_shift": sum_abs / n if n else 0.0,
+        "max_abs_shift": max_abs if n else 0.0,
+        "hist_edges": edges.tolist(),
+        "hist_counts": counts.astype(int).tolist(),
+    }
+    if binary:
+        out["n_flipped"] = n_flipped
+        out["flipped"] = np.concatenate(flipped).tolist() if flipped else []
+    return out

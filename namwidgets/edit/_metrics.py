@@ -11,7 +11,7 @@ import sklearn
 from sklearn import metrics as skm
 
 from ..exceptions import InputError
-from ._live import AUC_BINS, auc_from_histogram
+from ._live import AUC_BINS, BLOCK, auc_from_histogram, binary_or_regression_affected
 from ._state import LIVE_AUC_MAX_ROWS
 
 
@@ -269,6 +269,10 @@ def affected(
         max_abs_shift, hist_edges, hist_counts (of the shifts of changed rows),
         and for classifiers n_flipped and flipped (row indices, at most 1000).
     """
+    if task != "multiclass" and len(before) > BLOCK:
+        return binary_or_regression_affected(
+            before, after, task == "binary", bins=bins, tol=tol
+        )
     if task == "regression":
         delta = after - before
     elif task == "binary":

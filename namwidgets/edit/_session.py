@@ -41,6 +41,7 @@ from ._state import (
     check_y,
     importance,
     linear_predictor,
+    predictions_of,
     readonly,
     same_slot,
     term_major_contributions,
@@ -307,7 +308,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = np.asarray(self.model.inverse_link(eta), dtype=np.float64)
+            pred = predictions_of(self.model, eta)
             pred.flags.writeable = False
             return pred
 

@@ -269,6 +269,25 @@ def term_major_contributions(
     return out
 
 
+def predictions_of(model: Any, eta: npt.NDArray[np.float64]) -> npt.NDArray[Any]:
+    """``model.inverse_link(eta)`` as float64, called block by block.
+
+    Every link is row by row, so blocks give the same numbers; the model's own
+    temporaries (a sigmoid's, a softmax's) then stay cache-sized instead of
+    several n-long arrays per state. The identity link is called whole (it
+    returns a view).
+    """
+    n = len(eta)
+    if n <= BLOCK or getattr(model, "link", None) == "identity":
+        return np.asarray(model.inverse_link(eta), dtype=np.float64)
+    first = np.asarray(model.inverse_link(eta[:BLOCK]), dtype=np.float64)
+    out = np.empty((n, *first.shape[1:]))
+    out[:BLOCK] = first
+    for a in range(BLOCK, n, BLOCK):
+        out[a : a + BLOCK] = model.inverse_link(eta[a : a + BLOCK])
+    return out
+
+
 class StateCache:
     """Values computed from a state's linear predictor, keyed by its identity.
 
