@@ -47,8 +47,17 @@ def _ops(session, rng):
     }
 
 
-def _time(fn, repeats, after=None):
-    """Median and p95 ms of fn(); ``after`` runs untimed after each call."""
+def _time(fn, repeats, after=None, warmup=2):
+    """Median and p95 ms of fn(); ``after`` runs untimed after each call.
+
+    ``warmup`` untimed calls first: the first calls after a session opens pay
+    for fresh pages (glibc maps large blocks until its threshold adapts), which
+    would otherwise land on whichever row is timed first.
+    """
+    for _ in range(warmup):
+        fn()
+        if after is not None:
+            after()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -125,7 +134,7 @@ def main() -> None:
             rows.setdefault(label, {})[n] = cell
         label = "classifier: scale (drag), scikit-learn metrics + AUC (sort)"
         rows.setdefault(label, {})[n] = _time(
-            _step(s, drag, True, False), max(3, repeats // 3)
+            _step(s, drag, True, False), max(3, repeats // 3), warmup=0
         )
         live = s.metrics(fast=True)["roc_auc"]
         exact = roc_auc_score(s.y == s.classes[1], s.predictions()[:, 1])
