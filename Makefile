@@ -29,7 +29,7 @@ install-demo:
 	$(PIP) -e ".[demo]"
 
 install-test:
-	$(PIP) -e ".[test,bench,docs,dask]"
+	$(PIP) -e ".[test,bench,docs,dask,ebm]"
 
 install-docs:
 	$(PIP) -e ".[docs]"

@@ -10,6 +10,7 @@ error against scikit-learn's ``roc_auc_score`` and its stated bound.
     python benchmarks/edit_latency.py            # 10k, 100k, 1M rows
     python benchmarks/edit_latency.py --quick    # 10k and 100k, fewer repeats
     python benchmarks/edit_latency.py --sizes 1000000 --repeats 15
+    python benchmarks/edit_latency.py --pairs-only   # the pair-edit rows only
 """
 
 from __future__ import annotations
@@ -85,11 +86,14 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")])
     p.add_argument("--repeats", type=int)
+    p.add_argument("--pairs-only", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     sizes = args.sizes or sizes
     repeats = args.repeats or (7 if args.quick else 25)
+    if args.pairs_only:
+        return pair_section(sizes, repeats)
     X, y = make_additive(5000, random_state=0)
     reg = NAMRegressor(
         hidden_sizes=(32, 32), max_epochs=20, verbose=0, random_state=0
@@ -157,6 +161,68 @@ def main() -> None:
     print("Live AUC against scikit-learn's `roc_auc_score`, after the edits above:")
     print()
     print("\n".join(auc_notes))
+    print()
+    pair_section(sizes, repeats)
+
+
+# ------------------------------------------------------------ pair edits
+def _pair_ops(session, rng):
+    """(name, callable applying one pair edit) for each pair operation."""
+    region = {"smooth": (-1.0, 1.0), "jagged": (-1.0, 1.0)}
+    return {
+        "pair: zero": lambda: session.zero("smooth & jagged"),
+        "pair: scale (drag)": lambda: session.scale(
+            "smooth & jagged", float(rng.uniform(0, 2)), merge=True
+        ),
+        "pair: clamp": lambda: session.clamp("smooth & jagged", -0.2, 0.2),
+        "pair: flatten region": lambda: session.flatten(
+            "smooth & jagged", region=region
+        ),
+        "pair: set cell (level x range)": lambda: session.set_cell(
+            "smooth & colour", ((-1.0, 1.0), "red"), float(rng.uniform(-1, 1))
+        ),
+        "pair: monotone on a level's curve": lambda: session.monotone(
+            "smooth & colour", True, level="red"
+        ),
+        # main effects of the same session, timed alongside for the ratio
+        "main (same model): zero": lambda: session.zero("smooth"),
+        "main (same model): flatten": lambda: session.flatten("step", 1.0, 2.5),
+        "main (same model): monotone": lambda: session.monotone(
+            "quadratic", True, -1.0, 2.0
+        ),
+    }
+
+
+def pair_section(sizes, repeats) -> None:
+    """Pair-edit rows: one pair edit + predictions + metrics (target <= 50 ms)."""
+    X, y = make_additive(5000, random_state=0)
+    model = NAMRegressor(
+        hidden_sizes=(32, 32),
+        max_epochs=20,
+        interactions=[("smooth", "jagged"), ("colour", "smooth")],
+        verbose=0,
+        random_state=0,
+    ).fit(X, y)
+    print("Pair edits (regression, 6 mains + 2 pairs): median / p95 ms of")
+    print("apply(pair edit) + predictions + metrics, over", repeats, "repeats.")
+    print()
+    rows: dict[str, dict[int, tuple[float, float]]] = {}
+    for n in sizes:
+        Xn, yn = make_additive(n, random_state=1)
+        s = EditSession(model, Xn, yn)
+        s.zero("smooth & jagged")  # the first edit of a pair reads its rows once
+        s.undo()
+        for name, op in _pair_ops(s, np.random.default_rng(0)).items():
+            undo = None if name.endswith("(drag)") else s.undo
+            rows.setdefault(name, {})[n] = _time(_step(s, op), repeats, after=undo)
+    print("| operation | " + " | ".join(f"{n:,} rows" for n in sizes) + " |")
+    print("|" + "---|" * (len(sizes) + 1))
+    for name, cells in rows.items():
+        print(
+            f"| {name} | "
+            + " | ".join(f"{cells[n][0]:.1f} / {cells[n][1]:.1f}" for n in sizes)
+            + " |"
+        )
 
 
 if __name__ == "__main__":

@@ -154,6 +154,9 @@ shutil.copy(
     _ipython_dir / "profile_default" / "startup" / "00-static-figures.py",
 )
 os.environ["IPYTHONDIR"] = str(_ipython_dir)
+# The notebooks call namwidgets.charts.static_figures() for GitHub and nbviewer;
+# on this site the pictures stand in place of the widgets (no widget state here).
+os.environ["NAMWIDGETS_STATIC_FIGURES"] = "only"
 # ...and import this checkout's namwidgets, as autodoc does (sys.path above), not
 # whatever an editable install elsewhere points to
 os.environ["PYTHONPATH"] = os.pathsep.join(

@@ -39,6 +39,8 @@ _LAZY = {
     "load": "namwidgets.edit",
     "NAMPanel": "namwidgets.widget",
     "explore": "namwidgets.widget",
+    "compare": "namwidgets.comparison",
+    "Comparison": "namwidgets.comparison",
 }
 
 
@@ -56,6 +58,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AdditiveModel",
+    "Comparison",
     "DataWarning",
     "DatasetNotFoundError",
     "EditError",
@@ -76,6 +79,7 @@ __all__ = [
     "TrainingInterruptedWarning",
     "UnsupportedModelError",
     "__version__",
+    "compare",
     "explore",
     "load",
 ]

@@ -1,7 +1,8 @@
 """Datasets for demos, tests and benchmarks: generated ones and local CSV files.
 
 Nothing here downloads anything unless a caller asks for it with
-``allow_download=True`` (a user's machine with internet); tests never do.
+``allow_download=True`` (a user's machine with internet, or Binder); tests never
+do.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def data_dirs() -> list[Path]:
         dirs.append(Path(os.environ[_ENV]))
     here = Path(__file__).resolve().parent
     dirs += [here.parent.parent / "shared" / "data", here.parent / "shared" / "data"]
-    dirs.append(Path.home() / ".cache" / "namwidgets")
+    dirs.append(cache_dir())
     return dirs
 
 
@@ -109,12 +110,113 @@ def load_california_housing(
     return X, (raw["median_house_value"] / 100_000).rename("MedHouseVal")
 
 
-def load_compas(path: Any = None) -> tuple[pd.DataFrame, pd.Series]:
+#: ProPublica's public two-year COMPAS file, which :func:`load_compas` may fetch.
+COMPAS_URL = (
+    "https://raw.githubusercontent.com/propublica/compas-analysis/master/"
+    "compas-scores-two-years.csv"
+)
+COMPAS_RAW = "compas-scores-two-years.csv"
+#: The columns of the shared ``compas.csv``, in its order.
+COMPAS_COLUMNS = [
+    "age", "sex", "race", "juv_fel_count", "juv_misd_count", "juv_other_count",
+    "priors_count", "c_charge_degree", "days_b_screening_arrest",
+    "length_of_stay", "decile_score", "score_text", "two_year_recid",
+]  # fmt: skip
+
+
+def cache_dir() -> Path:
+    """Where a fetched dataset is kept: ``~/.cache/namwidgets`` (see data_dirs)."""
+    return Path.home() / ".cache" / "namwidgets"
+
+
+def download(url: str, dest: Path, timeout: float = 30.0) -> Path:
+    """Fetch ``url`` into ``dest`` (through a temporary file: never half written).
+
+    Raises
+    ------
+    OSError
+        When the network or the server refuses (``urllib.error.URLError`` is one).
+    """
+    from urllib.request import urlopen
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    with urlopen(url, timeout=timeout) as response:  # noqa: S310 - a fixed https URL
+        part.write_bytes(response.read())
+    part.replace(dest)
+    return dest
+
+
+def compas_from_propublica(raw: pd.DataFrame) -> pd.DataFrame:
+    """ProPublica's ``compas-scores-two-years.csv`` cut to the shared file's columns.
+
+    Names, dates and case numbers are dropped; ``length_of_stay`` is the days
+    from ``c_jail_in`` to ``c_jail_out`` (NaN where either is missing), to 3
+    decimals, as in the shared ``compas.csv``. No row is filtered here.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The file as ProPublica publishes it.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`COMPAS_COLUMNS`.
+    """
+    need = [c for c in COMPAS_COLUMNS if c != "length_of_stay"]
+    missing = [c for c in [*need, "c_jail_in", "c_jail_out"] if c not in raw]
+    if missing:
+        raise DatasetNotFoundError(
+            f"This is not ProPublica's {COMPAS_RAW}: it lacks the columns {missing}."
+        )
+    stay = pd.to_datetime(raw["c_jail_out"]) - pd.to_datetime(raw["c_jail_in"])
+    out = raw[need].copy()
+    out["length_of_stay"] = (stay.dt.total_seconds() / 86400.0).round(3)
+    return out[COMPAS_COLUMNS]
+
+
+def _compas_raw(path: Any, allow_download: bool) -> pd.DataFrame:
+    """The unfiltered COMPAS rows: the shared copy, else ProPublica's file."""
+    try:
+        return _read_csv(find_data_file("compas.csv", path))
+    except DatasetNotFoundError as err:
+        if path is not None:
+            raise
+        first = err
+    try:
+        found = find_data_file(COMPAS_RAW)
+    except DatasetNotFoundError:
+        if not allow_download:
+            raise first from None
+        try:
+            found = download(COMPAS_URL, cache_dir() / COMPAS_RAW)
+        except OSError as fetch_err:
+            raise DatasetNotFoundError(
+                f"{first} Fetching ProPublica's file from {COMPAS_URL} failed too "
+                f"({fetch_err}): download it by hand into {cache_dir()}."
+            ) from fetch_err
+    return compas_from_propublica(_read_csv(found))
+
+
+def load_compas(
+    path: Any = None, *, allow_download: bool = False
+) -> tuple[pd.DataFrame, pd.Series]:
     """ProPublica's COMPAS two-year recidivism data, with its usual filter.
 
     Rows with ``days_b_screening_arrest`` outside +-30, ``c_charge_degree == "O"``
     or ``score_text == "N/A"`` are dropped, and so are COMPAS's own outputs
     (``decile_score``, ``score_text``) and the filter column.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The shared ``compas.csv``; found in :func:`data_dirs` if None, else
+        ProPublica's ``compas-scores-two-years.csv`` there.
+    allow_download : bool, default=False
+        Where neither file is found, fetch ProPublica's public CSV
+        (:data:`COMPAS_URL`) once into :func:`cache_dir` (needs internet, as on
+        Binder), and read it with the same columns and filter.
 
     Returns
     -------
@@ -124,8 +226,14 @@ def load_compas(path: Any = None) -> tuple[pd.DataFrame, pd.Series]:
         c_charge_degree categorical).
     y : Series
         ``two_year_recid`` (0/1).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When no file is found and none could be fetched (or fetching is off),
+        saying where it looked and what to do.
     """
-    raw = _read_csv(find_data_file("compas.csv", path))
+    raw = _compas_raw(path, allow_download)
     keep = (
         raw["days_b_screening_arrest"].between(-30, 30)
         & (raw["c_charge_degree"] != "O")

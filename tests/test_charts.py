@@ -769,6 +769,13 @@ def test_unconfigured_charts_compose_and_render():
 # ------------------------------------------------ structure from arguments, data apart
 
 
+def with_members(shape: ShapeFunction, n: int = 3, offset: float = 0.0):
+    """``shape`` as the mean of ``n`` members spread around it."""
+    spread = np.linspace(-0.2, 0.2, n).reshape((n,) + (1,) * np.ndim(shape.values))
+    members = np.asarray(shape.values, float)[None] + offset + spread
+    return dataclasses.replace(shape, members=members, values=members.mean(0))
+
+
 def without_datasets(spec: dict) -> dict:
     return {k: v for k, v in spec.items() if k != "datasets"}
 
@@ -901,6 +908,20 @@ PAIRS = {
         MetricsView(pd.DataFrame({"rmse": [0.9, 0.1, 0.2]}, index=list(STATES))),
     ),
     "slices": (SliceMetricsView(slice_table()), SliceMetricsView(slice_table_b())),
+    "edited_importance": (
+        ShapeView(numeric_shape(), np.zeros(200), edited_importance=0.0),
+        ShapeView(
+            numeric_shape(), np.cos(np.linspace(0, 10, 200)), edited_importance=0.5
+        ),
+    ),  # fmt: skip
+    "members": (
+        ShapeView(with_members(heavy_shape()), members=True),
+        ShapeView(with_members(heavy_shape(), offset=0.3), members=True),
+    ),
+    "members_categorical": (
+        ShapeView(with_members(categorical_shape()), members=True),
+        ShapeView(with_members(categorical_shape(), offset=-0.1), members=True),
+    ),
     "shape_grid": (
         ShapeGridView(
             [
@@ -953,6 +974,9 @@ RESHAPED = {
     "numeric": lambda v: dataclasses.replace(v, region=None),
     "heavy_tailed": lambda v: dataclasses.replace(v, x_range="all"),
     "shape_grid": lambda v: dataclasses.replace(v, shared_y=False),
+    "members": lambda v: dataclasses.replace(v, members=False),
+    "edited_importance": lambda v: dataclasses.replace(v, edited_importance=None),
+    "members_categorical": lambda v: dataclasses.replace(v, members=False),
     "multiclass": lambda v: dataclasses.replace(v, class_index=2),
     "categorical": lambda v: dataclasses.replace(v, edited_values=None),
     "importance": lambda v: dataclasses.replace(v, width=120),
@@ -1327,3 +1351,142 @@ def test_the_subtitle_shows_the_importance_of_the_function_drawn():
     assert spec["title"]["subtitle"] == "importance 0.0123"
     cat = dataclasses.replace(categorical_shape(), importance=1.5)
     assert ShapeView(cat).chart().to_dict()["title"]["subtitle"] == "importance 1.5"
+
+
+# ---------------------------------------------------------- the members' view
+
+
+def test_members_are_drawn_each_as_its_own_line_in_place_of_the_band():
+    shape = with_members(numeric_shape(), n=4)
+    spec = ShapeView(shape, members=True).chart().to_dict()
+    lines = [
+        layer
+        for layer in layers_with(spec, "line")
+        if layer.get("data", {}).get("name") == "members"
+    ]
+    assert len(lines) == 1
+    assert lines[0]["encoding"]["detail"]["field"] == "member"
+    assert layers_with(spec, "area") == []  # the members replace the band
+    rows = spec["datasets"]["members"]
+    assert len(rows) == 4 * len(shape.x)
+    for i in range(4):
+        mine = [r["value"] for r in rows if r["member"] == i]
+        np.testing.assert_allclose(mine, shape.members[i])
+    assert spec["title"]["subtitle"] == "importance 0.64 · 4 ensemble members"
+    # without the option: the band, no members
+    plain = ShapeView(shape).chart().to_dict()
+    assert "members" not in plain["datasets"]
+    assert len(layers_with(plain, "area")) == 1
+
+
+def test_members_follow_the_cut_x_window_and_the_class():
+    shape = with_members(heavy_shape())
+    view = ShapeView(shape, members=True)
+    shown = [r["x"] for r in view.datasets()["shape"]]
+    rows = view.datasets()["members"]
+    assert [r["x"] for r in rows if r["member"] == 0] == shown
+    assert max(shown) < float(np.max(shape.x))  # the window is cut
+    multi = with_members(multiclass_shape())
+    rows = ShapeView(multi, members=True, class_index=2).datasets()["members"]
+    mine = [r["value"] for r in rows if r["member"] == 1]
+    np.testing.assert_allclose(mine, multi.members[1, :, 2])
+
+
+def test_categorical_members_are_ticks_on_the_bars():
+    shape = with_members(categorical_shape(), n=5)
+    spec = ShapeView(shape, members=True).chart().to_dict()
+    ticks = layers_with(spec, "tick")
+    assert len(ticks) == 1 and ticks[0]["data"]["name"] == "members"
+    rows = spec["datasets"]["members"]
+    assert {r["category"] for r in rows} == set(shape.x)
+    assert len(rows) == 5 * len(shape.x)
+
+
+def test_members_asked_for_where_there_are_none():
+    with pytest.raises(InputError, match="has none"):
+        ShapeView(numeric_shape(), members=True)
+    bad = dataclasses.replace(numeric_shape(), members=np.zeros((3, 7)))
+    with pytest.raises(InputError, match="members has shape"):
+        ShapeView(bad, members=True)
+    assert ShapeView(bad).key.members is False  # not asked: not read
+
+
+def test_members_round_trip_through_to_dict():
+    shape = with_members(numeric_shape())
+    out = json.loads(json.dumps(shape.to_dict(), allow_nan=False))
+    np.testing.assert_allclose(out["members"], shape.members)
+    assert numeric_shape().to_dict()["members"] is None
+
+
+def test_a_fitted_ensemble_fills_members_and_an_edit_drops_them():
+    import namwidgets
+    from namwidgets.datasets import make_additive
+
+    X, y = make_additive(600, random_state=0)
+    model = namwidgets.NAMRegressor(
+        n_models=3, max_epochs=3, random_state=0, verbose=0
+    ).fit(X, y)
+    functions = model.term_functions()
+    for sf in functions:
+        assert sf.members is not None and sf.members.shape == (3, *sf.values.shape)
+        np.testing.assert_allclose(sf.members.mean(0), sf.values, atol=1e-12)
+    name = functions[0].name
+    session = namwidgets.EditSession(model, X, y)
+    session.scale(name, 0.5)
+    # an edit acts on the ensemble's mean function: the edited one has no members
+    assert session.term_function(name).members is None
+    assert session.term_function(functions[1].name).members is not None
+    edited = {sf.name: sf for sf in session.to_model().term_functions()}
+    assert edited[name].members is None
+    with pytest.raises(InputError, match="has none"):
+        ShapeView(session.term_function(name), members=True)
+    assert ShapeView(functions[0], members=True).key.members
+
+
+# ------------------------------------------------- the edited model's importance
+
+
+def test_the_edited_importance_is_written_beside_the_original_from_data():
+    view = ShapeView(numeric_shape(), np.zeros(200), edited_importance=0.0123)
+    spec = view.chart().to_dict()
+    assert spec["title"]["subtitle"] == "importance: original 0.64"
+    assert spec["datasets"]["shape_importance"] == [{"text": "edited: 0.0123"}]
+    texts = [
+        layer
+        for layer in layers_with(spec, "text")
+        if layer.get("data", {}).get("name") == "shape_importance"
+    ]
+    assert len(texts) == 1
+    assert texts[0]["encoding"]["color"]["value"] == PALETTE["edited"]
+    # another edit: the same structure, a new number (a data-only redraw)
+    other = dataclasses.replace(view, edited_importance=0.5)
+    assert other.key == view.key
+    assert other.datasets()["shape_importance"] == [{"text": "edited: 0.5"}]
+    # categorical too; and without edited values there is nothing to write
+    cat = ShapeView(categorical_shape(), np.zeros(4), edited_importance=0.0)
+    assert cat.datasets()["shape_importance"] == [{"text": "edited: 0"}]
+    alone = ShapeView(numeric_shape(), edited_importance=0.3).chart().to_dict()
+    assert "shape_importance" not in alone["datasets"]
+    assert alone["title"]["subtitle"] == "importance 0.64"
+
+
+def test_the_panel_labels_an_edited_curve_with_the_edited_importance():
+    import namwidgets
+    from namwidgets.datasets import make_additive
+
+    X, y = make_additive(600, random_state=0)
+    model = namwidgets.NAMRegressor(max_epochs=3, random_state=0, verbose=0)
+    panel = namwidgets.explore(model.fit(X, y), X, y)
+    session, name = panel.session, "smooth"
+    panel.feature = name
+    t = list(session.term_names).index(name)
+    before = session.importance("original")[t]
+    spec = panel.shape_chart.spec
+    assert spec["title"]["subtitle"].startswith(f"importance {before:.3g}")
+    assert "shape_importance" not in spec["datasets"]
+    panel.scale.value = 0.25
+    after = session.importance()[t]
+    assert after == pytest.approx(0.25 * before)
+    spec = panel.shape_chart.spec
+    assert spec["title"]["subtitle"].startswith(f"importance: original {before:.3g}")
+    assert spec["datasets"]["shape_importance"] == [{"text": f"edited: {after:.3g}"}]

@@ -35,6 +35,13 @@ def _absent(name, path=None):
 
 
 _datasets.find_data_file = _absent
+
+
+def _offline(url, dest, timeout=30.0):
+    raise OSError("no network: tests never fetch")
+
+
+_datasets.download = _offline
 """
 
 
@@ -86,6 +93,31 @@ def problems_in(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+PICTURES = ("image/png", "image/svg+xml")
+
+
+def pictures_of(nb: nbformat.NotebookNode) -> tuple[int, list[str]]:
+    """How many widget outputs carry a static picture, and those that do not.
+
+    A chart widget's output must hold a PNG or SVG of it beside the widget, a
+    container's (the panel's) an HTML figure of its charts: what GitHub,
+    nbviewer or a printout shows (``namwidgets.charts.static_figures``).
+    """
+    n, bare = 0, []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET not in data:
+                continue
+            html = data.get("text/html", "")
+            if any(k in data for k in PICTURES) or "data:image/png" in html:
+                n += 1
+            else:
+                bare.append(f"cell {index}: {data.get('text/plain', '')[:60]}")
+    return n, bare
+
+
 def test_notebooks_exist():
     names = {p.name for p in NOTEBOOKS}
     assert "01_quickstart.ipynb" in names, f"found {sorted(names)}"
@@ -124,6 +156,9 @@ def test_notebook_runs(path):
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
     assert len(ran) == sum(c.cell_type == "code" for c in nb.cells)
     assert problems_in(nb) == []
+    n_pictures, bare = pictures_of(nb)
+    assert bare == [], f"widgets without a static picture: {bare}"
+    assert n_pictures >= 1, "the notebook shows no figure"
 
 
 @pytest.mark.slow
@@ -221,3 +256,21 @@ def test_problems_in_reports_errors_tracebacks_and_package_warnings():
     assert found[0] == "cell 0: KeyError: 'a'"
     assert "Traceback" in found[1] and "UserWarning" in found[2]
     assert "namwidgets.charts.x_chart" in found[3]
+
+
+def test_pictures_of_finds_widgets_without_a_picture():
+    def shown(data):
+        cell = nbformat.v4.new_code_cell("x")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+        return cell
+
+    view = {"model_id": "1", "version_major": 2, "version_minor": 0}
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            shown({WIDGET: view, "text/plain": "<JupyterChart>"}),
+            shown({WIDGET: view, "image/png": "iVBOR", "text/plain": "c"}),
+            shown({WIDGET: view, "text/html": '<img src="data:image/png;base64,i">'}),
+            shown({"text/plain": "no widget"}),
+        ]
+    )
+    assert pictures_of(nb) == (2, ["cell 0: <JupyterChart>"])

@@ -480,7 +480,7 @@ def test_pickers_follow_the_tab(panel):
     panel.detail = "importance"
     assert panel.detail_pickers.children == ()
     panel.detail = "row"
-    assert panel.detail_pickers.children == (panel.row_picker,)
+    assert panel.detail_pickers.children == (panel.row_picker, panel.what_if_box)
     panel.detail = "slices"
     assert panel.detail_pickers.children == (panel.slice_picker,)
 

@@ -59,3 +59,42 @@ def test_default_threads_are_capped_by_the_quota(tmp_path, monkeypatch):
             assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(old)
+
+
+def test_training_defaults_to_one_thread_prediction_to_the_cpus(monkeypatch):
+    import namwidgets.model._checks as checks
+
+    monkeypatch.setattr(checks, "available_cpus", lambda: 2)
+    monkeypatch.setattr(checks, "_busy", lambda cpus: False)
+    old = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with Threads(None, fit=True):
+            assert torch.get_num_threads() == 1
+        with Threads(None):
+            assert torch.get_num_threads() == 2
+        with Threads(2, fit=True):  # the user's choice wins
+            assert torch.get_num_threads() == 2
+        monkeypatch.setattr(checks, "_busy", lambda cpus: True)
+        with Threads(None):  # other work on the CPUs: threads would spin-wait
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(old)
+
+
+def test_predictions_identical_across_thread_counts(additive_data):
+    import numpy as np
+    import pandas as pd
+
+    from namwidgets import NAMRegressor
+
+    X, y = additive_data
+    model = NAMRegressor(max_epochs=3, n_threads=1, random_state=0, verbose=0)
+    model.fit(X, y)
+    big = pd.concat([X] * 20, ignore_index=True)  # chunks worth threads
+    one = model.predict(big)
+    contrib = model.contributions_array(big)
+    model.set_params(n_threads=2)
+    np.testing.assert_array_equal(model.predict(big), one)
+    np.testing.assert_array_equal(model.contributions_array(big), contrib)

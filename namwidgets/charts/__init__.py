@@ -29,6 +29,8 @@ view                            datasets
 :class:`StackView`              its parts' datasets
 :class:`PairView`               ``pair``, and when drawn ``nan_x``, ``nan_y``
 :class:`ShapeGridView`          its panels' datasets, suffixed ``_1``, ``_2``...
+:class:`CompareView`            ``compare_curves``, ``compare_levels``,
+                                ``compare_density``, ``compare_metrics``
 ==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
@@ -37,10 +39,16 @@ The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
 two composed charts with different data under one name keep it apart by a
 suffix (``shape_2``...).
 
+:func:`static_figures` makes every chart widget in a notebook carry a static
+picture of itself (PNG or SVG, drawn offline), so an executed notebook shows its
+figures on GitHub, nbviewer, a docs site or paper; the environment variable
+``NAMWIDGETS_STATIC_FIGURES`` (``on``, ``only``, ``off``) switches it from outside.
+
 The ``X_chart``/``X_data`` functions of the previous release still work and
 warn with a ``DeprecationWarning``.
 """
 
+from ._compare import CompareView
 from ._feedback import MetricsView, PredictionShiftView, SliceMetricsView, StackView
 from ._legacy import (
     contributions_chart,
@@ -58,6 +66,7 @@ from ._legacy import (
 )
 from ._pair import PairKey, PairView
 from ._shape import ShapeKey, ShapeView
+from ._static import static_figures
 from ._summary import ContributionsView, ImportanceView, ShapeGridView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
@@ -65,6 +74,7 @@ __all__ = [
     "PALETTE",
     "THEME",
     "ChartView",
+    "CompareView",
     "ContributionsView",
     "Datasets",
     "ImportanceView",
@@ -90,4 +100,10 @@ __all__ = [
     "shape_data",
     "slice_metrics_chart",
     "slice_metrics_data",
+    "static_figures",
 ]
+
+from ._static import _at_import  # noqa: E402
+
+_at_import()
+del _at_import

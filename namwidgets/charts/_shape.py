@@ -16,6 +16,10 @@ from ._shape_data import (
     _count_labels,
     _datasets,
     _density_layer,
+    _importance_layer,
+    _knot_layer,
+    _member_layer,
+    _nan_layers,
     _prepare,
     _Prepared,
 )
@@ -63,6 +67,8 @@ class ShapeKey(NamedTuple):
     y_title: str
     density_height: int
     configure: bool
+    members: bool  # each ensemble member drawn (in place of the band)
+    edited_importance: bool  # the edited function's importance written (data)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +88,7 @@ class ShapeView(ChartView):
     edges), the categories, whether ``edited_values``, ``knots``, ``region``,
     ``shape.nan_value`` and the band are there, and the keyword fields.
     :meth:`datasets`: ``"shape"``, and when drawn ``"density"``, ``"region"``,
-    ``"knots"``, ``"nan"``.
+    ``"knots"``, ``"nan"``, ``"members"``.
 
     Parameters
     ----------
@@ -125,12 +131,25 @@ class ShapeView(ChartView):
         ``"MedInc ($10k)"``.
     configure : bool, default=True
         Apply :data:`THEME`; pass False to concatenate the chart with others.
+    members : bool, default=False
+        Draw each ensemble member's curve (``shape.members``) as its own thin
+        line over the density strip, in place of the band: the NAM paper's
+        view, where the members' agreement shows how sure the model is
+        (categorical: a tick per member on each bar). The subtitle says how
+        many members are drawn.
+    edited_importance : float, optional
+        The edited function's importance, with ``edited_values``: written at
+        the top right of the plot in the edited colour from the
+        ``"shape_importance"`` dataset (so an edit redraws data only), while
+        the subtitle names ``shape.importance`` as the original's.
 
     Raises
     ------
     InputError
         When an array's shape does not match ``shape.x``, ``class_index`` is out
-        of range, or ``knots``/``region``/``brush_value`` are malformed.
+        of range, ``knots``/``region``/``brush_value`` are malformed, or
+        ``members`` is asked for and ``shape.members`` is None (an edited
+        term's function has no members).
     """
 
     shape: ShapeFunction
@@ -148,6 +167,8 @@ class ShapeView(ChartView):
     x_range: str = "data"
     units: str | Mapping[str, str] | None = None
     configure: bool = True
+    members: bool = False
+    edited_importance: float | None = None
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -162,6 +183,7 @@ class ShapeView(ChartView):
             self.region,
             max(int(self.density_height), 0),
             self.x_range,
+            bool(self.members),
         )
 
     @cached_property
@@ -196,6 +218,11 @@ class ShapeView(ChartView):
         else:
             cats = tuple(p.x.tolist())
             density = bool(strip and cats)
+        if p.members is not None:
+            subtitle += f" · {len(p.members)} ensemble members"
+        edited_imp = self.edited_importance is not None and "edited" in p.cols
+        if edited_imp:
+            subtitle = subtitle.replace("importance", "importance: original", 1)
         brush_value = None
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
             lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
@@ -208,9 +235,11 @@ class ShapeView(ChartView):
             str(shape.name), shape.kind, title, subtitle,
             domain, p.window is not None, x_title, cats, p.missing_label,
             "edited" in p.cols, p.knots is not None,
-            p.region is not None, p.nan_value is not None, p.band, density,
+            p.region is not None, p.nan_value is not None,
+            p.band and p.members is None, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
-            str(self.y_title), strip, bool(self.configure),
+            str(self.y_title), strip, bool(self.configure), p.members is not None,
+            edited_imp,
         )  # fmt: skip
 
     def datasets(self) -> Datasets:
@@ -229,7 +258,11 @@ class ShapeView(ChartView):
             ``label`` numeric; ``category``, ``value``, ``count`` categorical),
             when the term has one. Non-finite numbers are ``None``.
         """
-        return _datasets(self.shape, self._prepared, self.key.density_height)
+        out = _datasets(self.shape, self._prepared, self.key.density_height)
+        if self.key.edited_importance:
+            text = f"edited: {float(self.edited_importance):.3g}"  # type: ignore[arg-type]
+            out["shape_importance"] = [{"text": text}]
+        return out
 
     @unvalidated
     def chart(self) -> alt.LayerChart:
@@ -319,6 +352,8 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
             .mark_area(color=PALETTE["band"], opacity=0.45, clip=True)
             .encode(x=xq("x"), y=yq("lower"), y2=alt.Y2(field="upper"))
         )
+    if k.members:
+        layers.append(_member_layer(xq("x"), yq("value"), numeric=True))
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
     # edited: the original is dashed, through an encoding that the legend shares
     original = alt.Chart().mark_line(strokeWidth=1.6 if edited else 2.2, clip=True)
@@ -348,47 +383,9 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
         layers.append(_knot_layer(xq, yq))
     if k.nan:
         layers += _nan_layers(width - _NAN_GUTTER / 2, yq)
+    if k.edited_importance:
+        layers.append(_importance_layer(width))
     return layers
-
-
-def _knot_layer(xq, yq) -> alt.Chart:
-    return (
-        alt.Chart(alt.NamedData(name="knots"))
-        .mark_point(
-            filled=True,
-            size=70,
-            color=PALETTE["accent"],
-            stroke="white",
-            strokeWidth=1.5,
-            opacity=1,
-            clip=True,  # a knot beyond a cut x range stays out of sight
-        )
-        .encode(
-            x=xq("kx"),
-            y=yq("ky"),
-            tooltip=[
-                alt.Tooltip("kx:Q", title="knot", format=X_FMT),
-                alt.Tooltip("ky:Q", title="value", format=VALUE_FMT),
-            ],
-        )
-    )
-
-
-def _nan_layers(x_px: float, yq) -> list[alt.Chart]:
-    """A labelled diamond right of the x range: the missing-value contribution."""
-    base = alt.Chart(alt.NamedData(name="nan")).encode(x=alt.XValue(x_px), y=yq("nan"))
-    point = base.mark_point(
-        shape="diamond", filled=True, size=100, color=PALETTE["missing"], opacity=1
-    ).encode(
-        tooltip=[
-            alt.Tooltip("nan:Q", title="missing value", format=VALUE_FMT),
-            alt.Tooltip("count:Q", title="rows missing", format=","),
-        ]
-    )
-    label = base.mark_text(
-        dy=-10, baseline="bottom", fontSize=10, color=PALETTE["missing"]
-    ).encode(text=alt.Text("label:N"))
-    return [point, label]
 
 
 def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
@@ -440,6 +437,8 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     if pick is not None:
         bars = bars.properties(name="shape_bars").add_params(pick)
     layers.append(bars)
+    if k.members:
+        layers.append(_member_layer(x, yq("value"), numeric=False))
     if k.band:
         layers.append(
             alt.Chart()
@@ -472,4 +471,6 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     layers.append(zero_rule().encode(y=yq("zero")))
     if strip:
         layers += _count_labels(x, k.width, height, strip, counts_drawn)
+    if k.edited_importance:
+        layers.append(_importance_layer(k.width))
     return layers

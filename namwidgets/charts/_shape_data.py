@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..exceptions import InputError
-from ._theme import PALETTE, X_FMT, Datasets, as_1d, floats, records
+from ._theme import PALETTE, VALUE_FMT, X_FMT, Datasets, as_1d, floats, records
 
 if TYPE_CHECKING:
     from namwidgets.explain import ShapeFunction
@@ -44,6 +44,7 @@ class _Prepared:
     missing_label: str = _MISSING
     window: tuple[float, float] | None = None  # numeric: the x range when cut
     beyond: int = 0  # training rows outside ``window`` (about)
+    members: npt.NDArray[np.float64] | None = None  # (n_members, len(x)) when drawn
 
     @property
     def band(self) -> bool:
@@ -70,6 +71,7 @@ def _prepare(
     region: Any,
     density_height: int,
     x_range: str = "data",
+    members: bool = False,
 ) -> _Prepared:
     """Check the inputs of a shape chart and pick the drawn class."""
     if shape.kind not in ("numeric", "categorical"):
@@ -97,6 +99,7 @@ def _prepare(
         cols["edited"] = _pick_class(
             "edited_values", edited_values, n, class_index, n_classes
         )
+    member_rows = _members(shape, n, class_index, n_classes) if members else None
     nan_value = None
     if shape.nan_value is not None:
         nan_arr = np.atleast_1d(np.asarray(shape.nan_value, dtype=np.float64))
@@ -119,7 +122,7 @@ def _prepare(
             missing_label += " "
         return _Prepared(
             cols, n_classes, nan_value, np.asarray(cats, dtype=object), None,
-            cat_counts, None, None, missing_label,
+            cat_counts, None, None, missing_label, members=member_rows,
         )  # fmt: skip
     x = as_1d("shape.x", shape.x)
     if x.size < 2 or not np.all(np.isfinite(x)):
@@ -140,7 +143,11 @@ def _prepare(
     if density_height <= 0:
         edges = counts = None
     if window is not None:
-        x, cols = _cut(x, cols, window)
+        grid = x
+        x, cols = _cut(grid, cols, window)
+        if member_rows is not None:
+            rows = {str(i): m for i, m in enumerate(member_rows)}
+            member_rows = np.stack(list(_cut(grid, rows, window)[1].values()))
     knot_arrays = None
     if knots is not None:
         if len(knots) != 2:
@@ -157,8 +164,29 @@ def _prepare(
         bounds = (float(lo), float(hi))
     return _Prepared(
         cols, n_classes, nan_value, x, edges, counts, knot_arrays, bounds,
-        window=window, beyond=beyond,
+        window=window, beyond=beyond, members=member_rows,
     )  # fmt: skip
+
+
+def _members(
+    shape: ShapeFunction, n: int, class_index: int, n_classes: int | None
+) -> npt.NDArray[np.float64]:
+    """The members' curves of the drawn class, shape (n_members, n), checked."""
+    if shape.members is None:
+        msg = (
+            f"members=True needs shape.members, but {shape.name!r} has none (an "
+            "edited term's function has none: draw the model's own function)"
+        )
+        raise InputError(msg)
+    arr = np.asarray(shape.members, dtype=np.float64)
+    expected = (n,) if n_classes is None else (n, n_classes)
+    if arr.ndim != len(expected) + 1 or arr.shape[1:] != expected or not len(arr):
+        msg = (
+            f"shape.members has shape {arr.shape}, expected (n_members, "
+            f"{', '.join(map(str, expected))})"
+        )
+        raise InputError(msg)
+    return arr if n_classes is None else arr[:, :, class_index]
 
 
 def _cut(
@@ -276,8 +304,30 @@ def _data_window(
     return (lo, hi), beyond, new_edges, new_counts
 
 
+def _member_rows(p: _Prepared, x_field: str, x: list[Any]) -> list[dict[str, Any]]:
+    """One row per member and grid point (or category): ``member``, x, ``value``."""
+    assert p.members is not None
+    return [
+        {"member": i, x_field: a, "value": b}
+        for i, row in enumerate(p.members)
+        for a, b in zip(x, floats(row))
+    ]
+
+
 def _datasets(shape: ShapeFunction, p: _Prepared, density_height: int) -> Datasets:
     """The named datasets of a prepared shape chart."""
+    out = _datasets_without_members(shape, p, density_height)
+    if p.members is not None:
+        if shape.kind == "categorical":
+            out["members"] = _member_rows(p, "category", p.x.tolist())
+        else:
+            out["members"] = _member_rows(p, "x", floats(p.x))
+    return out
+
+
+def _datasets_without_members(
+    shape: ShapeFunction, p: _Prepared, density_height: int
+) -> Datasets:
     fcols = {key: floats(v) for key, v in p.cols.items()}
     if shape.kind == "categorical":
         cats = p.x.tolist()
@@ -331,6 +381,73 @@ def _grid_rows(x: list[Any], fcols: dict[str, list[Any]]) -> list[dict[str, Any]
         {"x": a, "value": b, "lower": c, "upper": d, "edited": e}
         for a, b, c, d, e in zip(x, v, lo, hi, fcols["edited"])
     ]
+
+
+def _member_layer(x: Any, y: Any, numeric: bool) -> alt.Chart:
+    """Each ensemble member as its own thin line (numeric) or tick (categorical)."""
+    members = alt.Chart(alt.NamedData(name="members"))
+    tip = [alt.Tooltip("member:N", title="member")]
+    if numeric:
+        mark = members.mark_line(
+            color=PALETTE["members"], strokeWidth=0.9, opacity=0.6, clip=True
+        )
+        return mark.encode(x=x, y=y, detail="member:N", tooltip=tip)
+    mark = members.mark_tick(color=PALETTE["members"], thickness=1.5, opacity=0.8)
+    return mark.encode(x=x, y=y, tooltip=tip)
+
+
+def _importance_layer(width: int) -> alt.Chart:
+    """The edited function's importance, at the top right above the plot."""
+    return (
+        alt.Chart(alt.NamedData(name="shape_importance"))
+        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
+        .encode(
+            x=alt.XValue(width),
+            y=alt.YValue(0),
+            text=alt.Text("text:N"),
+            color=alt.ColorValue(PALETTE["edited"]),
+        )
+    )
+
+
+def _knot_layer(xq, yq) -> alt.Chart:
+    return (
+        alt.Chart(alt.NamedData(name="knots"))
+        .mark_point(
+            filled=True,
+            size=70,
+            color=PALETTE["accent"],
+            stroke="white",
+            strokeWidth=1.5,
+            opacity=1,
+            clip=True,  # a knot beyond a cut x range stays out of sight
+        )
+        .encode(
+            x=xq("kx"),
+            y=yq("ky"),
+            tooltip=[
+                alt.Tooltip("kx:Q", title="knot", format=X_FMT),
+                alt.Tooltip("ky:Q", title="value", format=VALUE_FMT),
+            ],
+        )
+    )
+
+
+def _nan_layers(x_px: float, yq) -> list[alt.Chart]:
+    """A labelled diamond right of the x range: the missing-value contribution."""
+    base = alt.Chart(alt.NamedData(name="nan")).encode(x=alt.XValue(x_px), y=yq("nan"))
+    point = base.mark_point(
+        shape="diamond", filled=True, size=100, color=PALETTE["missing"], opacity=1
+    ).encode(
+        tooltip=[
+            alt.Tooltip("nan:Q", title="missing value", format=VALUE_FMT),
+            alt.Tooltip("count:Q", title="rows missing", format=","),
+        ]
+    )
+    label = base.mark_text(
+        dy=-10, baseline="bottom", fontSize=10, color=PALETTE["missing"]
+    ).encode(text=alt.Text("label:N"))
+    return [point, label]
 
 
 # ------------------------------------------------------------ the density strip

@@ -32,6 +32,7 @@ PALETTE: dict[str, str] = {
     "edited": "#e8590c",  # the function after edits (also the accent)
     "accent": "#e8590c",
     "band": "#a9bfdc",  # ensemble band
+    "members": "#7f9cc4",  # each ensemble member's curve (the NAM paper's view)
     "density": "#d3dae3",  # data-density bars (light end of their ramp)
     "density_dark": "#5d6d82",
     "region": "#f5b041",  # the region an edit acts on

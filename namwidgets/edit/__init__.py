@@ -2,10 +2,12 @@
 
 Layout: ``_reference`` (a term's function on its grid), ``_base`` (field
 coercion, the kind registry and the ``Edit`` base), ``_kernels`` (interpolation
-kernels), ``_ops`` (the operations), ``_replay`` (applying edits to a term's
-column and function), ``_edited`` (``EditedModel``, an estimator), ``_io``
-(every file format, and the session's JSON/file methods), ``_session`` with its
-mixins ``_actions`` (one method per edit, the panel's policies) and
+kernels), ``_ops`` (the operations), ``_pairs`` and ``_pair_ops`` (a pair's
+layout; edits on a rectangle or on a level's curve of a pair), ``_replay``
+(applying edits to a term's column and function), ``_edited`` (``EditedModel``,
+an estimator), ``_io`` (every file format, and the session's JSON/file methods),
+``_session`` with its mixins ``_actions`` (one method per edit, the panel's
+policies), ``_pair_actions`` (a pair's region and level methods) and
 ``_feedback`` (metrics), and its helpers ``_state`` (checks, read-only arrays,
 the per-state cache), ``_metrics`` and ``_refit``.
 """
@@ -34,6 +36,7 @@ from ._ops import (
     Smooth,
     Zero,
 )
+from ._pair_ops import FlattenRegion, SetCell
 from ._reference import FeatureReference
 from ._session import EditSession
 
@@ -46,11 +49,13 @@ __all__ = [
     "EditedNAM",
     "FeatureReference",
     "Flatten",
+    "FlattenRegion",
     "Knots",
     "Monotone",
     "Reset",
     "Scale",
     "SetCategoryValue",
+    "SetCell",
     "SetNaNValue",
     "Shift",
     "Smooth",

@@ -26,6 +26,7 @@ from ._ops import (
     Smooth,
     Zero,
 )
+from ._pair_actions import PairActions
 from ._reference import FeatureReference
 
 if TYPE_CHECKING:
@@ -35,8 +36,12 @@ if TYPE_CHECKING:
 SMOOTH_BANDWIDTH_FRACTION = 0.1
 
 
-class EditActions:
-    """Edit methods of the session (each returns the session, for chaining)."""
+class EditActions(PairActions):
+    """Edit methods of the session (each returns the session, for chaining).
+
+    ``level=`` (zero, scale, shift, clamp, flatten, monotone, smooth, knots):
+    the edit acts on that level's curve of a categorical x numeric pair.
+    """
 
     if TYPE_CHECKING:
 
@@ -48,25 +53,43 @@ class EditActions:
         @property
         def edited_features(self) -> list[str]: ...
 
-    def zero(self, term: str | int, *, message: str = "") -> EditSession:
+    def zero(
+        self, term: str | int, *, level: str | None = None, message: str = ""
+    ) -> EditSession:
         """Remove a term's effect beyond the average."""
-        return self.apply(Zero(feature=self._name(term), message=message))
+        return self.apply(Zero(feature=self._name(term), level=level, message=message))
 
     def scale(
-        self, term: str | int, factor: float, *, message: str = "", merge: bool = False
+        self,
+        term: str | int,
+        factor: float,
+        *,
+        level: str | None = None,
+        message: str = "",
+        merge: bool = False,
     ) -> EditSession:
         """Multiply a term's function by ``factor``."""
         return self.apply(
-            Scale(feature=self._name(term), factor=factor, message=message),
+            Scale(
+                feature=self._name(term), factor=factor, level=level, message=message
+            ),
             merge=merge,
         )
 
     def shift(
-        self, term: str | int, amount: float, *, message: str = "", merge: bool = False
+        self,
+        term: str | int,
+        amount: float,
+        *,
+        level: str | None = None,
+        message: str = "",
+        merge: bool = False,
     ) -> EditSession:
         """Add ``amount`` to a term's function."""
         return self.apply(
-            Shift(feature=self._name(term), amount=amount, message=message),
+            Shift(
+                feature=self._name(term), amount=amount, level=level, message=message
+            ),
             merge=merge,
         )
 
@@ -77,6 +100,7 @@ class EditActions:
         hi: float | None = None,
         *,
         class_index: int | None = None,
+        level: str | None = None,
         message: str = "",
     ) -> EditSession:
         """Clip a term's contributions to [lo, hi] (one class, or all)."""
@@ -86,6 +110,7 @@ class EditActions:
                 lo=lo,
                 hi=hi,
                 class_index=class_index,
+                level=level,
                 message=message,
             )
         )
@@ -137,11 +162,32 @@ class EditActions:
         )
 
     def flatten(
-        self, term: str | int, lo: float, hi: float, *, message: str = ""
+        self,
+        term: str | int,
+        lo: float | None = None,
+        hi: float | None = None,
+        *,
+        region: Any = None,
+        level: str | None = None,
+        message: str = "",
     ) -> EditSession:
-        """Make the function constant (its data-weighted mean) on [lo, hi]."""
+        """Make the function constant (its data-weighted mean) on [lo, hi].
+
+        For a pair, ``region`` is a rectangle (see :meth:`flatten_region`);
+        ``level`` flattens [lo, hi] of that level's curve.
+        """
+        if region is not None:
+            if lo is not None or hi is not None or level is not None:
+                raise InputError("flatten: give region=, or lo/hi, not both.")
+            return self.flatten_region(term, region, message=message)
         return self.apply(
-            Flatten(feature=self._name(term), x_lo=lo, x_hi=hi, message=message)
+            Flatten(
+                feature=self._name(term),
+                x_lo=lo,  # type: ignore[arg-type]  # None: Flatten says it needs one
+                x_hi=hi,  # type: ignore[arg-type]
+                level=level,
+                message=message,
+            )
         )
 
     def monotone(
@@ -151,6 +197,7 @@ class EditActions:
         lo: float | None = None,
         hi: float | None = None,
         *,
+        level: str | None = None,
         message: str = "",
     ) -> EditSession:
         """Make the function monotone on [lo, hi] (isotonic regression)."""
@@ -160,6 +207,7 @@ class EditActions:
                 increasing=increasing,
                 x_lo=lo,
                 x_hi=hi,
+                level=level,
                 message=message,
             )
         )
@@ -180,7 +228,12 @@ class EditActions:
         return lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo)
 
     def default_smooth_bandwidth(
-        self, term: str | int, lo: float | None = None, hi: float | None = None
+        self,
+        term: str | int,
+        lo: float | None = None,
+        hi: float | None = None,
+        *,
+        level: str | None = None,
     ) -> float:
         """The bandwidth :meth:`smooth` uses when given none.
 
@@ -188,7 +241,11 @@ class EditActions:
         term's training range end. Where that width is 0, a tenth of the
         training range, and 1.0 for a single-valued feature.
         """
-        ref = self.reference(term, original=True)
+        ref = (
+            self.reference(term, original=True)
+            if level is None
+            else self.level_reference(term, level, original=True)
+        )
         if ref.kind != "numeric":
             raise EditError(f"Smoothing needs a numeric term; {ref.name!r} is not.")
         a = float(ref.lo if lo is None else lo)  # type: ignore[arg-type]
@@ -205,20 +262,23 @@ class EditActions:
         lo: float | None = None,
         hi: float | None = None,
         *,
+        level: str | None = None,
         message: str = "",
     ) -> EditSession:
         """Smooth the function on [lo, hi] with a Gaussian kernel.
 
-        ``bandwidth`` defaults to :meth:`default_smooth_bandwidth`.
+        ``bandwidth`` defaults to :meth:`default_smooth_bandwidth` (of the
+        level's curve, with ``level``).
         """
         if bandwidth is None:
-            bandwidth = self.default_smooth_bandwidth(term, lo, hi)
+            bandwidth = self.default_smooth_bandwidth(term, lo, hi, level=level)
         return self.apply(
             Smooth(
                 feature=self._name(term),
                 bandwidth=bandwidth,
                 x_lo=lo,
                 x_hi=hi,
+                level=level,
                 message=message,
             )
         )
@@ -230,6 +290,7 @@ class EditActions:
         positions: Sequence[float] | None = None,
         *,
         spacing: str = "quantile",
+        level: str | None = None,
         message: str = "",
         merge: bool = False,
     ) -> EditSession:
@@ -240,20 +301,33 @@ class EditActions:
         """
         name = self._name(term)
         if positions is None:
-            positions = self.knot_positions(name, len(offsets), spacing=spacing)
+            positions = self.knot_positions(
+                name, len(offsets), spacing=spacing, level=level
+            )
         edit = Knots(
             feature=name,
             positions=tuple(positions),
             offsets=tuple(offsets),
+            level=level,
             message=message,
         )
         return self.apply(edit, merge=merge)
 
     def knot_positions(
-        self, term: str | int, k: int, *, spacing: str = "quantile"
+        self,
+        term: str | int,
+        k: int,
+        *,
+        spacing: str = "quantile",
+        level: str | None = None,
     ) -> tuple[float, ...]:
-        """Default positions of ``k`` knots for a numeric term."""
-        return Knots.default_positions(self.reference(term, original=True), k, spacing)
+        """Default positions of ``k`` knots for a numeric term (or a level's curve)."""
+        ref = (
+            self.reference(term, original=True)
+            if level is None
+            else self.level_reference(term, level, original=True)
+        )
+        return Knots.default_positions(ref, k, spacing)
 
     def set_category(
         self,

@@ -275,7 +275,7 @@ class EditedModel(BaseEstimator):
         n = contrib.shape[0]
         for t, (ref, mine) in enumerate(zip(prep.refs, prep.per_term)):
             if mine:
-                x = term_x(base.term_features_[t], xs, n)
+                x = term_x(base.term_features_[t], xs, n, ref)
                 contrib[:, t, :], _ = replay(mine, x, contrib[:, t, :], ref)
         return contrib
 

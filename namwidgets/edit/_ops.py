@@ -15,6 +15,9 @@ grid shows exactly the function the data receive.
 
 Missing values (NaN ``x`` of a numeric feature) are left alone by every edit
 except `Zero`, `Scale`, `Shift` (which act on every row) and `SetNaNValue`.
+
+The edits deriving from :class:`~._pair_ops.LevelEdit` also take ``level=``: the
+edit then acts on that level's curve of a categorical x numeric pair.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from ._kernels import (
     _Region,
     _region_weights,
 )
+from ._pair_ops import LevelEdit
 from ._reference import FeatureReference
 
 __all__ = [
@@ -53,7 +57,7 @@ __all__ = [
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Zero(Edit):
+class Zero(LevelEdit):
     """Set the function to 0 everywhere: missing values and all categories too."""
 
     kind: ClassVar[str] = "zero"
@@ -65,7 +69,7 @@ class Zero(Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Scale(Edit):
+class Scale(LevelEdit):
     """Multiply the function by ``factor`` (every row, missing values included).
 
     Parameters
@@ -84,7 +88,7 @@ class Scale(Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Shift(Edit):
+class Shift(LevelEdit):
     """Add ``amount`` to the function (every row, missing values included).
 
     The shifted function is no longer mean-zero over the data; the change in
@@ -106,7 +110,7 @@ class Shift(Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Clamp(Edit):
+class Clamp(LevelEdit):
     """Clip contribution values to ``[lo, hi]`` (on the y axis).
 
     Parameters
@@ -132,7 +136,7 @@ class Clamp(Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Flatten(_Region, Edit):
+class Flatten(_Region, LevelEdit):
     """Make the function constant on ``[x_lo, x_hi]``, keeping its average.
 
     The constant is the ``grid_weights``-weighted mean of the current grid
@@ -165,7 +169,7 @@ class Flatten(_Region, Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Monotone(_Region, Edit):
+class Monotone(_Region, LevelEdit):
     """Make the function monotone on a region by weighted isotonic regression.
 
     The isotonic fit (scikit-learn's ``isotonic_regression``, the solver of
@@ -211,7 +215,7 @@ class Monotone(_Region, Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Smooth(_Region, Edit):
+class Smooth(_Region, LevelEdit):
     """Smooth the function on a region with a Gaussian kernel.
 
     Nadaraya-Watson smoothing over the grid: each grid point in the region
@@ -253,7 +257,7 @@ class Smooth(_Region, Edit):
 
 @_register
 @dataclass(frozen=True, kw_only=True)
-class Knots(Edit):
+class Knots(LevelEdit):
     """Add a piecewise-linear offset through knots.
 
     ``offset(x) = np.interp(x, positions, offsets)``: linear between knots and,

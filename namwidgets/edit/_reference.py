@@ -193,16 +193,9 @@ class FeatureReference:
         FeatureReference
         """
         if sf.kind == "pair":
-            from ._pairs import flat_values, flat_weights
+            from ._pairs import pair_reference
 
-            flat = flat_values(sf)
-            return cls(
-                name=sf.name,
-                kind="pair",
-                grid=np.arange(len(flat), dtype=np.float64),
-                grid_values=flat,
-                grid_weights=flat_weights(sf),
-            )
+            return pair_reference(sf)
         values = np.asarray(sf.values, dtype=np.float64)
         counts = np.asarray(sf.density_counts, dtype=np.float64)
         if sf.kind == "categorical":

@@ -19,14 +19,26 @@ from ._ops import Edit, Reset
 from ._reference import FeatureReference
 
 
-def term_x(term_features: Sequence[int], xs: Sequence[Any], n: int) -> Any:
+def term_x(
+    term_features: Sequence[int],
+    xs: Sequence[Any],
+    n: int,
+    ref: FeatureReference | None = None,
+) -> Any:
     """The ``x`` an edit of a term reads: its feature's values for a main effect.
 
-    A pair's edits act on its values alone (zero, scale, shift, clamp), so they
-    get a placeholder of the right length.
+    A pair's edits read both features: the record array of each row's two
+    coordinates on the pair's axes (``ref``, the pair's reference, gives their
+    layout). Without a pair layout, a placeholder of the right length (the edits
+    that act on values alone need no more).
     """
     if len(term_features) == 1:
         return xs[int(term_features[0])]
+    from ._pairs import PairReference, row_coords
+
+    if isinstance(ref, PairReference):
+        a, b = (int(f) for f in term_features)
+        return row_coords(ref, xs[a], xs[b])
     return np.zeros(n)
 
 
@@ -207,5 +219,6 @@ def edit_function(
             upper=_squeeze(hi),
             nan_value=nan_out,
             importance=float(importance),
+            members=None,  # an edit acts on the mean function, not on members
         )
     )

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..adapters import EBMAdapter, as_additive_model, edited_ebm
 from ..exceptions import EditError, InputError, InputTypeError
 from ..explain import ShapeFunction
 from ..protocol import AdditiveModel, check_additive_model, model_classes
@@ -53,8 +54,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     Parameters
     ----------
-    model : AdditiveModel
-        A fitted model (a NAM, an ``EditedModel``, ...); it is never modified.
+    model : AdditiveModel or EBM
+        A fitted model (a NAM, an ``EditedModel``, ...; an InterpretML EBM is
+        wrapped in ``namwidgets.adapters.EBMAdapter``); it is never modified.
     X : DataFrame or array-like of shape (n_samples, n_features)
         The data to watch (e.g. a validation set).
     y : array-like of shape (n_samples,), optional
@@ -75,7 +77,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def __init__(
         self, model: Any, X: Any, y: Any = None, *, sample_weight: Any = None
     ) -> None:
-        self.model: AdditiveModel = check_additive_model(model)
+        self.model: AdditiveModel = check_additive_model(as_additive_model(model))
         self._frame = self.model.check_X(X)
         self._n = int(self._frame.shape[0])
         self.y = check_y(y, self._n, model_classes(self.model))
@@ -173,20 +175,25 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         return self._x[self._feature(term)]
 
     def _edit_x(self, t: int) -> Any:
-        """What term ``t``'s edits read as x (a pair's: a placeholder).
+        """What term ``t``'s edits read as x (a pair's: both coordinates, kept).
 
         A categorical feature's labels go as a ``pandas.Categorical`` (built on
         its first edit, then kept): setting a level compares integer codes, not
         a million Python strings.
         """
-        features = self.model.term_features_[t]
-        if len(features) == 1 and self._refs0[t].kind == "categorical":
+        features, ref = self.model.term_features_[t], self._refs0[t]
+        if len(features) == 1 and ref.kind == "categorical":
             j = int(features[0])
             if j not in self._x_codes:
                 codes, levels = pd.factorize(self._x[j])
                 self._x_codes[j] = pd.Categorical.from_codes(codes, levels)
             return self._x_codes[j]
-        return term_x(features, self._x, self._n)
+        if len(features) == 1:
+            return term_x(features, self._x, self._n, ref)
+        kept = self.__dict__.setdefault("_pair_x", {})
+        if t not in kept or kept[t][0] is not ref:
+            kept[t] = (ref, term_x(features, self._x, self._n, ref))
+        return kept[t][1]
 
     def _feature(self, term: str | int) -> int:
         t = self._index(term)
@@ -420,9 +427,17 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         """A new session over ``model`` and data with a saved history applied."""
         return cls(model, X, y, **kwargs).load_json(text)
 
-    def to_model(self) -> EditedModel:
-        """The edited model: the session's model with the applied edits."""
-        return EditedModel(self.model, tuple(self.applied))
+    def to_model(self) -> Any:
+        """The edited model: the session's model with the applied edits.
+
+        An ``EditedModel``; for a session on an EBM, an EBM again: a deep copy
+        whose edited terms' ``term_scores_`` carry the edits (see
+        ``namwidgets.adapters.edited_ebm``), the original untouched.
+        """
+        edited = EditedModel(self.model, tuple(self.applied))
+        if isinstance(self.model, EBMAdapter):
+            return edited_ebm(self.model, edited, self.edited_terms)
+        return edited
 
     # -------------------------------------------------------- compensate
     def refit_others(

@@ -118,6 +118,7 @@ def shape_function(model: ExplainableModel, feature: str | int) -> ShapeFunction
         nan_count=nan_count,
         importance=float(model.term_importances()[j]),
         classes=classes,
+        members=_squeeze(members),
     )
 
 

@@ -59,6 +59,11 @@ class ShapeFunction:
         Mean |f_j(x_j)| over the training data (summed over classes).
     classes : list or None
         Class labels for a multiclass model's last axis, else None.
+    members : ndarray of shape (n_members, n_points[, n_classes]) or None
+        Each ensemble member's centred function on ``x`` (the NAM paper's view:
+        one curve per member); ``values`` is their mean. None where the function
+        is not one of a fitted ensemble: an edited term's function has none, as
+        an edit acts on the ensemble's mean function, not on its members.
     """
 
     name: str
@@ -73,6 +78,7 @@ class ShapeFunction:
     nan_count: int = 0
     importance: float = 0.0
     classes: list[Any] | None = field(default=None)
+    members: npt.NDArray[np.float64] | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serializable dict (arrays as lists, NaN as None)."""
@@ -91,4 +97,5 @@ class ShapeFunction:
             "nan_count": int(self.nan_count),
             "importance": float(self.importance),
             "classes": None if self.classes is None else _jsonable(list(self.classes)),
+            "members": None if self.members is None else _jsonable(self.members),
         }

@@ -18,13 +18,14 @@ from sklearn.utils import check_random_state
 from ..exceptions import TrainingInterruptedWarning
 from ._checks import Threads, check_params, normalised_categorical, resolve_device
 from ._encoder import FeatureEncoder
+from ._grid import feature_knots
 from ._inputs import check_sample_weight, check_y, to_frame
 from ._interactions import TermModule, fit_interactions, pair_name
 from ._interface import ReadMixin
 from ._nets import NAMModule
 from ._pair_nets import PairModule
 from ._refit import RefitMixin
-from ._training import TensorData, TrainConfig, train
+from ._training import TensorData, TrainConfig, grid_pays, train
 
 
 class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
@@ -73,10 +74,11 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
         The ``n`` of the ExU unit's ReLU-n.
     device : {"auto", "cpu", "cuda"}, default="auto"
     n_threads : int, optional
-        Torch CPU threads while fitting and predicting. None: torch's setting,
-        capped at the CPUs this process may really use (its CPU affinity and its
-        cgroup CPU quota, as in a container or a Binder pod; torch alone sees the
-        host's core count, and threads beyond the quota spin-wait).
+        Torch CPU threads while fitting and predicting. None: one thread while
+        fitting (a step's ops are small and threads spin-wait beside other
+        work), and while predicting torch's setting capped at the CPUs this
+        process may really use (its CPU affinity and its cgroup CPU quota, as in
+        a container or a Binder pod; torch alone sees the host's core count).
     interactions : int, "auto" or list of pairs, default=0
         Pair terms (GA²M): ``0`` keeps the model purely additive; an int fits the
         best that many pairs, ranked by FAST on the main effects' residuals;
@@ -248,13 +250,16 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
         self.n_outputs_ = n_outputs
         self._device_ = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
-        with Threads(self.n_threads), torch.random.fork_rng(devices=[]):
+        with Threads(self.n_threads, fit=True), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             if self._device_.type == "cuda":
                 torch.cuda.manual_seed_all(seed)
             self.module_ = self._build_module().to(self._device_)
             data = self._data(frame, target, w)
             train_idx, valid_idx = self._split(target, w, seed)
+            tr = data.rows(train_idx)  # the nets on a grid of their inputs
+            if self.module_.n_numeric and grid_pays(len(tr), self.batch_size):
+                self.module_.set_knots(feature_knots(tr.x_num, tr.missing))
             valid = data.rows(valid_idx) if valid_idx is not None else None
             gen = torch.Generator().manual_seed(seed)
             self.history_ = train(

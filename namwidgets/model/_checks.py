@@ -78,23 +78,51 @@ def available_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
     return max(1, n)
 
 
-def default_threads() -> int:
-    """``n_threads=None``: torch's setting, capped at :func:`available_cpus`."""
-    return max(1, min(torch.get_num_threads(), available_cpus()))
+def _busy(cpus: int) -> bool:
+    """Whether other work keeps the CPUs busy: the 1-minute load average."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not Unix
+        return False
+    return load > cpus - 0.5
+
+
+def default_threads(fit: bool = False) -> int:
+    """``n_threads=None``: the thread count used when the user sets none.
+
+    Training (``fit=True``) uses one thread. Its ops are small (the feature nets
+    run at 256 knots per feature, the per-row work is an interpolation over one
+    batch), so a second thread gains little on a quiet machine, and beside a
+    competing CPU-bound process torch's threads spin-wait for each other at
+    every op (``benchmarks/threads.py``: 2 threads ran 16-38x slower than one
+    on a loaded 2-core machine). Prediction works on chunks of many thousand
+    rows, where threads pay on idle cores: torch's setting capped at
+    :func:`available_cpus` (torch alone sees the host's core count), and one
+    thread while the load average says the CPUs are busy (a contributions pass
+    over 1M rows took 2.4-4.7 s with one thread, 13-17 s with two, beside
+    other work).
+    """
+    if fit:
+        return 1
+    cpus = available_cpus()
+    if cpus > 1 and _busy(cpus):
+        return 1
+    return max(1, min(torch.get_num_threads(), cpus))
 
 
 class Threads:
     """Set torch's intra-op thread count for a block, then restore it.
 
-    ``None`` means torch's current setting capped at the CPUs the process may
-    use (affinity and cgroup quota, :func:`available_cpus`).
+    ``None`` means :func:`default_threads` (one thread for training; for
+    prediction torch's setting capped at the CPUs the process may use, one
+    while they are busy).
     """
 
-    def __init__(self, n: int | None) -> None:
-        self.n, self.old = n, torch.get_num_threads()
+    def __init__(self, n: int | None, fit: bool = False) -> None:
+        self.n, self.fit, self.old = n, fit, torch.get_num_threads()
 
     def __enter__(self) -> None:
-        n = default_threads() if self.n is None else int(self.n)
+        n = default_threads(self.fit) if self.n is None else int(self.n)
         if n != self.old:
             torch.set_num_threads(n)
 

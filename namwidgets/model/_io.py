@@ -23,8 +23,11 @@ from ._estimator import NAMBase, NAMClassifier, NAMRegressor
 
 FORMAT = "namwidgets-model"
 # 2: quantile input map (encoder "knots"); 3: the fingerprint covers names, kinds,
-# intercept, target scaling and classes besides the weights and the encoder
-VERSION = 3
+# intercept, target scaling and classes besides the weights and the encoder;
+# 4: the numeric nets on a grid (module "knots", :mod:`._grid`). A version 3 file
+# has no knots and loads as before (its nets evaluated at every row), exactly.
+VERSION = 4
+_READS = (3, 4)
 _CLASSES = {"NAMRegressor": NAMRegressor, "NAMClassifier": NAMClassifier}
 _FITTED = [
     "n_features_in_",
@@ -151,10 +154,10 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
         ) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{name!r} is not a namwidgets model file.")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in _READS:
         raise ModelFileError(
             f"{name!r} has format version {meta.get('version')!r}; this namwidgets "
-            f"reads version {VERSION}."
+            f"reads versions {', '.join(map(str, _READS))}."
         )
     cls = _CLASSES.get(str(meta.get("class")))
     if cls is None:
@@ -187,6 +190,8 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
             for k in arrays.files
             if k.startswith("module/")
         }
+        if "knots" in state:  # the nets on a grid (version 4)
+            model.module_.set_knots(state["knots"])
         model.module_.load_state_dict(state)
         model.module_.to(model._device_).eval()
         _load_pairs(model, meta, arrays)

@@ -38,6 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._grid import corners, interpolate
+
 # nets per group: activations of a group stay near the CPU caches (2 MB measured
 # 1.3x faster than 16 MB for ReLU 64-64-32) and far below the 32 MB mmap cliff
 _GROUP_BYTES = 2 * 2**20
@@ -403,6 +405,7 @@ class NAMModule(nn.Module):
     inverse_order: torch.Tensor  # [n_features], long
     feature_mask: torch.Tensor  # [n_features], 1.0 or 0.0
     centers: torch.Tensor  # [n_members, n_features, n_outputs]
+    knots: torch.Tensor | None  # [n_numeric, K] or None (direct evaluation)
 
     def __init__(
         self,
@@ -439,13 +442,38 @@ class NAMModule(nn.Module):
         self.register_buffer(
             "centers", torch.zeros(n_members, self.n_features, n_outputs)
         )
+        # set by fit (:meth:`set_knots`): the nets are then evaluated at their
+        # knots and rows interpolate (:mod:`._grid`); None evaluates them at every
+        # row (models saved before the grid)
+        self.register_buffer("knots", None)
+
+    def set_knots(self, knots: torch.Tensor | None) -> None:
+        """Put the numeric nets on a grid: knots (n_numeric, K), or None."""
+        if knots is not None:
+            if knots.ndim != 2 or knots.shape[0] != self.n_numeric:
+                raise ValueError(
+                    f"knots must have shape ({self.n_numeric}, K), got "
+                    f"{tuple(knots.shape)}"
+                )
+            knots = knots.to(self.centers.device, torch.float32).contiguous()
+        self.knots = knots
 
     def numeric_outputs(self, x_num: torch.Tensor) -> torch.Tensor:
         """Raw numeric feature-net outputs, (E, batch, n_numeric, C)."""
         e, (b, f) = self.n_members, x_num.shape
         assert self.nets is not None
-        stacked = x_num.t().unsqueeze(0).expand(e, f, b).reshape(e * f, b)
-        out = self.nets(stacked)  # (E*F, B, C)
+        if self.knots is not None:
+            knots = self.knots
+            k = knots.shape[1]
+            values = self.nets(knots.unsqueeze(0).expand(e, f, k).reshape(e * f, k))
+            lo, hi, t = corners(knots, x_num.t().to(knots.dtype))
+            lo, hi, t = (
+                v.unsqueeze(0).expand(e, f, b).reshape(e * f, b) for v in (lo, hi, t)
+            )
+            out = interpolate(values, lo, hi, t)
+        else:
+            stacked = x_num.t().unsqueeze(0).expand(e, f, b).reshape(e * f, b)
+            out = self.nets(stacked)  # (E*F, B, C)
         return out.view(e, f, b, self.n_outputs).transpose(1, 2)
 
     def forward(

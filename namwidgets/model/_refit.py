@@ -118,7 +118,7 @@ def refit_others(
     offset = np.zeros((n, model.n_outputs_))
     for col in held.values():
         offset += np.asarray(col, dtype=np.float64).reshape(n, -1)
-    with Threads(model.n_threads), torch.random.fork_rng(devices=[]):
+    with Threads(model.n_threads, fit=True), torch.random.fork_rng(devices=[]):
         # the fit's seed where it can be had again: on the fit's rows the same
         # validation split, on which the fitted weights were the best
         seed = (

@@ -18,6 +18,7 @@ import altair as alt
 import ipywidgets as W
 
 from ..edit import Knots, Scale, Shift
+from ..exceptions import InputError
 from ._format import label_for, on_step_grid
 
 Layout = W.Layout
@@ -34,6 +35,17 @@ def _slider(description: str, lo: float, hi: float, step: float) -> W.FloatSlide
         value=0.0, min=lo, max=hi, step=step, description=description,
         continuous_update=True, readout_format=".2f", layout=Layout(width="380px"),
     )  # fmt: skip
+
+
+def category_limit(values: Any) -> float:
+    """A category slider's bound: twice the largest level's size (at least 0.5)."""
+    finite = [abs(float(v)) for v in values if v == v]
+    return float(f"{max(2.0 * max(finite, default=0.0), 0.5):.2g}")
+
+
+def round_step(step: float) -> float:
+    """``step`` rounded to one significant digit (0.0123 -> 0.01)."""
+    return float(f"{step:.0e}") if step > 0 else 0.01
 
 
 def snap(slider: W.FloatSlider | W.FloatRangeSlider, value: float) -> float:
@@ -83,7 +95,7 @@ class ControlsMixin:
     # ------------------------------------------------------------ the widgets
     def _build_controls(self) -> None:
         s = self.session
-        self.features = W.Select(rows=10, layout=Layout(width="230px"))
+        self.features = W.Select(rows=8, layout=Layout(width="230px"))
         self.history_list = W.HTML(
             layout=Layout(width="230px", max_height="160px", overflow="auto")
         )
@@ -94,26 +106,36 @@ class ControlsMixin:
             description="Redo", icon="repeat", layout=Layout(width="74px")
         )
         self.reset_feature_button = W.Button(
-            description="Reset feature", layout=Layout(width="112px")
+            description="Reset term", layout=Layout(width="97px")
         )
         self.reset_all_button = W.Button(
-            description="Reset all", layout=Layout(width="112px")
+            description="Reset all", layout=Layout(width="97px")
         )
         self.path = W.Text(
             value="edits.json", description="File", layout=Layout(width="230px")
         )
         self.save_button = W.Button(
-            description="Save edits", layout=Layout(width="112px")
+            description="Save edits", layout=Layout(width="97px")
         )
         self.load_button = W.Button(
-            description="Load edits", layout=Layout(width="112px")
+            description="Load edits", layout=Layout(width="97px")
         )
         self.status = W.HTML()
-        self.message = W.Text(
-            placeholder="why? (saved with the next edit)", description="Note"
-        )
+        self.message = W.Text(placeholder="note: why? (saved with the next edit)")
         self.zero = W.ToggleButton(
-            description="Zero", icon="ban", tooltip="remove this term's effect"
+            description="Zero",
+            icon="ban",
+            tooltip="remove this term's effect",
+            layout=Layout(width="100px"),
+        )
+        self.x_range_toggle = W.ToggleButtons(
+            options=[("data window", "data"), ("all", "all")],
+            value="data",
+            tooltips=[
+                "x axis over the 0.5-99.5% range of the data",
+                "x axis over the whole grid, tails included",
+            ],
+            style={"button_width": "112px"},
         )
         self.scale = _slider("scale", -1.0, 3.0, 0.05)
         self.scale.value = 1.0
@@ -125,8 +147,9 @@ class ControlsMixin:
             description="region",
             continuous_update=False,
             readout_format=".3g",
-            layout=Layout(width="380px"),
+            layout=Layout(width="430px"),
         )
+        self.range.add_class("nam-region")  # found by the browser tests
         labels = {
             "flatten": "Flatten",
             "up": "Monotone ↑",
@@ -138,7 +161,9 @@ class ControlsMixin:
             for key, label in labels.items()
         }
         self.clamp_button = W.Button(
-            description="Clamp to region's values", layout=Layout(width="200px")
+            description="Clamp",
+            tooltip="clamp the term to the range of its values in the region",
+            layout=Layout(width="auto"),
         )
         self.category_box = W.VBox()
         self.show_original = W.ToggleButton(
@@ -158,7 +183,9 @@ class ControlsMixin:
         )
         self.affected_html = W.HTML()
         self.detail_toggle = W.ToggleButtons(
-            options=["importance", "row", "slices"], value="importance"
+            options=["importance", "row", "slices"],
+            value="importance",
+            style={"button_width": "100px"},
         )
         self.row_picker = W.BoundedIntText(
             value=0,
@@ -167,11 +194,33 @@ class ControlsMixin:
             description="row",
             layout=Layout(width="160px"),
         )
+        # what-if: one text box per feature, the picked row's value in it
+        self.what_if_inputs = {
+            name: W.Text(
+                description=name,
+                continuous_update=False,
+                layout=Layout(width="250px"),
+                style={"description_width": "90px"},
+            )
+            for name in s.model.feature_names_
+        }
+        self.what_if_reset = W.Button(
+            description="Row's own values", layout=Layout(width="150px")
+        )
+        self.what_if_box = W.VBox(
+            [
+                W.HTML("<small>What if: edit a value, press Enter</small>"),
+                *self.what_if_inputs.values(),
+                self.what_if_reset,
+            ]
+        )
+        self.what_if_box.add_class("nam-what-if")  # found by the browser tests
         self.slice_picker = W.Dropdown(
             options=list(s.main_effects),
             description="slice by",
             layout=Layout(width="240px"),
         )
+        self._build_pair_controls()
         classes = s.classes
         self.class_picker: W.Dropdown | None = None
         if classes is not None and len(classes) > 2:
@@ -179,6 +228,94 @@ class ControlsMixin:
                 options=[(str(c), i) for i, c in enumerate(classes)],
                 description="class",
             )
+
+    # ------------------------------------------------------ a pair's region
+    def _build_pair_controls(self) -> None:
+        """The buttons that act on the rectangle brushed on a pair's heatmap.
+
+        ``pair_region_box``: Flatten region, Clamp to the region's values, and
+        (for a pair with a categorical feature) Set cell with its value box.
+        Each acts on :attr:`pair_region` through the session.
+        """
+        width = Layout(width="auto")
+        self.pair_flatten_button = W.Button(
+            description="Flatten region",
+            tooltip="make the pair constant (its data-weighted mean) on the brush",
+            layout=width,
+        )
+        self.pair_clamp_button = W.Button(
+            description="Clamp to region's values",
+            tooltip="clip the pair to the range its values take in the brush",
+            layout=width,
+        )
+        self.pair_cell_value = W.FloatText(
+            value=0.0, description="cell", layout=Layout(width="160px")
+        )
+        self.pair_cell_button = W.Button(description="Set cell", layout=width)
+        self.pair_cell_box = W.HBox([self.pair_cell_value, self.pair_cell_button])
+        self.pair_region_box = W.VBox(
+            [
+                W.HTML("<small>Brush a rectangle on the heatmap, then:</small>"),
+                W.HBox([self.pair_flatten_button, self.pair_clamp_button]),
+                self.pair_cell_box,
+            ]
+        )
+        s = self.session
+        self.pair_flatten_button.on_click(
+            lambda _: self._act(
+                lambda: s.flatten_region(
+                    self.feature, self._brushed(), message=self._note()
+                )
+            )
+        )
+        self.pair_clamp_button.on_click(
+            lambda _: self._act(
+                lambda: s.clamp_to_pair_region(
+                    self.feature,
+                    self._brushed(),
+                    class_index=self.class_index,
+                    message=self._note(),
+                )
+            )
+        )
+        self.pair_cell_button.on_click(
+            lambda _: self._act(
+                lambda: s.set_cell(
+                    self.feature,
+                    self._brushed(),
+                    float(self.pair_cell_value.value),
+                    message=self._note(),
+                )
+            )
+        )
+
+    def _brushed(self) -> dict[str, Any]:
+        """The brushed rectangle, or an ``InputError`` telling the user to brush."""
+        region = getattr(self, "pair_region", None)  # the panel's trait
+        if not region:
+            raise InputError(
+                f"Brush a rectangle on the heatmap of {self.feature!r} first."
+            )
+        return dict(region)
+
+    def _sync_pair(self, name: str) -> None:
+        """Show the region buttons under a pair's controls.
+
+        Set cell shows for a pair with a categorical feature only.
+        """
+        box = self.pair_controls
+        if self.pair_region_box not in box.children:
+            box.children = (*box.children, self.pair_region_box)
+        s = self.session
+        ref = s.reference(name)
+        kinds = getattr(ref, "pair_kinds", ())
+        self.pair_cell_box.layout.display = "" if "categorical" in kinds else "none"
+
+    def _act(self, fn: Callable[[], Any]) -> bool:
+        raise NotImplementedError
+
+    def _note(self) -> str:
+        raise NotImplementedError
 
     # ------------------------------------------------------ state -> controls
     def _last_edit_of(self, name: str) -> Any:
@@ -203,6 +340,7 @@ class ControlsMixin:
                 self._sync_numeric(name, mine)
                 self.controls.children = [self.numeric_controls]
             elif kind == "pair":
+                self._sync_pair(name)
                 self.controls.children = [self.pair_controls]
             else:
                 self.category_box.children = self._category_sliders(name)
@@ -230,10 +368,13 @@ class ControlsMixin:
 
     def _category_sliders(self, name: str) -> list[W.FloatSlider]:
         ref = self.session.reference(name)
+        values = ref.grid_values[:, self.class_index]
+        limit = category_limit(values)
         sliders = []
-        for cat, val in zip(ref.grid, ref.grid_values[:, self.class_index]):
-            sl = _slider(str(cat), -3.0, 3.0, 0.02)
-            sl.layout.width = ""
+        for cat, val in zip(ref.grid, values):
+            # the term's own scale: a fixed -3..3 let a 50 px drag hit the end
+            sl = _slider(str(cat), -limit, limit, round_step(limit / 200))
+            sl.layout.width = "430px"
             sl.value = snap(sl, float(val))
             self._bind(sl, self._on_category)
             sliders.append(sl)

@@ -1,10 +1,27 @@
-"""Where the panel's controls go: three columns that wrap in a narrow output."""
+"""Where the panel's controls go: three columns that fit a 1280-px laptop screen.
+
+Terms and history on the left, the shape chart with its edit controls in the
+middle, the effect (metrics, how predictions moved, the detail tabs) on the
+right: at 1280x800 cause and effect show together without scrolling. In a
+narrow output the columns wrap under each other in that order.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import ipywidgets as W
+
+#: Widths in pixels of the left and middle columns (the charts size the right).
+LEFT_WIDTH = 200
+MIDDLE_WIDTH = 440
+RIGHT_WIDTH = 430  # the charts in it are sized to fit (``_views.RIGHT_WIDTH``)
+#: Width of a slider in the middle column's two-slider rows.
+HALF_SLIDER = "215px"
+
+
+def _rows(items: list[W.Widget], per_row: int = 2) -> list[W.HBox]:
+    return [W.HBox(items[i : i + per_row]) for i in range(0, len(items), per_row)]
 
 
 def arrange(p: Any) -> list[W.Widget]:
@@ -14,22 +31,29 @@ def arrange(p: Any) -> list[W.Widget]:
     ``p.pair_controls`` (the edit controls of a numeric / categorical / pair
     term) and returns the panel's children.
     """
+    for slider in (p.scale, p.shift, *p.knots):
+        slider.layout.width = HALF_SLIDER
+        slider.style.description_width = "48px"
     p.numeric_controls = W.VBox(
         [
-            W.HBox([p.scale]),
-            p.shift,
-            W.HTML("<small>Knots: a piecewise-linear offset (drag to reshape)</small>"),
-            *p.knots,
+            W.HBox([p.scale, p.shift]),
+            W.HTML(
+                "<small>Knots: a piecewise-linear offset at the dots on the "
+                "curve (drag to reshape)</small>"
+            ),
+            *_rows(list(p.knots)),
             p.range,
-            W.HBox(list(p.region_buttons.values())),
-            p.clamp_button,
+            W.HBox([*p.region_buttons.values(), p.clamp_button]),
             p.nan_slider,
         ]
     )
-    p.categorical_controls = W.VBox([p.scale, p.shift, p.category_box])
+    p.categorical_controls = W.VBox([W.HBox([p.scale, p.shift]), p.category_box])
     # a pair term: the edits of a whole 2-D function (no knots, 1-D region,
     # category or missing-value sliders: those are a main effect's)
     p.pair_controls = W.VBox([p.scale, p.shift, p.show_original])
+    narrow = W.Layout(width=f"{LEFT_WIDTH - 4}px")
+    for widget in (p.features, p.history_list, p.path, p.message):
+        widget.layout.width = narrow.width
     left = W.VBox(
         [
             W.HTML("<b>Terms</b> <small>(by importance; ● edited)</small>"),
@@ -38,16 +62,17 @@ def arrange(p: Any) -> list[W.Widget]:
             p.history_list,
             W.HBox([p.undo_button, p.redo_button]),
             W.HBox([p.reset_feature_button, p.reset_all_button]),
+            p.message,
             p.path,
             W.HBox([p.save_button, p.load_button]),
             p.status,
         ],
-        layout=W.Layout(width="250px"),
+        layout=W.Layout(width=f"{LEFT_WIDTH}px"),
     )
-    middle_items = [p.shape_chart, W.HBox([p.zero, p.message]), p.controls]
+    middle_items = [p.shape_chart, W.HBox([p.zero, p.x_range_toggle]), p.controls]
     if p.class_picker is not None:
         middle_items.insert(0, p.class_picker)
-    middle = W.VBox(middle_items)
+    middle = W.VBox(middle_items, layout=W.Layout(width=f"{MIDDLE_WIDTH}px"))
     p.detail_pickers = W.HBox([p.row_picker, p.slice_picker])
     right = W.VBox(
         [
@@ -56,10 +81,12 @@ def arrange(p: Any) -> list[W.Widget]:
             p.detail_toggle,
             p.detail_pickers,
             p.detail_chart,
-        ]
+        ],
+        layout=W.Layout(width=f"{RIGHT_WIDTH}px"),
     )
     # columns keep their width and wrap under each other in a narrow output
     # area, rather than squeezing and clipping each other
     for column in (left, middle, right):
         column.layout.flex = "0 0 auto"
+        column.layout.margin = "0 8px 0 0"
     return [W.HBox([left, middle, right], layout=W.Layout(flex_flow="row wrap"))]

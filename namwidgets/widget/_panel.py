@@ -37,7 +37,9 @@ from ._views import (
     row_view,
     shape_view,
     slices_view,
+    what_if_view,
 )
+from ._whatif import WhatIfMixin
 
 _OFFLINE: dict[str, bool] = {}
 
@@ -61,7 +63,7 @@ class PanelValueError(InputError, T.TraitError):
     """
 
 
-class NAMPanel(ControlsMixin, W.VBox):
+class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
     """Explore and edit a fitted additive model's term functions, live.
 
     Parameters
@@ -98,6 +100,13 @@ class NAMPanel(ControlsMixin, W.VBox):
     )
     detail = T.Enum(["importance", "row", "slices"], default_value="importance")
     slice_feature = T.Unicode(help="The term the slices view cuts the rows by.")
+    x_range = T.Enum(
+        ["data", "all"],
+        default_value="data",
+        help='The shape chart\'s x axis: "data" (the 0.5-99.5% window) or "all".',
+    )
+
+    _brushing = False  # True while the brush in the browser changes the region
 
     def __init__(
         self,
@@ -136,6 +145,7 @@ class NAMPanel(ControlsMixin, W.VBox):
         self.feature = max(mains, key=lambda n: importance[names.index(n)])
         self._redraws.ready = True
         self._sync_controls()
+        self._sync_what_if()
         self._redraws.now(ALL_PARTS)
 
     # ------------------------------------------------------------ bookkeeping
@@ -223,6 +233,8 @@ class NAMPanel(ControlsMixin, W.VBox):
         T.link((self.detail_toggle, "value"), (self, "detail"))
         T.link((self.row_picker, "value"), (self, "row"))
         T.link((self.slice_picker, "value"), (self, "slice_feature"))
+        T.link((self.x_range_toggle, "value"), (self, "x_range"))
+        self._connect_what_if()
         if self.class_picker is not None:
             T.link((self.class_picker, "value"), (self, "class_index"))
 
@@ -308,10 +320,22 @@ class NAMPanel(ControlsMixin, W.VBox):
         if new is not None and tuple(self.range.value) != tuple(new):
             with self._setting_controls():
                 self.range.value = new
+        if self._brushing:
+            # The browser draws this region already, as the brush being dragged:
+            # a redraw now would re-embed the chart and end the drag (the brush
+            # kept only its first few pixels). The next redraw starts the brush
+            # at this region.
+            return
+        self._redraws.schedule({"shape"})
+
+    @T.observe("x_range")
+    def _on_change_x_range(self, change: dict[str, Any]) -> None:
         self._redraws.schedule({"shape"})
 
     @T.observe("row")
     def _on_change_row(self, change: dict[str, Any]) -> None:
+        self.what_if = {}  # changes belong to one row
+        self._sync_what_if()
         self._redraws.schedule({"detail"})
 
     @T.observe("detail")
@@ -422,8 +446,12 @@ class NAMPanel(ControlsMixin, W.VBox):
         lo, hi = sorted(float(v) for v in values[0])
         lo, hi = max(lo, self.range.min), min(hi, self.range.max)
         if hi > lo:
-            with self.range.hold_sync():
-                self.range.value = (lo, hi)
+            self._brushing = True
+            try:
+                with self.range.hold_sync():
+                    self.range.value = (lo, hi)
+            finally:
+                self._brushing = False
 
     # ------------------------------------------------------------ actions
     def _act_on(self, fn: Callable[[], Any], redraw: Any) -> bool:
@@ -499,6 +527,8 @@ class NAMPanel(ControlsMixin, W.VBox):
                     self.class_index,
                     tuple(self.range.value) if numeric else None,
                     self._knot_positions() if numeric else None,
+                    self.region if numeric else None,
+                    x_range=self.x_range,
                 )
             self._live["shape"].show(view)
             self._watch_brush()
@@ -520,11 +550,13 @@ class NAMPanel(ControlsMixin, W.VBox):
         s = self.session
         self.detail_pickers.children = {
             "importance": (),
-            "row": (self.row_picker,),
+            "row": (self.row_picker, self.what_if_box),
             "slices": (self.slice_picker,),
         }[self.detail]
         if self.detail == "importance":
             return importance_view(s)
+        if self.detail == "row" and self.what_if:
+            return what_if_view(s, self.row, self.what_if, self.class_index)
         if self.detail == "row":
             return row_view(s, self.row, self.class_index)
         return slices_view(s, self.slice_feature, self.live_auc)
@@ -535,8 +567,9 @@ def explore(model: Any, X: Any, y: Any = None, **kwargs: Any) -> NAMPanel:
 
     Parameters
     ----------
-    model : AdditiveModel
-        A fitted model, e.g. a NAMRegressor or NAMClassifier.
+    model : AdditiveModel or EBM
+        A fitted model, e.g. a NAMRegressor or NAMClassifier, or an InterpretML
+        EBM (the session wraps it with ``namwidgets.adapters.as_additive_model``).
     X : DataFrame or array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,), optional
     **kwargs

@@ -270,6 +270,34 @@ def open_notebook_in_lab(page: Page, url: str, token: str, name: str) -> None:
     page.wait_for_function(_KERNEL_READY, timeout=KERNEL_TIMEOUT_MS)
 
 
+def open_notebook_in_nb7(page: Page, url: str, token: str, name: str) -> None:
+    """Open ``name`` in Notebook 7 and wait for an idle kernel.
+
+    Notebook 7 is built on JupyterLab's components: with the app exposed
+    (``notebook7`` fixture), :func:`run_all_cells_in_lab` and
+    :func:`wait_for_lab_cells_run` work on it as they do in JupyterLab.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+    url : str
+        Server base URL.
+    token : str
+        The server's token.
+    name : str
+        Notebook path relative to the server root.
+    """
+    page.route(_LAB_BUILD_API, _answer_build_stable)
+    page.goto(
+        f"{url}/notebooks/{quote(name)}?token={quote(token)}",
+        wait_until="domcontentloaded",
+    )
+    page.locator(".jp-NotebookPanel").first.wait_for(
+        state="visible", timeout=KERNEL_TIMEOUT_MS
+    )
+    page.wait_for_function(_KERNEL_READY, timeout=KERNEL_TIMEOUT_MS)
+
+
 def run_all_cells_in_lab(page: Page) -> None:
     """Run every cell of the current notebook through JupyterLab's command.
 

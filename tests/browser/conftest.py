@@ -1,7 +1,7 @@
 """Fixtures for tests that drive a real Chromium against JupyterLab and Voila.
 
-Session-scoped: ``chromium_path``, ``browser``, ``jupyter_lab`` and the
-``voila_server`` factory. Per test: ``page`` (in a fresh browser context) and
+Session-scoped: ``chromium_path``, ``browser``, ``jupyter_lab``, ``notebook7``
+and the ``voila_server`` factory. Per test: ``page`` (in a fresh browser context) and
 ``request_log`` (every request that left this machine). ``screenshot_dir`` is
 ``test-artifacts/screenshots/`` at the repository root.
 
@@ -339,6 +339,46 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     server = _ServerProcess(cmd, root, _isolated_env(base), _log_path("jupyter-lab"))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        server.wait_until_ready(
+            f"{url}/api/status", {"Authorization": f"token {token}"}
+        )
+        yield Server(url=url, token=token, root_dir=root)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A Notebook 7 server (the ``notebook`` package) on a free port.
+
+    Put notebooks into ``notebook7.root_dir`` and open them with
+    ``open_notebook_in_nb7``. The app is exposed as ``window.jupyterapp``.
+    Skips (fails under CI) when the ``notebook`` package is missing.
+    """
+    try:
+        import notebook  # noqa: F401
+    except ImportError:
+        _unavailable("Notebook 7 tests need the notebook package (the test extra)")
+    base = tmp_path_factory.mktemp("notebook7")
+    root = base / "root"
+    root.mkdir()
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "notebook",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--allow-root",
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+    ]
+    server = _ServerProcess(cmd, root, _isolated_env(base), _log_path("notebook7"))
     try:
         url = f"http://127.0.0.1:{port}"
         server.wait_until_ready(

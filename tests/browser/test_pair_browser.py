@@ -1,9 +1,11 @@
-"""A model with a pair term in the real panel, in Voila, offline, by mouse.
+"""A model with a pair term in the real panel, in Voila and JupyterLab, by mouse.
 
 The generated notebook fits a NAMRegressor with the pair ``smooth & step`` and
 opens the panel on it. In the browser the pair must draw as a heatmap (rect
 marks), a mouse drag across it must draw the 2-D brush over the dragged
-rectangle, and clicking "Zero" must move rows and redraw the metrics.
+rectangle, "Flatten region" must flatten that rectangle (rows move, the heatmap's
+colours and the metrics change), and "Zero" must zero the pair (the heatmap and
+the metrics change again). Offline.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from ._pages import (
     assert_no_external_requests,
     python_notebook,
     screenshot,
+    serve_copy,
     svg_text,
     voila_allowed_requests,
 )
 from .test_panel_browser import (
     N_ROWS,
     find_panel,
+    open_and_run_in_lab,
     rows_moved,
     wait_for_rows_moved,
     wait_for_svg_text_change,
@@ -64,16 +68,36 @@ def frame_box(page, scope: str) -> dict[str, float]:
     return box
 
 
-def test_pair_heatmap_brush_and_zero_in_voila(
-    voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
-) -> None:
-    lap = Laps("Voila pair")
-    notebook = Path(tmp_path) / "pair_voila.ipynb"
-    nbformat.write(python_notebook(_CELLS), notebook)
-    server = voila_server(notebook)
-    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
-    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
-    lap("notebook run, panel drawn")
+def cell_fills(page, scope: str) -> list[str]:
+    """The fill colour of every heatmap cell under ``scope``, in drawing order."""
+    return page.evaluate(
+        "scope => Array.from(document.querySelectorAll(scope + ' .mark-rect path'))"
+        ".map(p => p.getAttribute('fill') || '')",
+        scope,
+    )
+
+
+def wait_for_fills_change(page, scope: str, before: list[str]) -> list[str]:
+    """Wait until the heatmap's cell colours differ from ``before``."""
+    page.wait_for_function(
+        "([scope, before]) => { const now = Array.from(document.querySelectorAll("
+        "scope + ' .mark-rect path')).map(p => p.getAttribute('fill') || '');"
+        " return now.length > 0 && now.join('|') !== before.join('|'); }",
+        arg=[scope, before],
+        timeout=20_000,
+    )
+    return cell_fills(page, scope)
+
+
+def click_button(page, panel, label: str) -> None:
+    """Click the panel's button whose text is exactly ``label``."""
+    page.locator(
+        f"{panel.root} button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")
+    ).first.click()
+
+
+def brush_flatten_and_zero(page, panel, lap: Laps, screenshot_dir, where: str) -> None:
+    """The pair's heatmap, a mouse-drawn brush, Flatten region, then Zero."""
     heat = panel.charts[0]
     page.wait_for_function(
         "scope => document.querySelectorAll(scope + ' .mark-rect path').length > 100",
@@ -82,7 +106,7 @@ def test_pair_heatmap_brush_and_zero_in_voila(
     )
     cells = page.locator(f"{heat} .mark-rect path").count()
     assert cells > 100, f"the pair drew {cells} cells, not a heatmap"
-    screenshot(page, screenshot_dir, "voila-pair-before", show=panel.root)
+    screenshot(page, screenshot_dir, f"{where}-pair-before", show=panel.root)
 
     # drag a rectangle across the heatmap, as a person does: down, moves, up
     box = frame_box(page, heat)
@@ -105,12 +129,49 @@ def test_pair_heatmap_brush_and_zero_in_voila(
 
     feedback = panel.charts[1]
     metrics_before = svg_text(page, feedback)
+    fills_before = cell_fills(page, heat)
     assert rows_moved(page, panel) == (0, N_ROWS)
-    page.locator(
-        f"{panel.root} button", has_text=re.compile(r"^\s*Zero\s*$")
-    ).first.click()
+    # the brushed rectangle, flattened: rows in it move, its cells recolour
+    click_button(page, panel, "Flatten region")
     wait_for_rows_moved(page, panel, r"^\s*[1-9][\d,]* of ")
-    assert wait_for_svg_text_change(page, feedback, metrics_before) != metrics_before
+    moved, _ = rows_moved(page, panel)
+    assert moved < N_ROWS, "Flatten region moved every row, not the rectangle's"
+    fills_flat = wait_for_fills_change(page, heat, fills_before)
+    changed = sum(a != b for a, b in zip(fills_before, fills_flat))
+    assert 0 < changed < len(fills_flat), changed
+    metrics_flat = wait_for_svg_text_change(page, feedback, metrics_before)
+    assert metrics_flat != metrics_before
+    lap("region flattened, checked")
+    screenshot(page, screenshot_dir, f"{where}-pair-flattened", show=panel.root)
+
+    click_button(page, panel, "Zero")
+    wait_for_fills_change(page, heat, fills_flat)
+    assert wait_for_svg_text_change(page, feedback, metrics_flat) != metrics_flat
     lap("pair zeroed, checked")
-    screenshot(page, screenshot_dir, "voila-pair-zeroed", show=panel.root)
+    screenshot(page, screenshot_dir, f"{where}-pair-zeroed", show=panel.root)
+
+
+def test_pair_heatmap_brush_flatten_and_zero_in_voila(
+    voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    lap = Laps("Voila pair")
+    notebook = Path(tmp_path) / "pair_voila.ipynb"
+    nbformat.write(python_notebook(_CELLS), notebook)
+    server = voila_server(notebook)
+    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
+    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    lap("notebook run, panel drawn")
+    brush_flatten_and_zero(page, panel, lap, screenshot_dir, "voila")
     assert_no_external_requests(request_log, allowed=voila_allowed_requests())
+
+
+def test_pair_heatmap_brush_flatten_and_zero_in_jupyterlab(
+    jupyter_lab, page, request_log, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    lap = Laps("JupyterLab pair")
+    notebook = Path(tmp_path) / "pair_lab.ipynb"
+    nbformat.write(python_notebook(_CELLS), notebook)
+    name = serve_copy(notebook, jupyter_lab.root_dir)
+    panel = open_and_run_in_lab(page, jupyter_lab, name, lap)
+    brush_flatten_and_zero(page, panel, lap, screenshot_dir, "lab")
+    assert_no_external_requests(request_log)

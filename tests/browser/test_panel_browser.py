@@ -291,8 +291,8 @@ def test_quickstart_in_voila_offline(
 def test_update_readme_screenshot(jupyter_lab, page, request_log) -> None:
     """Rewrite docs/panel.png: the panel in JupyterLab after one edit."""
     lap = Laps("README screenshot")
-    # Room for the whole panel: a wide page, the file browser collapsed.
-    page.set_viewport_size({"width": 1600, "height": 1200})
+    # A laptop's screen, the file browser collapsed: the layout it is made for.
+    page.set_viewport_size({"width": 1280, "height": 800})
     name = write_panel_notebook(jupyter_lab.root_dir, "panel_readme.ipynb").name
     open_notebook_in_lab(page, jupyter_lab.url, jupyter_lab.token, name)
     page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); return true; }")

@@ -1,0 +1,315 @@
+"""The panel under a real mouse, at a laptop's 1280x800: JupyterLab, Notebook 7, Voila.
+
+One generated notebook fits a small NAMRegressor and shows the panel on the
+feature ``smooth``. In each front end, offline:
+
+- a mouse drag over the shape chart from 55% to 90% of its x axis (down,
+  several moves, up) must leave the brush and the panel's region covering the
+  whole dragged range (within a grid step), and "Monotone ↑" must then edit
+  that whole range (its history entry names the bounds);
+- the metrics chart's text must change after that edit;
+- the shape chart and the metrics chart must lie inside the 1280x800 viewport
+  together, without scrolling;
+- on the row tab, typing a new value of ``smooth`` for the row (Enter) must
+  redraw the row chart as a what-if with a different prediction.
+
+Printed (run with ``-s``): per front end, the frame time (a mouse move to the
+brush drawn there) and the settle time (mouse up to the region readout
+showing the dragged range).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ._pages import (
+    Laps,
+    WidgetBox,
+    assert_no_external_requests,
+    open_notebook_in_lab,
+    open_notebook_in_nb7,
+    python_notebook,
+    run_all_cells_in_lab,
+    screenshot,
+    svg_text,
+    voila_allowed_requests,
+    wait_for_chart,
+    wait_for_lab_cells_run,
+)
+from .test_panel_browser import N_ROWS, find_panel, wait_for_svg_text_change
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1280, "height": 800}
+VOILA_RENDER_TIMEOUT_MS = 180_000
+DRAG_FROM, DRAG_TO, DRAG_STEPS = 0.55, 0.90, 10
+
+_CELLS = [
+    """\
+import torch
+
+torch.set_num_threads(1)
+
+import namwidgets
+from namwidgets.datasets import make_additive""",
+    f"""\
+X, y = make_additive({N_ROWS})
+model = namwidgets.NAMRegressor(
+    hidden_sizes=(32, 32), max_epochs=15, verbose=0, random_state=0
+).fit(X, y)""",
+    """\
+panel = namwidgets.explore(model, X, y)
+panel.feature = "smooth"
+panel""",
+]
+
+
+def write_notebook(folder: Path, name: str) -> Path:
+    path = Path(folder) / name
+    nbformat.write(python_notebook(_CELLS), path)
+    return path
+
+
+# --- reading the chart ------------------------------------------------------------
+
+_AXIS_MAP = """
+scope => {
+  // x axis labels -> (pixel centre, value): a linear map from pixels to data
+  const svg = document.querySelector(scope + ' svg');
+  const axes = Array.from(svg.querySelectorAll('.role-axis')).filter(
+    a => (a.getAttribute('aria-label') || '').toLowerCase().includes('x-axis'));
+  const labels = Array.from(axes[0].querySelectorAll('.role-axis-label text'));
+  const pts = labels.map(t => {
+    const b = t.getBoundingClientRect();
+    return [b.x + b.width / 2, parseFloat(t.textContent.replace('\u2212', '-'))];
+  }).filter(p => Number.isFinite(p[1]));
+  const [a, b] = [pts[0], pts[pts.length - 1]];
+  return {slope: (b[1] - a[1]) / (b[0] - a[0]), px: a[0], value: a[1]};
+}
+"""
+
+_ARM_DRAG_PROBE = """
+([scope, readout]) => {
+  // frame times: a mousemove -> the next change under the chart (the brush);
+  // the region readout's changes, timed, for the settle time after mouseup
+  const probe = {frames: [], moveAt: null, upAt: null, changes: [],
+                 readout: document.querySelector(readout).textContent};
+  // pointer events: Vega's pointerdown handler suppresses the mouse events
+  window.addEventListener('pointermove', () => { probe.moveAt = performance.now(); },
+                          {capture: true});
+  for (const kind of ['pointerup', 'mouseup']) {
+    window.addEventListener(kind, () => {
+      if (probe.upAt === null) probe.upAt = performance.now();
+    }, {capture: true});
+  }
+  new MutationObserver(() => {
+    if (probe.moveAt !== null && probe.upAt === null) {
+      probe.frames.push(performance.now() - probe.moveAt);
+      probe.moveAt = null;
+    }
+  }).observe(document.querySelector(scope), {subtree: true, childList: true,
+                                             attributes: true});
+  new MutationObserver(() => {
+    const text = document.querySelector(readout).textContent;
+    if (text !== probe.readout) {
+      probe.readout = text;
+      probe.changes.push(performance.now());
+    }
+  }).observe(document.querySelector(readout), {subtree: true, childList: true,
+                                              characterData: true});
+  window.__nwDrag = probe;
+  return true;
+}
+"""
+
+
+def frame_box(page, scope: str) -> dict[str, float]:
+    """The plot area (Vega's frame background) of the chart under ``scope``."""
+    box = page.locator(f"{scope} .role-frame path.background").first.bounding_box()
+    assert box is not None and box["width"] > 100, box
+    return box
+
+
+def region_readout(page, panel: WidgetBox) -> str:
+    """Selector of the region slider's readout ("lo – hi")."""
+    sel = f"{panel.root} .nam-region .widget-readout"
+    page.locator(sel).first.wait_for(timeout=20_000)
+    return sel
+
+
+def read_region(page, readout: str) -> tuple[float, float]:
+    text = page.locator(readout).first.inner_text()
+    nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+    assert len(nums) == 2, text
+    return nums[0], nums[1]
+
+
+def drag_brush(page, panel: WidgetBox, label: str) -> tuple[float, float, float]:
+    """Drag over the shape chart; return (x value at start, at end, grid step)."""
+    shape = panel.charts[0]
+    page.locator(shape).scroll_into_view_if_needed()
+    box = frame_box(page, shape)
+    axis = page.evaluate(_AXIS_MAP, shape)
+    x0 = box["x"] + DRAG_FROM * box["width"]
+    x1 = box["x"] + DRAG_TO * box["width"]
+    y = box["y"] + 0.5 * box["height"]
+
+    def value(px: float) -> float:
+        return axis["value"] + axis["slope"] * (px - axis["px"])
+
+    readout = region_readout(page, panel)
+    page.evaluate(_ARM_DRAG_PROBE, [shape, readout])
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for k in range(1, DRAG_STEPS + 1):
+        page.mouse.move(x0 + (x1 - x0) * k / DRAG_STEPS, y)
+        page.wait_for_timeout(60)
+    page.mouse.up()
+    # (Vega may keep the mouseup from the window: then stamp it now)
+    page.evaluate(
+        "() => { const p = window.__nwDrag;"
+        " if (p.upAt === null) p.upAt = performance.now(); }"
+    )
+    page.wait_for_function("() => window.__nwDrag.changes.length > 0", timeout=20_000)
+    page.wait_for_timeout(1_500)  # whatever else comes back from the kernel
+    probe = page.evaluate("() => window.__nwDrag")
+    frames = probe["frames"] or [0.0]
+    # the readout's last change after the release (<= 0: it was there already)
+    settle = max(probe["changes"][-1] - probe["upAt"], 0.0)
+    print(
+        f"\n[{label}] brush drag: frame ms median {statistics.median(frames):.0f} "
+        f"(max {max(frames):.0f}, {len(frames)} frames); "
+        f"settle ms (mouse up -> region readout) {settle:.0f}"
+    )
+    # the brush drawn in the browser covers the whole drag
+    brush = page.locator(f"{shape} [class*='brush_brush'] path").first
+    b = brush.bounding_box()
+    assert b is not None
+    assert abs(b["x"] - x0) < 4 and abs(b["x"] + b["width"] - x1) < 4, (b, x0, x1)
+    # one grid step: the slider's step (the term's range / 200), or the
+    # readout's 3 significant digits, whichever is coarser
+    step = abs(axis["slope"]) * box["width"] / 100
+    return value(x0), value(x1), step
+
+
+def check_panel(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: str):
+    """Layout at 1280x800, then the brush drag and "Monotone ↑" on its region."""
+    shape, metrics = panel.charts[0], panel.charts[1]
+    page.locator(shape).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    screenshot(page, screenshot_dir, f"{tag}-mouse-before", show=None)
+    lo, hi, step = drag_brush(page, panel, label)
+    got = read_region(page, region_readout(page, panel))
+    assert got[0] == pytest.approx(lo, abs=step), (got, lo, hi, step)
+    assert got[1] == pytest.approx(hi, abs=step), (got, lo, hi, step)
+    screenshot(page, screenshot_dir, f"{tag}-mouse-brushed", show=None)
+
+    metrics_before = svg_text(page, metrics)
+    page.locator(
+        f"{panel.root} button.widget-button", has_text=re.compile(r"^\s*Monotone ↑\s*$")
+    ).click()
+    entry = page.locator(f"{panel.root} .nam-history-entry", has_text="monotone")
+    entry.first.wait_for(state="attached", timeout=20_000)
+    text = entry.first.text_content() or ""
+    bounds = re.search(r"x_lo=(-?[\d.e-]+), x_hi=(-?[\d.e-]+)", text)
+    assert bounds is not None, text
+    assert float(bounds.group(1)) == pytest.approx(lo, abs=step), text
+    assert float(bounds.group(2)) == pytest.approx(hi, abs=step), text
+    # the edit's effect: the metrics chart's text changes
+    assert wait_for_svg_text_change(page, metrics, metrics_before) != metrics_before
+    screenshot(page, screenshot_dir, f"{tag}-mouse-edited", show=None)
+    page.locator(shape).scroll_into_view_if_needed()
+    for name, scope in (("shape chart", shape), ("metrics chart", metrics)):
+        b = page.locator(f"{scope} svg").first.bounding_box()
+        assert b is not None
+        inside = (
+            b["x"] >= 0
+            and b["y"] >= 0
+            and b["x"] + b["width"] <= VIEWPORT["width"]
+            and b["y"] + b["height"] <= VIEWPORT["height"]
+        )
+        assert inside, f"[{label}] the {name} is not inside 1280x800: {b}"
+    check_what_if(page, panel, label, screenshot_dir, tag)
+
+
+def check_what_if(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: str):
+    """The row tab: type a new value into a row's box; its prediction changes."""
+    detail = panel.charts[2]
+    page.locator(
+        f"{panel.root} .widget-toggle-buttons button",
+        has_text=re.compile(r"^\s*row\s*$"),
+    ).click()
+    page.locator(f"{panel.root} .nam-what-if").wait_for(timeout=20_000)
+    page.wait_for_function(
+        "scope => document.querySelector(scope + ' svg').textContent.includes('Row 0')",
+        arg=detail,
+        timeout=20_000,
+    )
+    before = svg_text(page, detail)
+    box = page.locator(f"{panel.root} .nam-what-if .widget-text").filter(
+        has=page.locator(".widget-label", has_text=re.compile(r"^\s*smooth\s*$"))
+    )
+    field = box.locator("input")
+    field.scroll_into_view_if_needed()
+    field.fill("2.5")
+    field.press("Enter")
+    after = wait_for_svg_text_change(page, detail, before)
+    assert "what if smooth=2.5" in after, after
+    match = re.search(r"prediction (-?[\d.e+-]+) → (-?[\d.e+-]+)", after)
+    assert match is not None and match.group(1) != match.group(2), after
+    print(f"\n[{label}] what-if: {match.group(0)}")
+    screenshot(page, screenshot_dir, f"{tag}-mouse-what-if", show=None)
+
+
+def test_mouse_brush_and_layout_in_jupyterlab(
+    jupyter_lab, page, request_log, screenshot_dir: Path
+) -> None:
+    lap = Laps("JupyterLab mouse")
+    page.set_viewport_size(VIEWPORT)
+    name = write_notebook(jupyter_lab.root_dir, "mouse_lab.ipynb").name
+    open_notebook_in_lab(page, jupyter_lab.url, jupyter_lab.token, name)
+    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); return true; }")
+    run_all_cells_in_lab(page)
+    wait_for_lab_cells_run(page)
+    wait_for_chart(page, count=3)
+    panel = find_panel(page, timeout_ms=60_000)
+    lap("panel drawn")
+    check_panel(page, panel, "JupyterLab", screenshot_dir, "lab")
+    lap("checked")
+    assert_no_external_requests(request_log)
+
+
+def test_mouse_brush_and_layout_in_notebook7(
+    notebook7, page, request_log, screenshot_dir: Path
+) -> None:
+    lap = Laps("Notebook 7 mouse")
+    page.set_viewport_size(VIEWPORT)
+    name = write_notebook(notebook7.root_dir, "mouse_nb7.ipynb").name
+    open_notebook_in_nb7(page, notebook7.url, notebook7.token, name)
+    run_all_cells_in_lab(page)
+    wait_for_lab_cells_run(page)
+    wait_for_chart(page, count=3)
+    panel = find_panel(page, timeout_ms=60_000)
+    lap("panel drawn")
+    check_panel(page, panel, "Notebook 7", screenshot_dir, "nb7")
+    lap("checked")
+    assert_no_external_requests(request_log)
+
+
+def test_mouse_brush_and_layout_in_voila(
+    voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    lap = Laps("Voila mouse")
+    page.set_viewport_size(VIEWPORT)
+    server = voila_server(write_notebook(tmp_path, "mouse_voila.ipynb"))
+    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
+    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    lap("panel drawn")
+    check_panel(page, panel, "Voila", screenshot_dir, "voila")
+    lap("checked")
+    assert_no_external_requests(request_log, allowed=voila_allowed_requests())
