@@ -2,10 +2,14 @@
 
 Prints a markdown table of median and p95 milliseconds per operation. The
 timed step is what a slider move costs in the panel: ``session.apply`` (which
-recomputes the edited feature's column only), the predictions, and the metrics.
+recomputes the edited feature's column only), the predictions, and the metrics
+the panel reads (``metrics(fast=True)``, its live path; the scikit-learn rows
+show the exact functions for comparison). Below the table: the live AUC's
+error against scikit-learn's ``roc_auc_score`` and its stated bound.
 
     python benchmarks/edit_latency.py            # 10k, 100k, 1M rows
     python benchmarks/edit_latency.py --quick    # 10k and 100k, fewer repeats
+    python benchmarks/edit_latency.py --sizes 1000000 --repeats 15
     python benchmarks/edit_latency.py --pairs-only   # the pair-edit rows only
 """
 
@@ -17,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+from sklearn.metrics import roc_auc_score
 
 from namwidgets import EditSession, NAMClassifier, NAMRegressor
 from namwidgets.datasets import make_additive
@@ -43,8 +48,17 @@ def _ops(session, rng):
     }
 
 
-def _time(fn, repeats, after=None):
-    """Median and p95 ms of fn(); ``after`` runs untimed after each call."""
+def _time(fn, repeats, after=None, warmup=2):
+    """Median and p95 ms of fn(); ``after`` runs untimed after each call.
+
+    ``warmup`` untimed calls first: the first calls after a session opens pay
+    for fresh pages (glibc maps large blocks until its threshold adapts), which
+    would otherwise land on whichever row is timed first.
+    """
+    for _ in range(warmup):
+        fn()
+        if after is not None:
+            after()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -55,7 +69,7 @@ def _time(fn, repeats, after=None):
     return float(np.median(times)), float(np.percentile(times, 95))
 
 
-def _step(session, op, auc=False, fast=False):
+def _step(session, op, auc=False, fast=True):
     """One slider move: the edit, then what the panel reads."""
 
     def run():
@@ -70,11 +84,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")])
+    p.add_argument("--repeats", type=int)
     p.add_argument("--pairs-only", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
-    repeats = 7 if args.quick else 25
+    sizes = args.sizes or sizes
+    repeats = args.repeats or (7 if args.quick else 25)
     if args.pairs_only:
         return pair_section(sizes, repeats)
     X, y = make_additive(5000, random_state=0)
@@ -91,10 +108,11 @@ def main() -> None:
     print(
         "Each cell: median / p95 ms of apply(edit) + predictions + metrics, over",
         repeats,
-        "repeats.",
+        "repeats. Metrics are the panel's live path (`metrics(fast=True)`) unless",
+        "a row says scikit-learn.",
     )
     print()
-    rows = {}
+    rows, auc_notes = {}, []
     for n in sizes:
         Xn, yn = make_additive(n, random_state=1)
         s = EditSession(reg, Xn, yn)
@@ -102,18 +120,34 @@ def main() -> None:
             undo = None if name.endswith("(drag)") else s.undo
             cell = _time(_step(s, op), repeats, after=undo)
             rows.setdefault(f"regression: {name}", {})[n] = cell
+        drag = _ops(s, np.random.default_rng(0))["scale (drag)"]
+        rows.setdefault("regression: scale (drag), scikit-learn metrics", {})[n] = (
+            _time(_step(s, drag, fast=False), repeats)
+        )
+        del s
         Xn, yn = make_additive(n, classification=True, random_state=1)
         s = EditSession(clf, Xn, yn)
-        drag = _ops(s, np.random.default_rng(0))["scale (drag)"]
-        for fast in (False, True):
-            how = "numpy (panel's live path)" if fast else "scikit-learn"
-            label = f"classifier: scale (drag), {how} metrics, no AUC"
-            rows.setdefault(label, {})[n] = _time(_step(s, drag, False, fast), repeats)
-        # with AUC: the panel's live path on data small enough for live AUC
-        # (a session caches a state's metrics, so time a fresh state each call)
-        rows.setdefault("classifier: scale (drag), numpy metrics + AUC", {})[n] = _time(
-            _step(s, drag, True, True), repeats
+        ops = _ops(s, np.random.default_rng(0))
+        drag = ops["scale (drag)"]
+        for auc in (False, True):
+            label = f"classifier: scale (drag), live metrics{' + AUC' if auc else ''}"
+            rows.setdefault(label, {})[n] = _time(_step(s, drag, auc), repeats)
+        for name in ("monotone", "set category"):
+            label = f"classifier: {name}, live metrics + AUC"
+            cell = _time(_step(s, ops[name], True), repeats, after=s.undo)
+            rows.setdefault(label, {})[n] = cell
+        label = "classifier: scale (drag), scikit-learn metrics + AUC (sort)"
+        rows.setdefault(label, {})[n] = _time(
+            _step(s, drag, True, False), max(3, repeats // 3), warmup=0
         )
+        live = s.metrics(fast=True)["roc_auc"]
+        exact = roc_auc_score(s.y == s.classes[1], s.predictions()[:, 1])
+        auc_notes.append(
+            f"- {n:,} rows: live AUC {live:.7f}, scikit-learn's {exact:.7f}, "
+            f"error {abs(live - exact):.1e} (stated bound 1e-4; exact sort at "
+            "<= 50,000 rows)"
+        )
+        del s
     header = "| operation | " + " | ".join(f"{n:,} rows" for n in sizes) + " |"
     print(header)
     print("|" + "---|" * (len(sizes) + 1))
@@ -123,6 +157,10 @@ def main() -> None:
             + " | ".join(f"{cells[n][0]:.1f} / {cells[n][1]:.1f}" for n in sizes)
             + " |"
         )
+    print()
+    print("Live AUC against scikit-learn's `roc_auc_score`, after the edits above:")
+    print()
+    print("\n".join(auc_notes))
     print()
     pair_section(sizes, repeats)
 

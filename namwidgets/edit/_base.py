@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from ..exceptions import EditError
 from ._reference import KINDS, FeatureReference
@@ -239,7 +240,9 @@ class Edit:
         ----------
         x : ndarray of shape (n_rows,)
             Raw feature values: float with NaN for missing (numeric) or
-            category labels (categorical). ``ref.grid`` is a valid ``x``.
+            category labels (categorical; a ``pandas.Categorical`` of them is
+            read as is, so that ``x == label`` compares integer codes).
+            ``ref.grid`` is a valid ``x``.
         y : ndarray of shape (n_rows, n_outputs)
             The feature's current contributions for those rows.
         ref : FeatureReference
@@ -256,6 +259,8 @@ class Edit:
                 xa = np.asarray(x, dtype=np.float64)
             except (TypeError, ValueError) as exc:
                 raise EditError(f"x must be numeric for feature {ref.name!r}") from exc
+        elif isinstance(x, pd.Categorical):
+            xa = x  # the session's labels as codes: ``x == label`` compares ints
         else:
             xa = np.asarray(x)
         ya = np.asarray(y, dtype=np.float64)

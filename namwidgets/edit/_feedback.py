@@ -15,14 +15,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._live import binary_live_metrics, regression_live_metrics
 from ._metrics import (
+    HISTOGRAM_AUC_TOLERANCE,
     affected,
     compute_metrics,
     fast_classification_metrics,
     live_roc_auc,
+    roc_auc,
     slice_metrics,
 )
-from ._state import STATES
+from ._state import LIVE_AUC_MAX_ROWS, STATES
 
 if TYPE_CHECKING:
     from ._reference import FeatureReference
@@ -72,16 +75,33 @@ class SessionFeedback:
         self, y: npt.NDArray[Any], pred: npt.NDArray[Any], auc: bool, fast: bool
     ) -> dict[str, Any]:
         classes = self.classes
-        if fast and classes is not None:
-            codes = np.searchsorted(classes, y)
-            live = {"roc_auc": live_roc_auc(codes, pred, self.sample_weight)}
+        w = self.sample_weight
+        if not fast:
+            return compute_metrics(self._task, y, pred, classes, w, auc=auc)
+        if classes is None:
+            return regression_live_metrics(y, pred, w)
+        codes = self._codes(y, classes)
+        if len(classes) != 2:
+            live = {"roc_auc": live_roc_auc(codes, pred, w)}
             out = live if auc else {}
-            return out | fast_classification_metrics(
-                codes, pred, len(classes), self.sample_weight
-            )
-        return compute_metrics(
-            self._task, y, pred, classes, self.sample_weight, auc=auc
-        )
+            return out | fast_classification_metrics(codes, pred, len(classes), w)
+        exact = auc and len(codes) <= LIVE_AUC_MAX_ROWS
+        m = binary_live_metrics(codes == 1, pred, w, auc=auc and not exact)
+        bound = m.pop("roc_auc_bound", 0.0)
+        if exact or (auc and not bound <= HISTOGRAM_AUC_TOLERANCE):
+            # small data, or scores too tied for the histogram's bound: the sort
+            m["roc_auc"] = roc_auc(codes, pred, w)
+        return ({"roc_auc": m.pop("roc_auc")} if auc else {}) | m
+
+    def _codes(
+        self, y: npt.NDArray[Any], classes: npt.NDArray[Any]
+    ) -> npt.NDArray[np.intp]:
+        """Class indices of ``y`` (computed once: ``y`` is the session's own copy)."""
+        cached = getattr(self, "_codes_of", None)
+        if cached is None or cached[0] is not y:
+            cached = (y, np.searchsorted(classes, y))
+            self._codes_of = cached
+        return cached[1]
 
     def metrics_table(
         self, *, auc: bool = True, fast: bool = False, as_dict: bool = False

@@ -6,6 +6,8 @@ and ``_add_piecewise_linear`` agrees with it to rounding, both faster on many ro
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import numpy.typing as npt
 
@@ -75,6 +77,74 @@ def _add_piecewise_linear(x, positions, offsets, target) -> None:
         target[a : a + m] += acc[:, None]
 
 
+class _InterpPlan:
+    """``np.interp(., xp, fp)`` prepared once, then evaluated block by block.
+
+    ``np.interp`` binary-searches ``xp`` for every row, with a mispredicted
+    branch per level. Here a uniform lookup table over ``[xp[0], xp[-1]]``
+    gives each row a segment at or below its own, a few vectorised steps
+    correct it, and the value is ``fp[i] + slope[i] * (x - xp[i])`` as in
+    ``np.interp`` (with slope 0 past the last point, so ends are held): bit for
+    bit ``np.interp``, about 2.5x faster. ``fallback`` is set when ``xp`` is so
+    uneven that the table would need many correction steps (then
+    ``np.interp`` itself is used).
+    """
+
+    def __init__(self, xp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64]):
+        g = np.asarray(xp, dtype=np.float64)
+        v = np.asarray(fp, dtype=np.float64)
+        self.g, self.v = g, v
+        n_pts, self.lo, self.hi = len(g), float(g[0]), float(g[-1])
+        self.fallback = n_pts < 2
+        if self.fallback:
+            return
+        gap = float(np.min(np.diff(g)))
+        cells = int(np.clip(2 * (self.hi - self.lo) / gap, 4 * n_pts, 1 << 16))
+        self.scale = cells / (self.hi - self.lo)
+        table = np.searchsorted(g, self.lo + np.arange(cells + 3) / self.scale, "right")
+        self.table = np.clip(table - 1, 0, n_pts - 1)
+        # A row starts one cell low (two after rounding at a cell edge), so its
+        # segment is at most three cells of grid points above the table's guess.
+        self.steps = int(np.max(self.table[3:] - self.table[:-3])) + 1
+        self.fallback = self.steps > 8
+        self.g_next = np.append(g[1:], np.inf)
+        self.slope = np.zeros(n_pts)
+        self.slope[:-1] = np.diff(v) / np.diff(g)
+        size = _CHUNK
+        self.buf = [np.empty(size) for _ in range(3)]
+        self.ibuf = [np.empty(size, np.intp) for _ in range(2)]
+        self.bbuf = np.empty(size, bool)
+
+    def block(self, xs: npt.NDArray[np.float64], o: npt.NDArray[np.float64]) -> None:
+        """Write ``np.interp(xs, xp, fp)`` into ``o`` (at most ``_CHUNK`` rows)."""
+        if self.fallback:
+            o[:] = np.interp(xs, self.g, self.v)
+            return
+        m = len(xs)
+        X, C, T = (b[:m] for b in self.buf)
+        idx, S = (b[:m] for b in self.ibuf)
+        B = self.bbuf[:m]
+        np.clip(xs, self.lo, self.hi, out=X)  # NaN stays NaN and gives NaN below
+        np.fmax(xs, self.lo, out=C)  # NaN becomes lo here, a safe table index
+        np.fmin(C, self.hi, out=C)
+        C -= self.lo
+        C *= self.scale
+        C -= 1.0
+        np.maximum(C, 0.0, out=C)
+        idx[:] = C  # truncation is floor for C >= 0
+        np.take(self.table, idx, out=S)
+        for _ in range(self.steps):
+            np.take(self.g_next, S, out=T)
+            np.greater_equal(X, T, out=B)
+            S += B
+        np.take(self.g, S, out=T)
+        np.subtract(X, T, out=T)
+        np.take(self.slope, S, out=o)
+        o *= T
+        np.take(self.v, S, out=T)
+        o += T
+
+
 def _interp_sorted(
     x: npt.NDArray[np.float64],
     xp: npt.NDArray[np.float64],
@@ -83,67 +153,118 @@ def _interp_sorted(
 ) -> npt.NDArray[np.float64]:
     """Return ``np.interp(x, xp, fp)`` bit for bit, about 2.5x faster.
 
-    ``np.interp`` binary-searches ``xp`` for every row, with a mispredicted
-    branch per level. Here a uniform lookup table over ``[xp[0], xp[-1]]``
-    gives each row a segment at or below its own, a few vectorised steps
-    correct it, and the value is ``fp[i] + slope[i] * (x - xp[i])`` as in
-    ``np.interp`` (with slope 0 past the last point, so ends are held). Work
-    runs in cache-sized blocks. Falls back to ``np.interp`` when ``xp`` is so
-    uneven that the table would need many correction steps.
+    See :class:`_InterpPlan`; work runs in cache-sized blocks.
     """
     if out is None:
         out = np.empty(len(x))
-    g = np.asarray(xp, dtype=np.float64)
-    v = np.asarray(fp, dtype=np.float64)
-    n_pts, lo, hi = len(g), float(g[0]), float(g[-1])
-    if n_pts < 2:
-        out[:] = np.interp(x, g, v)
-        return out
-    gap = float(np.min(np.diff(g)))
-    cells = int(np.clip(2 * (hi - lo) / gap, 4 * n_pts, 1 << 16))
-    scale = cells / (hi - lo)
-    table = np.searchsorted(g, lo + np.arange(cells + 3) / scale, side="right") - 1
-    table = np.clip(table, 0, n_pts - 1)
-    # A row starts one cell low (two after rounding at a cell edge), so its
-    # segment is at most three cells of grid points above the table's guess.
-    steps = int(np.max(table[3:] - table[:-3])) + 1
-    if steps > 8:
-        out[:] = np.interp(x, g, v)
-        return out
-    g_next = np.append(g[1:], np.inf)
-    slope = np.zeros(n_pts)
-    slope[:-1] = np.diff(v) / np.diff(g)
-    size = min(len(x), _CHUNK)
-    xc, cell, tmp = np.empty(size), np.empty(size), np.empty(size)
-    idx, seg, above = (
-        np.empty(size, np.intp),
-        np.empty(size, np.intp),
-        np.empty(size, bool),
-    )
+    plan = _InterpPlan(xp, fp)
     for a in range(0, len(x), _CHUNK):
-        m = min(a + _CHUNK, len(x)) - a
-        xs, X, C, T = x[a : a + m], xc[:m], cell[:m], tmp[:m]
-        idx_m, S, B, o = idx[:m], seg[:m], above[:m], out[a : a + m]
-        np.clip(xs, lo, hi, out=X)  # NaN stays NaN and gives NaN below
-        np.fmax(xs, lo, out=C)  # NaN becomes lo here, a safe table index
-        np.fmin(C, hi, out=C)
-        C -= lo
-        C *= scale
-        C -= 1.0
-        np.maximum(C, 0.0, out=C)
-        idx_m[:] = C  # truncation is floor for C >= 0
-        np.take(table, idx_m, out=S)
-        for _ in range(steps):
-            np.take(g_next, S, out=T)
-            np.greater_equal(X, T, out=B)
-            S += B
-        np.take(g, S, out=T)
-        np.subtract(X, T, out=T)
-        np.take(slope, S, out=o)
-        o *= T
-        np.take(v, S, out=T)
-        o += T
+        plan.block(x[a : a + _CHUNK], out[a : a + _CHUNK])
     return out
+
+
+def _interp_where(
+    x: npt.NDArray[np.float64],
+    xp: npt.NDArray[np.float64],
+    fp: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    lo: float | None,
+    hi: float | None,
+) -> None:
+    """Set ``target[r] = np.interp(x[r], xp, fp)`` where ``lo <= x[r] <= hi``.
+
+    One pass in cache-sized blocks: each block's region mask, interpolation and
+    masked write stay in cache (no row gather, no fancy-index scatter, no
+    whole-column temporaries). NaN ``x`` is outside every region. ``target``
+    may be a strided column view.
+    """
+    plan = _InterpPlan(xp, fp)
+    vals = np.empty(min(len(x), _CHUNK))
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        o = vals[: len(xs)]
+        plan.block(xs, o)
+        np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
+
+
+#: Rows from which a read-only ``x`` keeps its segments on a grid (see below).
+_SEGMENT_MIN_ROWS = 1 << 16
+_SEGMENTS: list[tuple[weakref.ref, weakref.ref, npt.NDArray[np.int32]]] = []
+
+
+def _row_segments(
+    x: npt.NDArray[np.float64], grid: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int32] | None:
+    """Each row's segment ``s`` on ``grid`` (``grid[s] <= x < grid[s + 1]``).
+
+    Computed once per (x, grid) pair and kept, weakly, for the few most recent
+    pairs: a session's rows and a term's grid never change, so every later
+    region edit of that term skips the search. Only for large read-only ``x``
+    (the session's own values; a writable array could change under the memo);
+    None otherwise. Rows below the grid get 0, above it the last point, NaN 0.
+    """
+    if len(x) < _SEGMENT_MIN_ROWS or x.flags.writeable or len(grid) < 2:
+        return None
+    for rx, rg, seg in _SEGMENTS:
+        if rx() is x and rg() is grid:
+            return seg
+    index = np.arange(len(grid), dtype=np.float64)
+    seg = np.empty(len(x), np.int32)
+    pos = np.empty(min(len(x), _CHUNK))
+    plan = _InterpPlan(grid, index)  # interpolating the index: s + fraction
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        p = pos[: len(xs)]
+        plan.block(np.nan_to_num(xs, nan=float(grid[0])), p)
+        np.floor(p, out=p)
+        np.copyto(seg[a : a + _CHUNK], p, casting="unsafe")
+    # the fraction can round up to the next point just below it: fix by value
+    seg_f = seg.astype(np.intp)
+    below = (x < grid[seg_f]) & (seg_f > 0)
+    seg[below] -= 1
+    _SEGMENTS.insert(0, (weakref.ref(x), weakref.ref(grid), seg))
+    del _SEGMENTS[4:]
+    return seg
+
+
+def _interp_region(
+    x: npt.NDArray[np.float64],
+    seg: npt.NDArray[np.int32],
+    k0: int,
+    gr: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    target: npt.NDArray[np.float64],
+    lo: float | None,
+    hi: float | None,
+) -> None:
+    """As :func:`_interp_where` on ``gr = grid[k0:k0 + len(gr)]``, from segments.
+
+    A row in segment ``s`` of the full grid is in segment ``s - k0`` of ``gr``,
+    clipped to its ends (where ``np.interp`` holds the end values); its value is
+    ``slope[j] * (x - gr[j]) + v[j]`` with ``x`` clipped to ``gr``, the formula
+    of ``np.interp``: equal to it bit for bit.
+    """
+    m = len(gr)
+    slope = np.zeros(m)
+    if m > 1:
+        slope[:-1] = np.diff(v) / np.diff(gr)
+    size = min(len(x), _CHUNK)
+    J = np.empty(size, np.intp)
+    X, T, R = np.empty(size), np.empty(size), np.empty(size)
+    for a in range(0, len(x), _CHUNK):
+        xs = x[a : a + _CHUNK]
+        n = len(xs)
+        j, xc, t, o = J[:n], X[:n], T[:n], R[:n]
+        np.subtract(seg[a : a + _CHUNK], k0, out=j)
+        np.clip(j, 0, m - 1, out=j)
+        np.clip(xs, gr[0], gr[-1], out=xc)
+        np.take(gr, j, out=t)
+        xc -= t
+        np.take(slope, j, out=o)
+        o *= xc
+        np.take(v, j, out=t)
+        o += t
+        np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
 
 
 class _Region:
@@ -174,13 +295,15 @@ class _Region:
         """Give data in the region ``np.interp`` of the region's new grid values."""
         gr = ref.grid[mask]
         target = out[:, cols]
-        if self.x_lo is None and self.x_hi is None:
-            # Every non-NaN row is in the region; NaN rows are restored by apply.
-            col = np.empty(len(x))
-            for j in range(target.shape[1]):
-                target[:, j] = _interp_sorted(x, gr, new_values[:, j], out=col)
-            return
-        rows = _in_region(x, self.x_lo, self.x_hi)
-        xr = x[rows]
+        seg = _row_segments(x, ref.grid)
+        k0 = int(np.argmax(mask))
         for j in range(target.shape[1]):
-            target[rows, j] = _interp_sorted(xr, gr, new_values[:, j])
+            col = target[:, j]
+            if seg is not None and mask[k0 : k0 + len(gr)].all():
+                _interp_region(x, seg, k0, gr, new_values[:, j], col, *self._bounds)
+            else:
+                _interp_where(x, gr, new_values[:, j], col, *self._bounds)
+
+    @property
+    def _bounds(self) -> tuple[float | None, float | None]:
+        return self.x_lo, self.x_hi

@@ -11,6 +11,7 @@ import sklearn
 from sklearn import metrics as skm
 
 from ..exceptions import InputError
+from ._live import AUC_BINS, BLOCK, auc_from_histogram, binary_or_regression_affected
 from ._state import LIVE_AUC_MAX_ROWS
 
 
@@ -68,7 +69,7 @@ def roc_auc(
 
 #: The histogram AUC is used only where its error bound is below this.
 HISTOGRAM_AUC_TOLERANCE = 1e-4
-_AUC_BINS = 1 << 16
+_AUC_BINS = AUC_BINS
 
 
 def histogram_auc(
@@ -114,13 +115,7 @@ def histogram_auc(
         w = np.asarray(sample_weight, dtype=np.float64)
         p = np.bincount(idx, weights=np.where(pos, w, 0.0), minlength=bins)
         q = np.bincount(idx, weights=w, minlength=bins) - p
-    total = p.sum() * q.sum()
-    if total <= 0:
-        return float("nan"), 0.0
-    below = np.cumsum(q) - q  # negative weight strictly below each bin
-    ties = float(np.dot(p, q))
-    auc = (float(np.dot(p, below)) + 0.5 * ties) / total
-    return auc, 0.5 * ties / total
+    return auc_from_histogram(p, q)
 
 
 def live_roc_auc(
@@ -274,6 +269,10 @@ def affected(
         max_abs_shift, hist_edges, hist_counts (of the shifts of changed rows),
         and for classifiers n_flipped and flipped (row indices, at most 1000).
     """
+    if task != "multiclass" and len(before) > BLOCK:
+        return binary_or_regression_affected(
+            before, after, task == "binary", bins=bins, tol=tol
+        )
     if task == "regression":
         delta = after - before
     elif task == "binary":

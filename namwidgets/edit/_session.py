@@ -41,8 +41,11 @@ from ._state import (
     check_state,
     check_y,
     importance,
+    linear_predictor,
+    predictions_of,
     readonly,
     same_slot,
+    term_major_contributions,
 )
 
 
@@ -83,6 +86,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._x = [
             readonly(np.asarray(v)) for v in self.model.feature_values(self._frame)
         ]
+        self._x_codes: dict[int, pd.Categorical] = {}
         self._set_base(self.model)
         self._eta_original = self._eta
         self._snapshot_last()
@@ -95,8 +99,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def _set_base(self, model: Any) -> None:
         # term-major (T, n, C): a term's column is contiguous to rewrite and the
         # linear predictor is T contiguous adds
-        contrib = np.asarray(model.contributions_array(self._frame), dtype=np.float64)
-        self._base = np.ascontiguousarray(contrib.transpose(1, 0, 2))
+        self._base = term_major_contributions(model, self._frame)
         self._base.flags.writeable = False
         self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
@@ -108,7 +111,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     def _set_eta(self) -> None:
-        eta = self._intercept + self._current.sum(0)
+        eta = linear_predictor(self._current, self._intercept)
         eta.flags.writeable = False
         self._eta = eta
 
@@ -172,8 +175,19 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         return self._x[self._feature(term)]
 
     def _edit_x(self, t: int) -> Any:
-        """What term ``t``'s edits read as x (a pair's: both coordinates, kept)."""
+        """What term ``t``'s edits read as x (a pair's: both coordinates, kept).
+
+        A categorical feature's labels go as a ``pandas.Categorical`` (built on
+        its first edit, then kept): setting a level compares integer codes, not
+        a million Python strings.
+        """
         features, ref = self.model.term_features_[t], self._refs0[t]
+        if len(features) == 1 and ref.kind == "categorical":
+            j = int(features[0])
+            if j not in self._x_codes:
+                codes, levels = pd.factorize(self._x[j])
+                self._x_codes[j] = pd.Categorical.from_codes(codes, levels)
+            return self._x_codes[j]
         if len(features) == 1:
             return term_x(features, self._x, self._n, ref)
         kept = self.__dict__.setdefault("_pair_x", {})
@@ -301,7 +315,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = np.asarray(self.model.inverse_link(eta), dtype=np.float64)
+            pred = predictions_of(self.model, eta)
             pred.flags.writeable = False
             return pred
 

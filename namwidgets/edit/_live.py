@@ -1,0 +1,273 @@
+"""The live path's metrics: one pass over the rows, in cache-sized blocks.
+
+A slider move at 1M rows must cost well under 50 ms, and at that size the time
+goes to memory, not arithmetic: every whole-column temporary (8 MB at 1M rows)
+is a fresh allocation whose pages fault in on first touch. Here every metric of
+a state is accumulated over blocks of :data:`BLOCK` rows with buffers that are
+allocated once per call and stay in cache: for a binary classifier accuracy,
+balanced accuracy, log loss, Brier score, the confusion matrix and the
+histogram of the scores the live AUC reads; for a regressor RMSE, MAE and R².
+
+The numbers equal scikit-learn's to rounding (sums are taken per block, then
+added; the tests check 1e-12), except AUC, whose histogram estimate carries its
+own error bound (:func:`auc_from_histogram`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+#: Rows per block: a few float64 buffers of this length stay in L2 cache.
+BLOCK = 1 << 16
+#: Equal-width score bins of the histogram AUC.
+AUC_BINS = 1 << 16
+
+Array = npt.NDArray[Any]
+
+
+def auc_from_histogram(p: Array, q: Array) -> tuple[float, float]:
+    """AUC and its error bound from positive and negative weight per score bin.
+
+    Pairs in different bins are ordered exactly; a pair inside one bin is
+    counted half whatever its order, so the estimate is within ``bound = 0.5 *
+    sum_b p_b q_b / (P Q)`` of the exact AUC (``P``, ``Q``: total positive and
+    negative weight). NaN and 0.0 when one class has no weight.
+    """
+    total = float(p.sum()) * float(q.sum())
+    if total <= 0:
+        return float("nan"), 0.0
+    below = np.cumsum(q) - q  # negative weight strictly below each bin
+    ties = float(np.dot(p, q))
+    return (float(np.dot(p, below)) + 0.5 * ties) / total, 0.5 * ties / total
+
+
+def score_range(score: Array, bins: int) -> tuple[float, float]:
+    """The offset and factor that map scores to bin ids ``0..bins-1``."""
+    lo, hi = float(score.min()), float(score.max())
+    return lo, ((bins - 1) / (hi - lo) if hi > lo else 0.0)
+
+
+def binary_live_metrics(
+    positive: Array,
+    proba: Array,
+    sample_weight: Array | None = None,
+    *,
+    auc: bool = True,
+    bins: int = AUC_BINS,
+) -> dict[str, Any]:
+    """Every live metric of a binary classifier in one blocked pass.
+
+    Parameters
+    ----------
+    positive : ndarray of bool, shape (n_samples,)
+        Whether each row's true class is the second (``classes_[1]``).
+    proba : ndarray of shape (n_samples, 2)
+        Class probabilities.
+    sample_weight : ndarray of shape (n_samples,), optional
+    auc : bool, default=True
+        Also histogram the positive-class scores: adds ``roc_auc`` and
+        ``roc_auc_bound`` (its error bound, see :func:`auc_from_histogram`).
+    bins : int
+
+    Returns
+    -------
+    dict
+        accuracy, balanced_accuracy, log_loss, brier, confusion_matrix (rows =
+        true class; ints without weights) and, with ``auc``, roc_auc and
+        roc_auc_bound. Hard labels are ``p1 > p0`` (ties to the first class,
+        as ``argmax``); log loss clips probabilities to ``[1e-15, 1 - 1e-15]``.
+    """
+    n = len(positive)
+    w = sample_weight
+    size = min(n, BLOCK)
+    pt, sq = np.empty(size), np.empty(size)
+    hard, both = np.empty(size, bool), np.empty(size, bool)
+    ids = np.empty(n if auc else 0, np.intp)
+    lo, factor = score_range(proba[:, 1], bins) if auc and n else (0.0, 0.0)
+    tp = n_hard = n_pos = log_sum = sq_sum = 0.0
+    for a in range(0, n, BLOCK):
+        m = min(a + BLOCK, n) - a
+        p0, p1, pos = proba[a : a + m, 0], proba[a : a + m, 1], positive[a : a + m]
+        H, B, P, S = hard[:m], both[:m], pt[:m], sq[:m]
+        np.greater(p1, p0, out=H)
+        np.logical_and(H, pos, out=B)
+        np.copyto(P, p0)
+        np.copyto(P, p1, where=pos)
+        np.clip(P, 1e-15, 1 - 1e-15, out=P)
+        np.log(P, out=P)
+        np.subtract(p1, pos, out=S)
+        np.multiply(S, S, out=S)
+        if w is None:
+            tp += np.count_nonzero(B)
+            n_hard += np.count_nonzero(H)
+            n_pos += np.count_nonzero(pos)
+            log_sum += float(P.sum())
+            sq_sum += float(S.sum())
+        else:
+            wb = w[a : a + m]
+            tp += float(wb @ B)
+            n_hard += float(wb @ H)
+            n_pos += float(wb @ pos)
+            log_sum += float(wb @ P)
+            sq_sum += float(wb @ S)
+        if auc:
+            J, X = ids[a : a + m], pt[:m]  # the log is summed: reuse its buffer
+            np.subtract(p1, lo, out=X)
+            X *= factor
+            np.copyto(J, X, casting="unsafe")  # truncation: floor for X >= 0
+            J *= 2  # id = 2 * bin + positive: one histogram holds both classes
+            J += pos
+    if auc:
+        hist = np.bincount(ids, weights=w, minlength=2 * bins).astype(np.float64)
+        hist_q, hist_p = hist[0::2], hist[1::2]
+    total = float(n) if w is None else float(w.sum())
+    fp, fn = n_hard - tp, n_pos - tp
+    tn = total - n_pos - fp
+    # cells by difference: a weighted empty cell may round to -1e-16, not 0
+    cm = [[max(tn, 0.0), max(fp, 0.0)], [max(fn, 0.0), tp]]
+    support = [tn + fp, n_pos]
+    recall = [cm[k][k] / support[k] for k in (0, 1) if support[k] > 0]
+    out: dict[str, Any] = {}
+    if auc:
+        out["roc_auc"], out["roc_auc_bound"] = auc_from_histogram(hist_p, hist_q)
+    out |= {
+        "accuracy": (tn + tp) / total,
+        "balanced_accuracy": float(np.mean(recall)) if len(recall) > 1 else np.nan,
+        "log_loss": -log_sum / total,
+        "brier": sq_sum / total,
+        "confusion_matrix": [[int(v) for v in r] for r in cm] if w is None else cm,
+    }
+    return out
+
+
+def regression_live_metrics(
+    y: Array, pred: Array, sample_weight: Array | None = None
+) -> dict[str, float]:
+    """RMSE, MAE and R² of a regressor in one blocked pass over the residuals.
+
+    Equal to scikit-learn's ``root_mean_squared_error``, ``mean_absolute_error``
+    and ``r2_score`` to rounding (R² of a constant ``y``: 1.0 for a perfect fit,
+    else 0.0, as scikit-learn's ``force_finite``).
+    """
+    n = len(y)
+    w = sample_weight
+    total = float(n) if w is None else float(w.sum())
+    mean = float(np.dot(w, y) / total) if w is not None else float(y.mean())
+    size = min(n, BLOCK)
+    r, t = np.empty(size), np.empty(size)
+    sq_sum = abs_sum = tot_sum = 0.0
+    for a in range(0, n, BLOCK):
+        m = min(a + BLOCK, n) - a
+        yb, R, T = y[a : a + m], r[:m], t[:m]
+        np.subtract(yb, pred[a : a + m], out=R)
+        np.abs(R, out=T)
+        if w is None:
+            abs_sum += float(T.sum())
+            R *= R
+            sq_sum += float(R.sum())
+            np.subtract(yb, mean, out=T)
+            T *= T
+            tot_sum += float(T.sum())
+        else:
+            wb = w[a : a + m]
+            abs_sum += float(wb @ T)
+            R *= R
+            sq_sum += float(wb @ R)
+            np.subtract(yb, mean, out=T)
+            T *= T
+            tot_sum += float(wb @ T)
+    if tot_sum > 0:
+        r2 = 1.0 - sq_sum / tot_sum
+    else:
+        r2 = 1.0 if sq_sum == 0 else 0.0
+    return {
+        "rmse": float(np.sqrt(sq_sum / total)),
+        "mae": abs_sum / total,
+        "r2": float(r2),
+    }
+
+
+def binary_or_regression_affected(
+    before: Array, after: Array, binary: bool, *, bins: int = 30, tol: float = 1e-9
+) -> dict[str, Any]:
+    """``_metrics.affected`` for a regressor or a binary classifier, blocked.
+
+    The same numbers (means summed per block): the shift of each row (of the
+    positive class's probability for a classifier), which rows moved by more
+    than ``tol``, their histogram (``np.histogram`` per block over the moved
+    rows' range, summed: the same counts), and the classifications flipped.
+    """
+    n = len(before)
+    size = min(n, BLOCK)
+    d, ad = np.empty(size), np.empty(size)
+    moved, hb, ha = (np.empty(size, bool) for _ in range(3))
+    n_changed = n_flipped = 0
+    lo, hi = np.inf, -np.inf
+    sum_d = sum_abs = max_abs = 0.0
+    flipped: list[npt.NDArray[np.intp]] = []
+    n_kept = 0
+
+    def shift(a: int, m: int) -> Array:
+        D = d[:m]
+        if binary:
+            np.subtract(after[a : a + m, 1], before[a : a + m, 1], out=D)
+        else:
+            np.subtract(after[a : a + m], before[a : a + m], out=D)
+        return D
+
+    for a in range(0, n, BLOCK):
+        m = min(a + BLOCK, n) - a
+        D, A, M = shift(a, m), ad[:m], moved[:m]
+        np.abs(D, out=A)
+        np.greater(A, tol, out=M)
+        k = int(np.count_nonzero(M))
+        if k:
+            n_changed += k
+            dm = D[M]
+            lo, hi = min(lo, float(dm.min())), max(hi, float(dm.max()))
+        sum_d += float(D.sum())
+        sum_abs += float(A.sum())
+        max_abs = max(max_abs, float(A.max()))
+        if binary:
+            Hb, Ha = hb[:m], ha[:m]
+            np.greater(before[a : a + m, 1], before[a : a + m, 0], out=Hb)
+            np.greater(after[a : a + m, 1], after[a : a + m, 0], out=Ha)
+            np.not_equal(Hb, Ha, out=Hb)
+            f = int(np.count_nonzero(Hb))
+            if f:
+                n_flipped += f
+                if n_kept < 1000:
+                    rows = np.flatnonzero(Hb)[: 1000 - n_kept] + a
+                    flipped.append(rows)
+                    n_kept += len(rows)
+    if n_changed:
+        if hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1.0):  # every row moved alike
+            pad = max(0.05 * abs(lo), 1e-6)
+            lo, hi = lo - pad, hi + pad
+        counts = np.zeros(bins, np.int64)
+        edges = np.histogram_bin_edges([], bins=bins, range=(lo, hi))
+        for a in range(0, n, BLOCK):
+            m = min(a + BLOCK, n) - a
+            D, A, M = shift(a, m), ad[:m], moved[:m]
+            np.abs(D, out=A)
+            np.greater(A, tol, out=M)
+            counts += np.histogram(D[M], bins=edges)[0]
+    else:
+        counts, edges = np.zeros(bins, np.int64), np.linspace(-1, 1, bins + 1)
+    out: dict[str, Any] = {
+        "n_rows": n,
+        "n_changed": n_changed,
+        "fraction_changed": n_changed / n if n else 0.0,
+        "mean_shift": sum_d / n if n else 0.0,
+        "mean_abs_shift": sum_abs / n if n else 0.0,
+        "max_abs_shift": max_abs if n else 0.0,
+        "hist_edges": edges.tolist(),
+        "hist_counts": counts.astype(int).tolist(),
+    }
+    if binary:
+        out["n_flipped"] = n_flipped
+        out["flipped"] = np.concatenate(flipped).tolist() if flipped else []
+    return out

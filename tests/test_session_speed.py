@@ -1,0 +1,256 @@
+"""The session's fast paths give the numbers of the slow ones.
+
+Opening reads the model in blocks; the live metrics take one blocked pass; the
+region edits write block by block; a categorical feature's labels reach edits
+as codes. Each is checked here against the plain computation it replaces:
+exactly where the plain one is exact, to 1e-12 for sums in another order, and
+within the stated bound for the histogram AUC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from namwidgets import EditSession
+from namwidgets.datasets import make_additive
+from namwidgets.edit._kernels import (
+    _SEGMENT_MIN_ROWS,
+    _in_region,
+    _interp_region,
+    _interp_where,
+    _row_segments,
+)
+from namwidgets.edit._live import binary_live_metrics, regression_live_metrics
+from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE, compute_metrics
+from namwidgets.edit._state import LIVE_AUC_MAX_ROWS, check_y, term_major_contributions
+
+
+def _binary(n, seed, ties=False):
+    rng = np.random.default_rng(seed)
+    eta = rng.normal(0, 1.5, n)
+    if ties:
+        eta = np.round(eta, 1)
+    p = 1 / (1 + np.exp(-eta))
+    y = (rng.random(n) < p).astype(int)
+    return y, np.column_stack([1 - p, p]), rng.uniform(0.2, 3.0, n)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n", [2, 999, 70_000, 200_003])
+def test_binary_live_metrics_equal_scikit_learns(n, weighted):
+    y, proba, w = _binary(n, seed=n)
+    y[0], y[-1] = 0, 1  # both classes present
+    w = w if weighted else None
+    live = binary_live_metrics(y == 1, proba, w)
+    exact = compute_metrics("binary", y, proba, np.array([0, 1]), w)
+    for k in ("accuracy", "balanced_accuracy", "log_loss", "brier"):
+        assert live[k] == pytest.approx(exact[k], rel=1e-12, abs=1e-12), k
+    np.testing.assert_allclose(
+        live["confusion_matrix"], exact["confusion_matrix"], rtol=1e-12, atol=1e-12
+    )
+    assert min(min(r) for r in live["confusion_matrix"]) >= 0
+    assert abs(live["roc_auc"] - exact["roc_auc"]) <= live["roc_auc_bound"] + 1e-12
+    if not weighted:
+        assert all(type(v) is int for r in live["confusion_matrix"] for v in r)
+    if n >= 70_000:
+        assert live["roc_auc_bound"] < HISTOGRAM_AUC_TOLERANCE  # histogram is used
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_histogram_auc_of_the_live_pass_is_within_its_bound(seed):
+    y, proba, w = _binary(100_000, seed, ties=seed % 2 == 1)
+    weights = w if seed >= 2 else None
+    live = binary_live_metrics(y == 1, proba, weights)
+    exact = skm.roc_auc_score(y, proba[:, 1], sample_weight=weights)
+    assert abs(live["roc_auc"] - exact) <= live["roc_auc_bound"] + 1e-12
+    if seed % 2 == 1:  # rounded scores: ties the histogram cannot split
+        assert live["roc_auc_bound"] > HISTOGRAM_AUC_TOLERANCE
+    else:
+        assert live["roc_auc_bound"] < HISTOGRAM_AUC_TOLERANCE
+        assert abs(live["roc_auc"] - exact) < HISTOGRAM_AUC_TOLERANCE
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_regression_live_metrics_equal_scikit_learns(weighted):
+    rng = np.random.default_rng(3)
+    n = 150_001
+    y = rng.normal(size=n)
+    pred = y + rng.normal(0, 0.5, n)
+    w = rng.uniform(0.1, 2.0, n) if weighted else None
+    live = regression_live_metrics(y, pred, w)
+    exact = compute_metrics("regression", y, pred, None, w)
+    assert set(live) == set(exact)
+    for k, v in exact.items():
+        assert live[k] == pytest.approx(v, rel=1e-12, abs=1e-12), k
+    const = np.full(10, 2.0)
+    assert regression_live_metrics(const, const)["r2"] == 1.0
+    assert regression_live_metrics(const, const + 1)["r2"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def big_sessions(fitted_regressor, fitted_classifier):
+    """Sessions past LIVE_AUC_MAX_ROWS, where the live AUC is the histogram's."""
+    # past LIVE_AUC_MAX_ROWS and past the row count from which region edits
+    # keep each row's grid segment (_kernels._SEGMENT_MIN_ROWS)
+    n = max(LIVE_AUC_MAX_ROWS, _SEGMENT_MIN_ROWS) + 4_000
+    X, y = make_additive(n, random_state=11)
+    Xc, yc = make_additive(n, classification=True, random_state=11)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, n)
+    return (
+        EditSession(fitted_regressor, X, y),
+        EditSession(fitted_classifier[0], Xc, yc),
+        EditSession(fitted_classifier[0], Xc, yc, sample_weight=w),
+    )
+
+
+def test_live_metrics_of_a_big_session_equal_the_exact_ones(big_sessions):
+    for s in big_sessions:
+        s.scale("smooth", 0.5).set_category("colour", "red", 0.7)
+        s.monotone("quadratic", True, -1.0, 2.0)
+        for state in ("original", "last", "current"):
+            slow, fast = s.metrics(state), s.metrics(state, fast=True)
+            assert set(slow) == set(fast)
+            for k, v in slow.items():
+                tol = HISTOGRAM_AUC_TOLERANCE if k == "roc_auc" else 1e-12
+                np.testing.assert_allclose(fast[k], v, rtol=tol, atol=tol, err_msg=k)
+            if "roc_auc" in slow:
+                assert fast["roc_auc"] != slow["roc_auc"]  # the histogram's, not sort
+
+
+def test_contributions_read_in_blocks_equal_one_model_call(fitted_classifier):
+    clf, X, _ = fitted_classifier
+    frame = clf.check_X(X.iloc[:203])
+    whole = clf.contributions_array(frame)
+    blocked = term_major_contributions(clf, frame, block=16)
+    assert blocked.dtype == np.float64 and blocked.flags.c_contiguous
+    np.testing.assert_array_equal(blocked, whole.transpose(1, 0, 2))
+    s = EditSession(clf, X.iloc[:203])
+    np.testing.assert_array_equal(s.contributions("original"), whole)
+    assert s.contributions().dtype == np.float64  # the dtype policy: float64 out
+    assert s.predictions().dtype == np.float64
+
+
+def test_region_edits_write_region_rows_only_bit_for_bit():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=100_003)
+    x[::97] = np.nan
+    grid = np.linspace(-2, 2, 41)
+    values = np.sin(grid)
+    for lo, hi in [(-1.0, 0.5), (None, 0.0), (0.3, None), (None, None)]:
+        target = np.full((len(x), 2), 7.0)
+        _interp_where(x, grid, values, target[:, 1], lo, hi)
+        inside = ~np.isnan(x)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        np.testing.assert_array_equal(
+            target[inside, 1], np.interp(x[inside], grid, values)
+        )
+        assert (target[~inside, 1] == 7.0).all() and (target[:, 0] == 7.0).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_region_interpolation_from_kept_segments_is_np_interp_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = _SEGMENT_MIN_ROWS + 1_000
+    grid = np.unique(np.round(rng.normal(size=int(rng.integers(2, 300))), seed % 4))
+    if len(grid) < 2:
+        grid = np.array([-1.0, 1.0])
+    # rows off, on and between grid points, beyond both ends, and missing
+    x = np.concatenate(
+        [rng.normal(0, 2, n - 1_100), rng.choice(grid, 1_000), [np.nan] * 100]
+    )
+    rng.shuffle(x)
+    x.flags.writeable = False
+    seg = _row_segments(x, grid)
+    assert seg is not None and _row_segments(x, grid) is seg  # kept, not redone
+    assert _row_segments(x.copy(), grid) is None  # a writable x is never kept
+    finite = ~np.isnan(x)
+    np.testing.assert_array_equal(
+        seg[finite], np.clip(np.searchsorted(grid, x[finite], "right") - 1, 0, None)
+    )
+    for lo, hi in [(None, None), (-0.5, 0.7), (float(grid[1]), None)]:
+        mask = _in_region(grid, lo, hi)
+        if not mask.any():
+            continue
+        gr, v = grid[mask], rng.normal(size=int(mask.sum()))
+        got = np.full(n, 5.0)
+        _interp_region(x, seg, int(np.argmax(mask)), gr, v, got, lo, hi)
+        want = np.full(n, 5.0)
+        inside = _in_region(x, lo, hi)
+        want[inside] = np.interp(x[inside], gr, v)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_set_category_by_codes_moves_exactly_that_levels_rows(fitted_regressor):
+    X, y = make_additive(5000, random_state=2)
+    s = EditSession(fitted_regressor, X, y)
+    t = s.term_names.index("colour")
+    before = s.contributions()[:, t, 0].copy()
+    s.set_category("colour", "blue", 1.25)
+    after = s.contributions()[:, t, 0]
+    blue = (X["colour"] == "blue").to_numpy()
+    assert blue.any() and (~blue).any()
+    assert (after[blue] == 1.25).all()
+    np.testing.assert_array_equal(after[~blue], before[~blue])
+    s.set_category("colour", "red", -0.5)
+    red = (X["colour"] == "red").to_numpy()
+    assert (s.contributions()[red, t, 0] == -0.5).all()
+    assert (s.contributions()[blue, t, 0] == 1.25).all()
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([0, 1, 1, 0]),
+        np.array([0.0, 1.0, 1.0, 0.0]),
+        np.array([False, True, True, False]),
+        np.array(["a", "b", "b", "a"]),
+        np.array(["a", "b", "b", "a"], dtype=object),
+        pd.Series(["a", "b", "b", "a"], dtype="category"),
+    ],
+)
+def test_check_y_reads_labels_of_every_array_kind(y):
+    values = pd.Series(y).tolist()
+    classes = np.array(sorted(set(values)))
+    out = check_y(y, 4, classes)
+    assert out.tolist() == values and not out.flags.writeable
+    with pytest.raises(ValueError, match="classes"):
+        check_y(y, 4, classes[:1])
+
+
+def test_check_y_still_refuses_missing_and_mixed_labels():
+    with pytest.raises(ValueError, match="missing"):
+        check_y(np.array([0.0, np.nan, 1.0]), 3, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="missing"):
+        check_y(np.array(["a", None, "b"], dtype=object), 3, np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="mixes"):
+        check_y(np.array([1, "b", "b"], dtype=object), 3, np.array(["a", "b"]))
+
+
+def test_blocked_predictions_and_who_moved_equal_the_plain_ones(
+    big_sessions, monkeypatch
+):
+    from namwidgets.edit import _metrics
+
+    for s in big_sessions:
+        s.shift("jagged", 0.4).scale("smooth", 0.0)
+        for state in ("original", "current"):
+            eta = s.linear_predictor(state)
+            np.testing.assert_array_equal(
+                s.predictions(state), s.model.inverse_link(eta)
+            )
+        blocked = s.affected()
+        with monkeypatch.context() as m:
+            m.setattr(_metrics, "BLOCK", 10**9)  # the plain, whole-array path
+            plain = s.affected()
+        assert blocked["n_changed"] > 0 and blocked.keys() == plain.keys()
+        for k, v in plain.items():
+            if isinstance(v, float):
+                assert blocked[k] == pytest.approx(v, rel=1e-12, abs=1e-15), k
+            else:
+                assert blocked[k] == v, k
