@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import FAST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import namwidgets
-from namwidgets import EditSession, NAMClassifier
+from namwidgets import EditSession, InputError, NAMClassifier, NAMRegressor
 from namwidgets.datasets import make_additive
 from namwidgets.edit import EditError
 from namwidgets.edit._metrics import compute_metrics
@@ -616,3 +617,38 @@ def test_metrics_table_of_a_classifier_is_states_by_metrics(fitted_classifier):
     assert t.loc["current", "confusion_matrix"] == s.metrics()["confusion_matrix"]
     assert t.loc["original", "roc_auc"] == s.metrics("original")["roc_auc"]
     assert t.loc["current", "accuracy"] != t.loc["original", "accuracy"]
+
+
+def test_arrays_taken_before_an_edit_keep_their_values():
+    # contributions() is a zero-copy view; an edit must not change it under the
+    # caller (a "before - after" computed from it would silently read zero)
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = X["a"] + X["b"] ** 2
+    model = NAMRegressor(max_epochs=3, verbose=0, random_state=0, n_threads=1)
+    s = EditSession(model.fit(X, y), X, y)
+    before = s.contributions()
+    kept = before.copy()
+    pred, eta = s.predictions(), s.linear_predictor()
+    pred0, eta0 = pred.copy(), eta.copy()
+    s.zero("a")
+    after = s.contributions()
+    after_kept = after.copy()
+    np.testing.assert_array_equal(before, kept)
+    np.testing.assert_array_equal(pred, pred0)
+    np.testing.assert_array_equal(eta, eta0)
+    assert np.abs(after[:, 0] - kept[:, 0]).max() > 0
+    np.testing.assert_array_equal(after[:, 1], kept[:, 1])
+    s.undo()
+    np.testing.assert_array_equal(after, after_kept)  # the undo did not reach it
+    np.testing.assert_array_equal(s.contributions(), kept)
+    # one row, as a copy
+    row = s.row_contributions(7)
+    np.testing.assert_array_equal(row, kept[7])
+    row[:] = 0
+    np.testing.assert_array_equal(s.contributions()[7], kept[7])
+    np.testing.assert_array_equal(s.row_contributions(7, "original"), kept[7])
+    with pytest.raises(InputError, match="row 300 is out of range"):
+        s.row_contributions(300)
+    with pytest.raises(InputError, match="state"):
+        s.row_contributions(0, "last")

@@ -10,6 +10,7 @@ read-only (or a copy): a caller's write can never shift a later prediction.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,10 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
         self._current = self._base.copy()
+        # copy-on-write: contributions() hands out views of _current, so the
+        # first edit after one was handed out writes into a fresh copy (a
+        # caller's "before" array never changes under them)
+        self._current_shared = False
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
         self._importance = importance(self._current)
@@ -283,17 +288,44 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         rows = np.flatnonzero(np.isnan(self.feature_values(t)))
         if len(rows) == 0:
             return None
-        return float(self.contributions(state)[rows[0], t, int(class_index)])
+        return float(self.row_contributions(int(rows[0]), state)[t, int(class_index)])
 
     def contributions(self, state: str = "current") -> npt.NDArray[np.float64]:
         """Contribution matrix, ndarray of shape (n_samples, n_terms, n_outputs).
 
         A read-only view ("current" or "original"): edit through the session.
+        It is a snapshot: a later edit writes into a new array, so an array
+        taken before an edit keeps the values it had.
         """
         if state == "current":
+            self._current_shared = True
             return readonly(self._current.transpose(1, 0, 2))
         if state == "original":
             return readonly(self._base.transpose(1, 0, 2))
+        raise InputError(f"state must be 'current' or 'original', got {state!r}.")
+
+    def row_contributions(
+        self, row: int, state: str = "current"
+    ) -> npt.NDArray[np.float64]:
+        """One row's contributions, a new array of shape (n_terms, n_outputs).
+
+        Parameters
+        ----------
+        row : int
+            Row position in the session's data.
+        state : {"current", "original"}, default="current"
+        """
+        if isinstance(row, bool) or not isinstance(row, numbers.Integral):
+            raise InputError(f"row must be an integer, got {row!r}.")
+        r = int(row)
+        if not 0 <= r < self._n:
+            raise InputError(
+                f"row {r} is out of range: the session has {self._n} rows."
+            )
+        if state == "current":
+            return self._current[:, r, :].copy()
+        if state == "original":
+            return self._base[:, r, :].copy()
         raise InputError(f"state must be 'current' or 'original', got {state!r}.")
 
     def linear_predictor(self, state: str = "current") -> npt.NDArray[np.float64]:
@@ -389,8 +421,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         # nothing failed: swap in
         if not keep_last:
             self._snapshot_last()
+        current = self._writable_current()
         for t in cols:
-            self._current[t] = cols[t]
+            current[t] = cols[t]
             self._refs[t] = refs[t]
             self._importance[t] = importance(cols[t][None])[0]
         self._set_eta()
@@ -476,8 +509,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
     def _recompute_all(self) -> None:
         applied = self.applied
+        current = self._writable_current()
         for t, name in enumerate(self.names):
-            self._current[t], self._refs[t] = replay(
+            current[t], self._refs[t] = replay(
                 edits_of(applied, name),
                 self._edit_x(t),
                 self._base[t],
@@ -487,6 +521,13 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     # ----------------------------------------------------------- helpers
+    def _writable_current(self) -> npt.NDArray[np.float64]:
+        """``_current``, copied first when a view of it was handed out."""
+        if self._current_shared:
+            self._current = self._current.copy()
+            self._current_shared = False
+        return self._current
+
     @property
     def _task(self) -> str:
         classes = self.classes

@@ -261,7 +261,7 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
     @T.validate("class_index")
     def _valid_class_index(self, proposal: Any) -> int:
         k = proposal["value"]
-        n_out = int(self.session.contributions().shape[2])
+        n_out = int(self.session.contributions("original").shape[2])
         if not 0 <= k < n_out:
             raise PanelValueError(
                 f"class_index must be in [0, {n_out}) for this model, got {k}."

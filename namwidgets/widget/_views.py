@@ -150,8 +150,8 @@ def importance_view(session: Any) -> charts.ImportanceView:
 def row_view(session: Any, row: int, class_index: int) -> charts.ContributionsView:
     """One row's contributions before and after the edits, and its prediction."""
     r = int(row)
-    before = session.contributions("original")[r, :, class_index]
-    after = session.contributions()[r, :, class_index]
+    before = session.row_contributions(r, "original")[:, class_index]
+    after = session.row_contributions(r)[:, class_index]
     p0, p1 = session.predictions("original")[r], session.predictions()[r]
     if np.ndim(p0):
         k = 1 if len(p0) == 2 else class_index
@@ -191,7 +191,7 @@ def what_if_view(
         if kind == "categorical":
             frame[name] = frame[name].astype(object)
     edited = session.to_model()
-    before = session.contributions()[r, :, class_index]
+    before = session.row_contributions(r)[:, class_index]
     after = edited.contributions_array(frame)[0, :, class_index]
     p0 = session.predictions()[r]
     if session.is_classifier:
