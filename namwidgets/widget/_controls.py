@@ -19,6 +19,7 @@ import ipywidgets as W
 
 from ..edit import Knots, Scale, Shift
 from ..exceptions import InputError
+from ._drag import DragCurve
 from ._format import label_for, on_step_grid
 
 Layout = W.Layout
@@ -143,6 +144,9 @@ class ControlsMixin:
         self.knots = [
             _slider(f"knot {k + 1}", -2.0, 2.0, 0.02) for k in range(self.n_knots)
         ]
+        # the knots drawn on the curve, dragged with the mouse (the sliders
+        # stay: the precise, keyboard-accessible path)
+        self.drag_curve = DragCurve()
         self.range = W.FloatRangeSlider(
             description="region",
             continuous_update=False,

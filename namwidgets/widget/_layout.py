@@ -39,8 +39,9 @@ def arrange(p: Any) -> list[W.Widget]:
             W.HBox([p.scale, p.shift]),
             W.HTML(
                 "<small>Knots: a piecewise-linear offset at the dots on the "
-                "curve (drag to reshape)</small>"
+                "curve: drag a red dot up or down, or use the sliders</small>"
             ),
+            p.drag_curve,
             *_rows(list(p.knots)),
             p.range,
             W.HBox([*p.region_buttons.values(), p.clamp_button]),

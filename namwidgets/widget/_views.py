@@ -218,3 +218,37 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
     width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 30)
     return charts.SliceMetricsView(table, width=width)
+
+
+def drag_data(
+    session: Any,
+    name: str,
+    class_index: int,
+    knot_positions: tuple[float, ...],
+    region: tuple[float, float] | None,
+) -> dict[str, Any]:
+    """The traits of :class:`~namwidgets.widget._drag.DragCurve` for a numeric term.
+
+    The current and original curves on the term's grid over its training
+    range, the curve at the knots, and a y domain with room to drag (half the
+    curves' span above and below).
+    """
+    ref = session.reference(name)
+    orig = session.reference(name, original=True)
+    grid = np.asarray(ref.grid, float)
+    keep = (grid >= ref.lo) & (grid <= ref.hi)
+    values = np.asarray(ref.grid_values[:, class_index], float)
+    original = np.asarray(orig.grid_values[:, class_index], float)
+    pos = np.asarray(knot_positions, float)
+    both = np.concatenate([values[keep], original[keep]])
+    lo, hi = float(np.nanmin(both)), float(np.nanmax(both))
+    pad = max(0.5 * (hi - lo), 0.25)
+    return {
+        "x": grid[keep].tolist(),
+        "values": values[keep].tolist(),
+        "original": original[keep].tolist(),
+        "knots_x": pos.tolist(),
+        "knots_y": np.interp(pos, grid, values).tolist(),
+        "y_domain": [lo - pad, hi + pad],
+        "region": None if region is None else [float(region[0]), float(region[1])],
+    }
