@@ -95,6 +95,46 @@ def test_a_slider_after_a_drag_edits_that_step(panel):
     assert s.history[-1][0].offsets == pytest.approx((0, 0.4, 0, 0.1, 0))
 
 
+def test_a_region_drag_shifts_the_region_as_one_knots_step(panel):
+    s, d = panel.session, panel.drag_curve
+    panel.region = (-1.0, 1.0)
+    assert d.region == pytest.approx([-1.0, 1.0])
+    assert d.shift_unit == [0.0, 1.0, 1.0, 0.0]
+    assert d.shift_x[1:3] == pytest.approx([-1.0, 1.0])
+    assert d.shift_x[0] < -1.0 and d.shift_x[3] > 1.0  # one grid step out
+    x, before = np.asarray(d.x), np.asarray(d.values)
+    n = len(s.history)
+    d.drag = {"kind": "shift", "value": 0.3, "seq": 1}
+    assert len(s.history) == n + 1
+    (edit,) = s.history[-1]
+    assert isinstance(edit, Knots) and edit.positions == tuple(d.shift_x)
+    assert edit.offsets == pytest.approx((0.0, 0.3, 0.3, 0.0))
+    moved = np.asarray(d.values) - before
+    inside = (x >= -1.0) & (x <= 1.0)
+    outside = (x < d.shift_x[0]) | (x > d.shift_x[3])
+    assert moved[inside] == pytest.approx(0.3)
+    assert moved[outside] == pytest.approx(0.0, abs=1e-9)
+    # the knot sliders belong to their own knots: they show no offsets
+    assert [k.value for k in panel.knots] == [0.0] * panel.n_knots
+
+
+def test_a_region_at_the_ends_shifts_up_to_them(panel):
+    d = panel.drag_curve
+    lo, hi = panel.session.term_range("smooth")
+    panel.region = (lo, 0.0)
+    assert d.shift_x[0] == pytest.approx(lo) and d.shift_unit == [1.0, 1.0, 0.0]
+    panel.region = (lo, hi)
+    assert d.shift_x == pytest.approx([lo, hi]) and d.shift_unit == [1.0, 1.0]
+
+
+def test_a_shift_without_a_region_is_refused(panel):
+    panel.drag_curve.shift_x, panel.drag_curve.shift_unit = [], []
+    n = len(panel.session.history)
+    with pytest.raises(InputError, match="region"):
+        panel.drag_curve.drag = {"kind": "shift", "value": 0.3}
+    assert len(panel.session.history) == n
+
+
 @pytest.mark.parametrize(
     "commit, match",
     [
@@ -105,6 +145,7 @@ def test_a_slider_after_a_drag_edits_that_step(panel):
         ({"kind": "knot", "index": 1, "value": math.inf}, "finite"),
         ({"kind": "knot", "index": 1, "value": "up"}, "finite"),
         ({"kind": "spin", "index": 1, "value": 0.1}, "kind"),
+        ({"kind": "shift", "value": math.nan}, "finite"),
     ],
 )
 def test_a_bad_commit_is_refused_and_changes_nothing(panel, commit, match):

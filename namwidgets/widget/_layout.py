@@ -38,8 +38,8 @@ def arrange(p: Any) -> list[W.Widget]:
         [
             W.HBox([p.scale, p.shift]),
             W.HTML(
-                "<small>Knots (a piecewise-linear offset): drag a red dot up "
-                "or down, or use the sliders</small>"
+                "<small>Drag a red knot, or the shaded region, up or down "
+                "(or use the knot sliders)</small>"
             ),
             p.drag_curve,
             *_rows(list(p.knots)),

@@ -393,10 +393,10 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
         commit = change["new"]
         if commit is None:
             return
-        offsets = self.drag_curve.offsets(commit)
+        positions, offsets = self.drag_curve.knots_of(commit)
         self._act(
             lambda: self.session.set_knots(
-                self.feature, offsets, self._knot_positions(), message=self._note()
+                self.feature, offsets, positions, message=self._note()
             )
         )
 

@@ -2,12 +2,15 @@
 
 The notebook of ``test_panel_mouse_browser`` (a small NAMRegressor, the panel
 on ``smooth``), at 1280x800, offline. In each front end: mouse down on the
-third knot of the drag widget (``DragCurve``), several moves up, mouse up.
+third knot of the drag widget (``DragCurve``), several moves up, mouse up;
+then the same down on the shaded region.
 
 - mid-drag, before anything reaches the kernel, the knot's dot and the curve
-  at the knot have moved up with the pointer (the browser redraws alone);
-- after the release the history gains a "knots" step and the metrics chart's
-  text changes.
+  at the knot have moved up with the pointer (the browser redraws alone); for
+  the region, the curve inside it moved down with the pointer, its start
+  outside did not;
+- after each release the history gains a "knots" step and the metrics
+  chart's text changes.
 
 Printed (run with ``-s``): per front end, the frame time (a pointer move to
 the next animation frame after the SVG changed) and the settle time (mouse up
@@ -149,7 +152,70 @@ def check_knot_drag(page, panel: WidgetBox, label: str, shots: Path, tag: str):
     assert statistics.median(frames) <= 50, frames
 
 
-def test_knot_drag_in_jupyterlab(
+def check_region_drag(page, panel: WidgetBox, label: str, shots: Path, tag: str):
+    """Drag the shaded region down by ``LIFT_PX``: the curve in it follows."""
+    metrics = panel.charts[1]
+    drag = f"{panel.root} .nam-drag"
+    band = page.locator(f"{drag} .nam-drag-region")
+    entries = page.locator(f"{panel.root} .nam-history-entry")
+    n_before = entries.count()
+    metrics_before = svg_text(page, metrics)
+    before = knot_state(page, drag)
+    box = band.bounding_box()
+    assert box is not None and box["width"] > 50, box
+    # a quarter into the band, near its bottom: off the knots' dots
+    x0, y0 = box["x"] + 0.25 * box["width"], box["y"] + box["height"] - 6
+    inner = (
+        page.evaluate(
+            "b => { const r = b.getBoundingClientRect(); "
+            "const s = b.ownerSVGElement.getBoundingClientRect(); return r.x - s.x; }",
+            band.element_handle(),
+        )
+        + 0.25 * box["width"]
+    )
+    y_in = curve_y_at(str(before["d"]), inner)
+    page.evaluate(_ARM_PROBE, [drag, metrics])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, STEPS + 1):
+        page.mouse.move(x0, y0 + LIFT_PX * k / STEPS)
+        page.wait_for_timeout(30)
+        if k == STEPS // 2:
+            mid = knot_state(page, drag)
+            lowered = LIFT_PX * k / STEPS
+            # inside the region the curve follows the pointer down...
+            y_mid = curve_y_at(str(mid["d"]), inner)
+            assert y_mid == pytest.approx(y_in + lowered, abs=2), (y_in, y_mid)
+            # ... and its start, outside the region, stays
+            assert str(mid["d"]).split("L")[0] == str(before["d"]).split("L")[0]
+            screenshot(page, shots, f"{tag}-region-mid-drag", show=None)
+    page.mouse.up()
+    entry = entries.nth(n_before)
+    entry.wait_for(state="attached", timeout=20_000)
+    assert "knots" in (entry.text_content() or ""), entry.text_content()
+    page.wait_for_function("() => window.__nwKnot.changes.length > 0", timeout=20_000)
+    page.wait_for_timeout(1_000)
+    probe = page.evaluate("() => window.__nwKnot")
+    assert probe["metrics"] != metrics_before
+    frames = probe["frames"]
+    assert frames, probe
+    settle = max(probe["changes"][-1] - probe["upAt"], 0.0)
+    first = probe["changes"][0] - probe["upAt"]
+    print(
+        f"\n[{label}] region drag: frame ms median {statistics.median(frames):.1f} "
+        f"(max {max(frames):.1f}, {len(frames)} frames); settle ms (mouse up -> "
+        f"metrics text) first {first:.0f}, last {settle:.0f}"
+    )
+    screenshot(page, shots, f"{tag}-region-released", show=None)
+    assert statistics.median(frames) <= 50, frames
+
+
+def check_drags(page, panel: WidgetBox, label: str, shots: Path, tag: str):
+    check_knot_drag(page, panel, label, shots, tag)
+    check_region_drag(page, panel, label, shots, tag)
+
+
+def test_knot_and_region_drag_in_jupyterlab(
     jupyter_lab, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("JupyterLab knot drag")
@@ -162,12 +228,12 @@ def test_knot_drag_in_jupyterlab(
     wait_for_chart(page, count=3)
     panel = find_panel(page, timeout_ms=60_000)
     lap("panel drawn")
-    check_knot_drag(page, panel, "JupyterLab", screenshot_dir, "lab")
+    check_drags(page, panel, "JupyterLab", screenshot_dir, "lab")
     lap("checked")
     assert_no_external_requests(request_log)
 
 
-def test_knot_drag_in_notebook7(
+def test_knot_and_region_drag_in_notebook7(
     notebook7, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("Notebook 7 knot drag")
@@ -179,12 +245,12 @@ def test_knot_drag_in_notebook7(
     wait_for_chart(page, count=3)
     panel = find_panel(page, timeout_ms=60_000)
     lap("panel drawn")
-    check_knot_drag(page, panel, "Notebook 7", screenshot_dir, "nb7")
+    check_drags(page, panel, "Notebook 7", screenshot_dir, "nb7")
     lap("checked")
     assert_no_external_requests(request_log)
 
 
-def test_knot_drag_in_voila(
+def test_knot_and_region_drag_in_voila(
     voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
 ) -> None:
     lap = Laps("Voila knot drag")
@@ -193,6 +259,6 @@ def test_knot_drag_in_voila(
     page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
     panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
     lap("panel drawn")
-    check_knot_drag(page, panel, "Voila", screenshot_dir, "voila")
+    check_drags(page, panel, "Voila", screenshot_dir, "voila")
     lap("checked")
     assert_no_external_requests(request_log, allowed=voila_allowed_requests())

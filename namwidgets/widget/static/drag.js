@@ -1,11 +1,13 @@
 // namwidgets: drag a knot on a term's curve (plain SVG, no dependencies).
 //
 // In: x (grid), values (the current curve), original, knots_x, knots_y,
-// y_domain, width, height. While a knot is dragged the curve is redrawn here,
-// with no round trip to Python: the preview adds the piecewise-linear offset
-// that the session's Knots edit adds (np.interp through the knots, held at
-// the end knots' offsets beyond them). On release one commit is sent:
-// drag = {kind: "knot", index, value (the knot's offset), seq}.
+// region, shift_x / shift_unit (the region's shift as knots), y_domain,
+// width, height. While a knot (or the shaded region) is dragged the curve is
+// redrawn here, with no round trip to Python: the preview adds the
+// piecewise-linear offset that the session's Knots edit adds (np.interp
+// through the knots, held at the end knots' offsets beyond them). On release
+// one commit is sent: drag = {kind: "knot", index, value (the knot's
+// offset), seq} or {kind: "shift", value (the region's offset), seq}.
 const NS = "http://www.w3.org/2000/svg";
 const M = { left: 44, right: 10, top: 8, bottom: 22 };
 
@@ -77,17 +79,21 @@ function render({ model, el: host }) {
     const xs = model.get("x");
     const region = model.get("region");
     if (region && region.length === 2) {
-      el("rect", { class: "nam-drag-region", x: s.sx(region[0]), y: M.top,
+      const band = el("rect", { class: "nam-drag-region", x: s.sx(region[0]), y: M.top,
         width: Math.max(s.sx(region[1]) - s.sx(region[0]), 0),
         height: s.h - M.top - M.bottom, fill: "#f2c14e", opacity: 0.18 }, svg);
+      if (model.get("shift_x").length >= 2) {
+        band.setAttribute("cursor", "ns-resize");
+        band.addEventListener("pointerdown", (ev) => start(ev, -1));
+      }
     }
     const original = model.get("original");
     if (original.length === xs.length) {
       el("path", { class: "nam-drag-original", d: pathOf(xs, original, s), fill: "none",
-        stroke: "#bbb", "stroke-dasharray": "4 3" }, svg);
+        stroke: "#bbb", "stroke-dasharray": "4 3", "pointer-events": "none" }, svg);
     }
     const curve = el("path", { class: "nam-drag-curve", d: pathOf(xs, model.get("values"), s),
-      fill: "none", stroke: "#4c78a8", "stroke-width": 2 }, svg);
+      fill: "none", stroke: "#4c78a8", "stroke-width": 2, "pointer-events": "none" }, svg);
     const kx = model.get("knots_x"), ky = model.get("knots_y");
     const dots = kx.map((k, i) => {
       const c = el("circle", { class: "nam-drag-knot", "data-index": i,
@@ -99,13 +105,14 @@ function render({ model, el: host }) {
     parts = { curve, dots, s };
   }
 
-  function preview(offsets) {
+  // the curve and the dots plus the offset through knots (px, pf)
+  function preview(px, pf) {
     const { curve, dots, s } = parts;
     const xs = model.get("x"), ys = model.get("values");
     const kx = model.get("knots_x"), ky = model.get("knots_y");
-    const moved = ys.map((v, i) => v + interp(xs[i], kx, offsets));
+    const moved = ys.map((v, i) => v + interp(xs[i], px, pf));
     curve.setAttribute("d", pathOf(xs, moved, s));
-    dots.forEach((c, i) => c.setAttribute("cy", s.sy(ky[i] + offsets[i])));
+    dots.forEach((c, i) => c.setAttribute("cy", s.sy(ky[i] + interp(kx[i], px, pf))));
   }
 
   function start(ev, index) {
@@ -119,8 +126,12 @@ function render({ model, el: host }) {
     const d = state.dragging;
     if (!d || ev.pointerId !== d.id) return;
     d.offset = -(ev.clientY - d.y) * parts.s.perPx;
-    const offsets = model.get("knots_x").map((_, i) => (i === d.index ? d.offset : 0));
-    preview(offsets);
+    if (d.index < 0) {
+      preview(model.get("shift_x"), model.get("shift_unit").map((u) => u * d.offset));
+    } else {
+      const kx = model.get("knots_x");
+      preview(kx, kx.map((_, i) => (i === d.index ? d.offset : 0)));
+    }
   });
 
   function end(ev) {
@@ -130,8 +141,10 @@ function render({ model, el: host }) {
     delete root.dataset.dragging;
     if (d.offset !== 0 && Number.isFinite(d.offset)) {
       state.seq += 1;
-      model.set("drag", { kind: "knot", index: d.index, value: d.offset,
-        seq: Date.now() * 1000 + state.seq });
+      const seq = Date.now() * 1000 + state.seq;
+      model.set("drag", d.index < 0
+        ? { kind: "shift", value: d.offset, seq }
+        : { kind: "knot", index: d.index, value: d.offset, seq });
       model.save_changes();
     } else {
       draw();
@@ -141,7 +154,7 @@ function render({ model, el: host }) {
   svg.addEventListener("pointercancel", end);
 
   for (const name of ["x", "values", "original", "knots_x", "knots_y", "y_domain",
-    "region", "width", "height"]) {
+    "region", "shift_x", "shift_unit", "width", "height"]) {
     model.on("change:" + name, () => { if (!state.dragging) draw(); });
   }
   draw();
