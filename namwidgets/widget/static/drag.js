@@ -146,6 +146,10 @@ function render({ model, el: host }) {
         ? { kind: "shift", value: d.offset, seq }
         : { kind: "knot", index: d.index, value: d.offset, seq });
       model.save_changes();
+      // the new curve comes back from the session; if Python refused the
+      // commit nothing comes: then show the model's curve again
+      const sent = state.seq;
+      setTimeout(() => { if (!state.dragging && state.seq === sent) draw(); }, 3000);
     } else {
       draw();
     }
