@@ -169,3 +169,16 @@ def test_the_widget_hides_with_the_numeric_controls(panel, data):
     if cats:
         panel.feature = cats[0]
         assert panel.controls.children == (panel.categorical_controls,)
+
+
+def test_the_knot_sliders_fold_away_under_the_drag_widget(panel):
+    box = panel.knot_sliders_box
+    assert box in panel.numeric_controls.children
+    assert [s for row in box.children for s in row.children] == panel.knots
+    assert box.layout.display == "none"  # dragging is the default
+    panel.knot_sliders_toggle.value = True
+    assert box.layout.display == ""
+    panel.knots[1].value = 0.25  # and they edit as before
+    assert panel.session.history[-1][0].offsets[1] == pytest.approx(0.25)
+    panel.knot_sliders_toggle.value = False
+    assert box.layout.display == "none"

@@ -65,6 +65,7 @@ class ControlsMixin:
     hold_sync: Callable[[], Any]
     # placed by ``_layout.arrange``
     numeric_controls: W.VBox
+    knot_sliders_box: W.VBox
     categorical_controls: W.VBox
     pair_controls: W.VBox
     detail_pickers: W.HBox
@@ -147,6 +148,11 @@ class ControlsMixin:
         # the knots drawn on the curve, dragged with the mouse (the sliders
         # stay: the precise, keyboard-accessible path)
         self.drag_curve = DragCurve()
+        self.knot_sliders_toggle = W.ToggleButton(
+            description="knot sliders",
+            tooltip="show the knot sliders (precise values, keyboard)",
+            layout=Layout(width="110px"),
+        )
         self.range = W.FloatRangeSlider(
             description="region",
             continuous_update=False,

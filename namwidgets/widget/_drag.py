@@ -65,7 +65,7 @@ class DragCurve(anywidget.AnyWidget):
     y_domain = T.List(T.Float(), default_value=[-1.0, 1.0]).tag(sync=True)
     region = T.List(T.Float(), allow_none=True, default_value=None).tag(sync=True)
     width = T.Int(430).tag(sync=True)
-    height = T.Int(150).tag(sync=True)
+    height = T.Int(120).tag(sync=True)
     drag = T.Dict(
         allow_none=True, default_value=None, help="The browser's commit on release."
     ).tag(sync=True)

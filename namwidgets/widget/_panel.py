@@ -194,6 +194,12 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
         for k in self.knots:
             self._bind(k, self._on_knot)
         self.drag_curve.observe(self._on_drag, "drag")
+        self.knot_sliders_toggle.observe(
+            lambda c: setattr(
+                self.knot_sliders_box.layout, "display", "" if c["new"] else "none"
+            ),
+            "value",
+        )
         self._bind(self.range, self._on_range)
         self._bind(self.nan_slider, self._on_nan)
         self._bind(self.show_original, lambda _: self._redraws.now({"shape"}))
