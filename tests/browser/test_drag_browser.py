@@ -10,7 +10,9 @@ then the same down on the shaded region.
   the region, the curve inside it moved down with the pointer, its start
   outside did not;
 - after each release the history gains a "knots" step and the metrics
-  chart's text changes.
+  chart's text changes;
+- before the drags, the shape chart, the drag widget and the metrics chart
+  lie inside the 1280x800 viewport together.
 
 Printed (run with ``-s``): per front end, the frame time (a pointer move to
 the next animation frame after the SVG changed) and the settle time (mouse up
@@ -210,7 +212,29 @@ def check_region_drag(page, panel: WidgetBox, label: str, shots: Path, tag: str)
     assert statistics.median(frames) <= 50, frames
 
 
+def check_in_view(page, panel: WidgetBox, label: str) -> None:
+    """The shape chart, the drag widget and the metrics chart fit 1280x800 at once."""
+    page.locator(panel.charts[0]).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    scopes = {
+        "shape chart": f"{panel.charts[0]} svg",
+        "drag widget": f"{panel.root} .nam-drag svg",
+        "metrics chart": f"{panel.charts[1]} svg",
+    }
+    for name, selector in scopes.items():
+        b = page.locator(selector).first.bounding_box()
+        assert b is not None, name
+        inside = (
+            b["x"] >= 0
+            and b["y"] >= 0
+            and b["x"] + b["width"] <= VIEWPORT["width"]
+            and b["y"] + b["height"] <= VIEWPORT["height"]
+        )
+        assert inside, f"[{label}] the {name} is not inside 1280x800: {b}"
+
+
 def check_drags(page, panel: WidgetBox, label: str, shots: Path, tag: str):
+    check_in_view(page, panel, label)
     check_knot_drag(page, panel, label, shots, tag)
     check_region_drag(page, panel, label, shots, tag)
 
