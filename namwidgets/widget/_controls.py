@@ -19,6 +19,7 @@ import ipywidgets as W
 
 from ..edit import Knots, Scale, Shift
 from ..exceptions import InputError
+from ._drag import DragCurve
 from ._format import label_for, on_step_grid
 
 Layout = W.Layout
@@ -64,6 +65,7 @@ class ControlsMixin:
     hold_sync: Callable[[], Any]
     # placed by ``_layout.arrange``
     numeric_controls: W.VBox
+    knot_sliders_box: W.VBox
     categorical_controls: W.VBox
     pair_controls: W.VBox
     detail_pickers: W.HBox
@@ -143,6 +145,14 @@ class ControlsMixin:
         self.knots = [
             _slider(f"knot {k + 1}", -2.0, 2.0, 0.02) for k in range(self.n_knots)
         ]
+        # the knots drawn on the curve, dragged with the mouse (the sliders
+        # stay: the precise, keyboard-accessible path)
+        self.drag_curve = DragCurve()
+        self.knot_sliders_toggle = W.ToggleButton(
+            description="knot sliders",
+            tooltip="show the knot sliders (precise values, keyboard)",
+            layout=Layout(width="110px"),
+        )
         self.range = W.FloatRangeSlider(
             description="region",
             continuous_update=False,

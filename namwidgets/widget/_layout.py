@@ -34,14 +34,23 @@ def arrange(p: Any) -> list[W.Widget]:
     for slider in (p.scale, p.shift, *p.knots):
         slider.layout.width = HALF_SLIDER
         slider.style.description_width = "48px"
+    # the knot sliders fold away under the drag widget (the toggle opens them)
+    p.knot_sliders_box = W.VBox(_rows(list(p.knots)), layout=W.Layout(display="none"))
     p.numeric_controls = W.VBox(
         [
             W.HBox([p.scale, p.shift]),
-            W.HTML(
-                "<small>Knots: a piecewise-linear offset at the dots on the "
-                "curve (drag to reshape)</small>"
+            W.HBox(
+                [
+                    W.HTML(
+                        "<small>Drag a red knot, or the shaded region, up or "
+                        "down</small>",
+                        layout=W.Layout(width="320px"),
+                    ),
+                    p.knot_sliders_toggle,
+                ]
             ),
-            *_rows(list(p.knots)),
+            p.drag_curve,
+            p.knot_sliders_box,
             p.range,
             W.HBox([*p.region_buttons.values(), p.clamp_button]),
             p.nan_slider,

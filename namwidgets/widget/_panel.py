@@ -31,6 +31,7 @@ from ._format import (
 from ._layout import arrange
 from ._redraw import ALL_PARTS, LiveChart, RedrawScheduler
 from ._views import (
+    drag_data,
     feedback_view,
     importance_view,
     pair_view,
@@ -192,6 +193,13 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
         self._bind(self.shift, self._on_shift)
         for k in self.knots:
             self._bind(k, self._on_knot)
+        self.drag_curve.observe(self._on_drag, "drag")
+        self.knot_sliders_toggle.observe(
+            lambda c: setattr(
+                self.knot_sliders_box.layout, "display", "" if c["new"] else "none"
+            ),
+            "value",
+        )
         self._bind(self.range, self._on_range)
         self._bind(self.nan_slider, self._on_nan)
         self._bind(self.show_original, lambda _: self._redraws.now({"shape"}))
@@ -386,6 +394,18 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
             )  # fmt: skip
         )
 
+    def _on_drag(self, change: dict[str, Any]) -> None:
+        """A knot dragged on the curve, released: one history step."""
+        commit = change["new"]
+        if commit is None:
+            return
+        positions, offsets = self.drag_curve.knots_of(commit)
+        self._act(
+            lambda: self.session.set_knots(
+                self.feature, offsets, positions, message=self._note()
+            )
+        )
+
     def _on_category(self, change: dict[str, Any]) -> None:
         if is_echo(change["old"], change["new"]):
             return
@@ -532,6 +552,16 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
                 )
             self._live["shape"].show(view)
             self._watch_brush()
+            if shape.kind == "numeric":
+                self.drag_curve.show_curve(
+                    drag_data(
+                        s,
+                        shape.name,
+                        self.class_index,
+                        self._knot_positions(),
+                        tuple(self.range.value),
+                    )
+                )
         if "feedback" in parts:
             affected = s.affected()
             table = (

@@ -223,3 +223,60 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
     width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 30)
     return charts.SliceMetricsView(table, width=width)
+
+
+def drag_data(
+    session: Any,
+    name: str,
+    class_index: int,
+    knot_positions: tuple[float, ...],
+    region: tuple[float, float] | None,
+) -> dict[str, Any]:
+    """The traits of :class:`~namwidgets.widget._drag.DragCurve` for a numeric term.
+
+    The current and original curves on the term's grid over its training
+    range, the curve at the knots, a y domain with room to drag (half the
+    curves' span above and below), and the region's shift as knots: 1 on
+    ``region`` (clipped to the training range), ramping to 0 over one grid
+    step outside it where it ends inside the range.
+    """
+    ref = session.reference(name)
+    orig = session.reference(name, original=True)
+    grid = np.asarray(ref.grid, float)
+    keep = (grid >= ref.lo) & (grid <= ref.hi)
+    values = np.asarray(ref.grid_values[:, class_index], float)
+    original = np.asarray(orig.grid_values[:, class_index], float)
+    pos = np.asarray(knot_positions, float)
+    shift_x: list[float] = []
+    shift_unit: list[float] = []
+    if region is not None:
+        lo, hi = max(float(region[0]), ref.lo), min(float(region[1]), ref.hi)
+        if hi > lo:
+            # ramps of one grid step outside the region, where it ends inside
+            below, above = grid[grid < lo], grid[grid > hi]
+            if lo > ref.lo:
+                shift_x.append(
+                    max(float(below.max()) if below.size else ref.lo, ref.lo)
+                )
+                shift_unit.append(0.0)
+            shift_x += [lo, hi]
+            shift_unit += [1.0, 1.0]
+            if hi < ref.hi:
+                shift_x.append(
+                    min(float(above.min()) if above.size else ref.hi, ref.hi)
+                )
+                shift_unit.append(0.0)
+    both = np.concatenate([values[keep], original[keep]])
+    lo, hi = float(np.nanmin(both)), float(np.nanmax(both))
+    pad = max(0.5 * (hi - lo), 0.25)
+    return {
+        "x": grid[keep].tolist(),
+        "values": values[keep].tolist(),
+        "original": original[keep].tolist(),
+        "knots_x": pos.tolist(),
+        "knots_y": np.interp(pos, grid, values).tolist(),
+        "y_domain": [lo - pad, hi + pad],
+        "region": None if region is None else [float(region[0]), float(region[1])],
+        "shift_x": shift_x,
+        "shift_unit": shift_unit,
+    }

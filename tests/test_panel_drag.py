@@ -1,0 +1,184 @@
+"""Dragging a knot on the curve, driven through traitlets as the browser would.
+
+The browser test (``tests/browser/test_drag_browser.py``) drags a real mouse;
+these check the Python side: the data the widget is sent, and that one
+release commit becomes one history step (and a bad one changes nothing).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import namwidgets
+from namwidgets import InputError
+from namwidgets.datasets import make_additive
+from namwidgets.edit import Knots
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_additive(400, random_state=7)
+
+
+@pytest.fixture()
+def panel(fitted_regressor, data):
+    X, y = data
+    p = namwidgets.explore(fitted_regressor, X, y)
+    p.feature = "smooth"
+    return p
+
+
+def _release(panel, index, value, seq=1):
+    """What the front end sends on pointer up after dragging knot ``index``."""
+    panel.drag_curve.drag = {"kind": "knot", "index": index, "value": value, "seq": seq}
+
+
+def test_the_widget_shows_the_selected_terms_curve_and_knots(panel):
+    d = panel.drag_curve
+    ref = panel.session.reference("smooth")
+    positions = panel.session.knot_positions("smooth", panel.n_knots)
+    assert d.knots_x == pytest.approx(list(positions))
+    grid = np.asarray(ref.grid, float)
+    assert d.knots_y == pytest.approx(
+        list(np.interp(positions, grid, ref.grid_values[:, 0]))
+    )
+    assert len(d.x) == len(d.values) == len(d.original) > 10
+    assert d.values == pytest.approx(d.original)  # nothing edited yet
+    lo, hi = d.y_domain
+    assert lo < min(d.values) and max(d.values) < hi
+    assert d.region == pytest.approx(list(panel.range.value))
+    assert "export default" in d._esm and "http" not in d._esm.replace(
+        "http://www.w3.org/2000/svg", ""
+    )  # bundled, nothing fetched
+
+
+def test_a_release_is_one_history_step_with_that_knots_offset(panel):
+    s = panel.session
+    before = len(s.history)
+    y_before = list(panel.drag_curve.knots_y)
+    _release(panel, 2, 0.5)
+    assert len(s.history) == before + 1
+    (edit,) = s.history[-1]
+    assert isinstance(edit, Knots) and edit.feature == "smooth"
+    assert edit.offsets == (0.0, 0.0, 0.5, 0.0, 0.0)
+    assert edit.positions == tuple(panel.drag_curve.knots_x)
+    # the widget is redrawn from the session: the knot moved up by 0.5 (to
+    # within the grid's linear interpolation between its points)
+    assert panel.drag_curve.knots_y[2] == pytest.approx(y_before[2] + 0.5, abs=0.01)
+    assert panel.drag_curve.knots_y[0] == pytest.approx(y_before[0], abs=0.01)
+    # the sliders show the step, as after a slider drag
+    assert [k.value for k in panel.knots] == pytest.approx([0, 0, 0.5, 0, 0])
+    assert "knots" in panel.history_entries[-1]
+
+
+def test_two_releases_are_two_steps_and_undo_takes_back_one(panel):
+    s = panel.session
+    before = len(s.history)
+    _release(panel, 0, -0.3, seq=1)
+    _release(panel, 4, 0.2, seq=2)
+    assert len(s.history) == before + 2
+    s_after = list(panel.drag_curve.knots_y)
+    panel.undo_button.click()
+    assert len(s.history) == before + 2 and s.position == before + 1
+    assert panel.drag_curve.knots_y[4] == pytest.approx(s_after[4] - 0.2, abs=0.01)
+
+
+def test_a_slider_after_a_drag_edits_that_step(panel):
+    s = panel.session
+    _release(panel, 1, 0.4)
+    n = len(s.history)
+    panel.knots[3].value = 0.1  # merge=True: the slider drags the same Knots step
+    assert len(s.history) == n
+    assert s.history[-1][0].offsets == pytest.approx((0, 0.4, 0, 0.1, 0))
+
+
+def test_a_region_drag_shifts_the_region_as_one_knots_step(panel):
+    s, d = panel.session, panel.drag_curve
+    panel.region = (-1.0, 1.0)
+    assert d.region == pytest.approx([-1.0, 1.0])
+    assert d.shift_unit == [0.0, 1.0, 1.0, 0.0]
+    assert d.shift_x[1:3] == pytest.approx([-1.0, 1.0])
+    assert d.shift_x[0] < -1.0 and d.shift_x[3] > 1.0  # one grid step out
+    x, before = np.asarray(d.x), np.asarray(d.values)
+    n = len(s.history)
+    d.drag = {"kind": "shift", "value": 0.3, "seq": 1}
+    assert len(s.history) == n + 1
+    (edit,) = s.history[-1]
+    assert isinstance(edit, Knots) and edit.positions == tuple(d.shift_x)
+    assert edit.offsets == pytest.approx((0.0, 0.3, 0.3, 0.0))
+    moved = np.asarray(d.values) - before
+    inside = (x >= -1.0) & (x <= 1.0)
+    outside = (x < d.shift_x[0]) | (x > d.shift_x[3])
+    assert moved[inside] == pytest.approx(0.3)
+    assert moved[outside] == pytest.approx(0.0, abs=1e-9)
+    # the knot sliders belong to their own knots: they show no offsets
+    assert [k.value for k in panel.knots] == [0.0] * panel.n_knots
+
+
+def test_a_region_at_the_ends_shifts_up_to_them(panel):
+    d = panel.drag_curve
+    lo, hi = panel.session.term_range("smooth")
+    panel.region = (lo, 0.0)
+    assert d.shift_x[0] == pytest.approx(lo) and d.shift_unit == [1.0, 1.0, 0.0]
+    panel.region = (lo, hi)
+    assert d.shift_x == pytest.approx([lo, hi]) and d.shift_unit == [1.0, 1.0]
+
+
+def test_a_shift_without_a_region_is_refused(panel):
+    panel.drag_curve.shift_x, panel.drag_curve.shift_unit = [], []
+    n = len(panel.session.history)
+    with pytest.raises(InputError, match="region"):
+        panel.drag_curve.drag = {"kind": "shift", "value": 0.3}
+    assert len(panel.session.history) == n
+
+
+@pytest.mark.parametrize(
+    "commit, match",
+    [
+        ({"kind": "knot", "index": 5, "value": 0.1}, "index"),
+        ({"kind": "knot", "index": -1, "value": 0.1}, "index"),
+        ({"kind": "knot", "index": 1.0, "value": 0.1}, "index"),
+        ({"kind": "knot", "index": 1, "value": math.nan}, "finite"),
+        ({"kind": "knot", "index": 1, "value": math.inf}, "finite"),
+        ({"kind": "knot", "index": 1, "value": "up"}, "finite"),
+        ({"kind": "spin", "index": 1, "value": 0.1}, "kind"),
+        ({"kind": "shift", "value": math.nan}, "finite"),
+    ],
+)
+def test_a_bad_commit_is_refused_and_changes_nothing(panel, commit, match):
+    s = panel.session
+    before = (len(s.history), s.position, panel.drag_curve.drag)
+    knots_y = list(panel.drag_curve.knots_y)
+    with pytest.raises(InputError, match=match):
+        panel.drag_curve.drag = commit
+    assert (len(s.history), s.position, panel.drag_curve.drag) == before
+    assert panel.drag_curve.knots_y == knots_y
+
+
+def test_the_widget_hides_with_the_numeric_controls(panel, data):
+    cats = [
+        n
+        for n, k in zip(panel.session.term_names, panel.session.term_kinds)
+        if k == "categorical"
+    ]
+    assert panel.drag_curve in panel.numeric_controls.children
+    assert panel.controls.children == (panel.numeric_controls,)
+    if cats:
+        panel.feature = cats[0]
+        assert panel.controls.children == (panel.categorical_controls,)
+
+
+def test_the_knot_sliders_fold_away_under_the_drag_widget(panel):
+    box = panel.knot_sliders_box
+    assert box in panel.numeric_controls.children
+    assert [s for row in box.children for s in row.children] == panel.knots
+    assert box.layout.display == "none"  # dragging is the default
+    panel.knot_sliders_toggle.value = True
+    assert box.layout.display == ""
+    panel.knots[1].value = 0.25  # and they edit as before
+    assert panel.session.history[-1][0].offsets[1] == pytest.approx(0.25)
+    panel.knot_sliders_toggle.value = False
+    assert box.layout.display == "none"
