@@ -105,6 +105,8 @@ def test_wheel_and_sdist_are_complete_and_pass_twine(dists):
         names = whl.namelist()
         info = f"namwidgets-{version}.dist-info"
         assert "namwidgets/py.typed" in names
+        # the drag widget's front end ships inside the package (no CDN)
+        assert "namwidgets/widget/static/drag.js" in names
         assert f"{info}/licenses/LICENSE" in names
         metadata = whl.read(f"{info}/METADATA").decode()
         licence = whl.read(f"{info}/licenses/LICENSE").decode()
