@@ -12,7 +12,6 @@ import numpy.typing as npt
 
 from ..exceptions import InputError
 from ._theme import (
-    PALETTE,
     VALUE_FMT,
     X_FMT,
     ChartView,
@@ -20,6 +19,7 @@ from ._theme import (
     LayerChart,
     finish,
     floats,
+    importance_label,
     make_title,
     records,
     unvalidated,
@@ -322,7 +322,7 @@ class PairView(ChartView):
         k = self.key
         layers = _lines(k) if k.layout == "lines" else _heat(k)
         if k.edited_importance:
-            layers.append(_importance_layer(k.width))
+            layers.append(importance_label("pair_importance", k.width))
         chart = LayerChart(layer=layers, width=k.width, height=k.height)
         return finish(
             chart,
@@ -502,17 +502,3 @@ def _lines(k: PairKey) -> list[alt.Chart]:
             )  # fmt: skip
         )
     return layers
-
-
-def _importance_layer(width: int) -> alt.Chart:
-    """The edited pair's importance, at the top right above the plot."""
-    return (
-        alt.Chart(alt.NamedData(name="pair_importance"))
-        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
-        .encode(
-            x=alt.XValue(width),
-            y=alt.YValue(0),
-            text=alt.Text("text:N"),
-            color=alt.ColorValue(PALETTE["edited"]),
-        )
-    )

@@ -16,7 +16,6 @@ from ._shape_data import (
     _count_labels,
     _datasets,
     _density_layer,
-    _importance_layer,
     _knot_layer,
     _member_layer,
     _nan_layers,
@@ -32,6 +31,7 @@ from ._theme import (
     LayerChart,
     as_1d,
     finish,
+    importance_label,
     make_title,
     series,
     unvalidated,
@@ -384,7 +384,7 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     if k.nan:
         layers += _nan_layers(width - _NAN_GUTTER / 2, yq)
     if k.edited_importance:
-        layers.append(_importance_layer(width))
+        layers.append(importance_label("shape_importance", width))
     return layers
 
 
@@ -472,5 +472,5 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
     if strip:
         layers += _count_labels(x, k.width, height, strip, counts_drawn)
     if k.edited_importance:
-        layers.append(_importance_layer(k.width))
+        layers.append(importance_label("shape_importance", k.width))
     return layers

@@ -396,20 +396,6 @@ def _member_layer(x: Any, y: Any, numeric: bool) -> alt.Chart:
     return mark.encode(x=x, y=y, tooltip=tip)
 
 
-def _importance_layer(width: int) -> alt.Chart:
-    """The edited function's importance, at the top right above the plot."""
-    return (
-        alt.Chart(alt.NamedData(name="shape_importance"))
-        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
-        .encode(
-            x=alt.XValue(width),
-            y=alt.YValue(0),
-            text=alt.Text("text:N"),
-            color=alt.ColorValue(PALETTE["edited"]),
-        )
-    )
-
-
 def _knot_layer(xq, yq) -> alt.Chart:
     return (
         alt.Chart(alt.NamedData(name="knots"))

@@ -288,3 +288,21 @@ def finish(chart: Any, configure: bool, datasets: Datasets, **props: Any) -> Any
     if configure:
         chart.config = alt.Config(**THEME)
     return chart
+
+
+def importance_label(dataset: str, width: int) -> alt.Chart:
+    """The edited function's importance, at the top right above the plot.
+
+    Its text comes from the named ``dataset`` (one row, ``text``), so that a new
+    edit redraws data only.
+    """
+    return (
+        alt.Chart(alt.NamedData(name=dataset))
+        .mark_text(align="right", baseline="bottom", dy=-4, fontSize=11)
+        .encode(
+            x=alt.XValue(width),
+            y=alt.YValue(0),
+            text=alt.Text("text:N"),
+            color=alt.ColorValue(PALETTE["edited"]),
+        )
+    )
