@@ -31,17 +31,11 @@ from ._pages import (
     Laps,
     WidgetBox,
     assert_no_external_requests,
-    open_notebook_in_lab,
-    open_notebook_in_nb7,
-    run_all_cells_in_lab,
     screenshot,
     svg_text,
     voila_allowed_requests,
-    wait_for_chart,
-    wait_for_lab_cells_run,
 )
-from .test_panel_browser import find_panel
-from .test_panel_mouse_browser import VIEWPORT, VOILA_RENDER_TIMEOUT_MS, write_notebook
+from .test_panel_mouse_browser import VIEWPORT, open_panel
 
 pytestmark = pytest.mark.browser
 
@@ -243,14 +237,7 @@ def test_knot_and_region_drag_in_jupyterlab(
     jupyter_lab, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("JupyterLab knot drag")
-    page.set_viewport_size(VIEWPORT)
-    name = write_notebook(jupyter_lab.root_dir, "drag_lab.ipynb").name
-    open_notebook_in_lab(page, jupyter_lab.url, jupyter_lab.token, name)
-    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); return true; }")
-    run_all_cells_in_lab(page)
-    wait_for_lab_cells_run(page)
-    wait_for_chart(page, count=3)
-    panel = find_panel(page, timeout_ms=60_000)
+    panel = open_panel("lab", jupyter_lab, page, "drag")
     lap("panel drawn")
     check_drags(page, panel, "JupyterLab", screenshot_dir, "lab")
     lap("checked")
@@ -261,13 +248,7 @@ def test_knot_and_region_drag_in_notebook7(
     notebook7, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("Notebook 7 knot drag")
-    page.set_viewport_size(VIEWPORT)
-    name = write_notebook(notebook7.root_dir, "drag_nb7.ipynb").name
-    open_notebook_in_nb7(page, notebook7.url, notebook7.token, name)
-    run_all_cells_in_lab(page)
-    wait_for_lab_cells_run(page)
-    wait_for_chart(page, count=3)
-    panel = find_panel(page, timeout_ms=60_000)
+    panel = open_panel("nb7", notebook7, page, "drag")
     lap("panel drawn")
     check_drags(page, panel, "Notebook 7", screenshot_dir, "nb7")
     lap("checked")
@@ -278,10 +259,7 @@ def test_knot_and_region_drag_in_voila(
     voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
 ) -> None:
     lap = Laps("Voila knot drag")
-    page.set_viewport_size(VIEWPORT)
-    server = voila_server(write_notebook(tmp_path, "drag_voila.ipynb"))
-    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
-    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    panel = open_panel("voila", voila_server, page, "drag", tmp_path)
     lap("panel drawn")
     check_drags(page, panel, "Voila", screenshot_dir, "voila")
     lap("checked")

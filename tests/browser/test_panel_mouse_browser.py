@@ -75,6 +75,30 @@ def write_notebook(folder: Path, name: str) -> Path:
     return path
 
 
+def open_panel(front_end: str, server, page, tag: str, folder: Path | None = None):
+    """The notebook's panel, drawn at 1280x800 in one front end.
+
+    ``front_end`` is ``"lab"``, ``"nb7"`` (``server`` a Jupyter server fixture)
+    or ``"voila"`` (``server`` the ``voila_server`` factory, the notebook
+    written to ``folder``). Returns the panel's :class:`WidgetBox`.
+    """
+    page.set_viewport_size(VIEWPORT)
+    if front_end == "voila":
+        voila = server(write_notebook(folder, f"{tag}_voila.ipynb"))
+        page.goto(f"{voila.url}/?token={voila.token}", wait_until="commit")
+        return find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    name = write_notebook(server.root_dir, f"{tag}_{front_end}.ipynb").name
+    if front_end == "lab":
+        open_notebook_in_lab(page, server.url, server.token, name)
+        page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); return true; }")
+    else:
+        open_notebook_in_nb7(page, server.url, server.token, name)
+    run_all_cells_in_lab(page)
+    wait_for_lab_cells_run(page)
+    wait_for_chart(page, count=3)
+    return find_panel(page, timeout_ms=60_000)
+
+
 # --- reading the chart ------------------------------------------------------------
 
 _AXIS_MAP = """
@@ -270,14 +294,7 @@ def test_mouse_brush_and_layout_in_jupyterlab(
     jupyter_lab, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("JupyterLab mouse")
-    page.set_viewport_size(VIEWPORT)
-    name = write_notebook(jupyter_lab.root_dir, "mouse_lab.ipynb").name
-    open_notebook_in_lab(page, jupyter_lab.url, jupyter_lab.token, name)
-    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); return true; }")
-    run_all_cells_in_lab(page)
-    wait_for_lab_cells_run(page)
-    wait_for_chart(page, count=3)
-    panel = find_panel(page, timeout_ms=60_000)
+    panel = open_panel("lab", jupyter_lab, page, "mouse")
     lap("panel drawn")
     check_panel(page, panel, "JupyterLab", screenshot_dir, "lab")
     lap("checked")
@@ -288,13 +305,7 @@ def test_mouse_brush_and_layout_in_notebook7(
     notebook7, page, request_log, screenshot_dir: Path
 ) -> None:
     lap = Laps("Notebook 7 mouse")
-    page.set_viewport_size(VIEWPORT)
-    name = write_notebook(notebook7.root_dir, "mouse_nb7.ipynb").name
-    open_notebook_in_nb7(page, notebook7.url, notebook7.token, name)
-    run_all_cells_in_lab(page)
-    wait_for_lab_cells_run(page)
-    wait_for_chart(page, count=3)
-    panel = find_panel(page, timeout_ms=60_000)
+    panel = open_panel("nb7", notebook7, page, "mouse")
     lap("panel drawn")
     check_panel(page, panel, "Notebook 7", screenshot_dir, "nb7")
     lap("checked")
@@ -305,10 +316,7 @@ def test_mouse_brush_and_layout_in_voila(
     voila_server, page, request_log, screenshot_dir: Path, tmp_path: Path
 ) -> None:
     lap = Laps("Voila mouse")
-    page.set_viewport_size(VIEWPORT)
-    server = voila_server(write_notebook(tmp_path, "mouse_voila.ipynb"))
-    page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
-    panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
+    panel = open_panel("voila", voila_server, page, "mouse", tmp_path)
     lap("panel drawn")
     check_panel(page, panel, "Voila", screenshot_dir, "voila")
     lap("checked")
