@@ -151,15 +151,7 @@ class EditActions(PairActions):
                 f"The region [{lo}, {hi}] holds no grid point of term {ref.name!r} "
                 f"(its grid spans [{ref.grid[0]}, {ref.grid[-1]}])."
             )
-        k = int(class_index) if ref.n_outputs > 1 else 0
-        vals = ref.grid_values[inside, k]
-        return self.clamp(
-            term,
-            float(vals.min()),
-            float(vals.max()),
-            class_index=k if ref.n_outputs > 1 else None,
-            message=message,
-        )
+        return self._clamp_to_values_at(term, ref, inside, class_index, message)
 
     def flatten(
         self,

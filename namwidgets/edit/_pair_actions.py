@@ -173,8 +173,19 @@ class PairActions:
         probe = FlattenRegion(feature=ref.name, **self.pair_region_fields(term, region))
         probe.validate(ref)
         cells = probe._mask(ref, ref.grid)
+        return self._clamp_to_values_at(term, ref, cells, class_index, message)
+
+    def _clamp_to_values_at(
+        self,
+        term: str | int,
+        ref: FeatureReference,
+        points: Any,
+        class_index: int,
+        message: str,
+    ) -> EditSession:
+        """Clamp to the min/max of the term's current values at grid ``points``."""
         k = int(class_index) if ref.n_outputs > 1 else 0
-        vals = ref.grid_values[cells, k]
+        vals = ref.grid_values[points, k]
         return self.clamp(
             term,
             float(vals.min()),
