@@ -128,6 +128,18 @@ def _label_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes = series.cat.codes.to_numpy().astype(np.int64)
         codes[codes < 0] = len(cats)
         return codes, labels
+    if not pd.api.types.is_object_dtype(series.dtype):
+        # one dtype (bool, numbers, pandas strings): codes straight from the
+        # column; each distinct value as astype(object) gives it, as rows get it
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        objects = pd.Series(uniques).astype(object).to_numpy()
+        if _codes_are_exact(set(map(type, objects)), objects) and not any(
+            pd.isna(objects)
+        ):
+            labels = np.array([str(v) for v in objects] + [MISSING_LABEL], object)
+            codes = codes.astype(np.int64)
+            codes[codes < 0] = len(labels) - 1
+            return codes, labels
     values = series.astype(object).to_numpy()
     missing = pd.isna(values)
     try:
