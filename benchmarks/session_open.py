@@ -13,6 +13,11 @@ beside the size of one n x T contribution matrix and of the inputs.
     python benchmarks/session_open.py             # 1M and 5M rows
     python benchmarks/session_open.py --quick     # 100k rows
     python benchmarks/session_open.py --sizes 1000000
+    python benchmarks/session_open.py --sizes 1000000 --cat-columns 6
+
+``--cat-columns K`` adds K categorical columns of object-dtype strings (five
+labels and a missing value each) to the data: the categorical-heavy case, where
+the encoder's labelling of every row is most of the session's own time.
 """
 
 from __future__ import annotations
@@ -45,7 +50,19 @@ def _reset_peak() -> bool:
         return False
 
 
-def measure(n: int, threads: int) -> dict[str, float]:
+def _with_categories(X, k: int, seed: int):
+    """X with ``k`` extra object-dtype string columns (five labels and None)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pool = np.array(["alpha", "beta", "gamma", "delta", "epsilon", None], object)
+    X = X.copy()
+    for i in range(k):
+        X[f"cat{i}"] = pool[rng.integers(0, len(pool), len(X))]
+    return X
+
+
+def measure(n: int, threads: int, cat_columns: int = 0) -> dict[str, float]:
     """Open a session on ``n`` rows in this process; time and memory."""
     import torch
 
@@ -54,10 +71,12 @@ def measure(n: int, threads: int) -> dict[str, float]:
 
     torch.set_num_threads(threads)
     X, y = make_additive(5000, classification=True, random_state=0)
+    X = _with_categories(X, cat_columns, 0)
     # the default architecture (what a user opens the panel on); a short fit:
     # the forward's cost does not depend on how long the model trained
     clf = NAMClassifier(max_epochs=3, verbose=0, random_state=0).fit(X, y)
     Xn, yn = make_additive(n, classification=True, random_state=1)
+    Xn = _with_categories(Xn, cat_columns, 1)
     EditSession(clf, Xn.iloc[:1000], yn.iloc[:1000])  # warm up imports, torch
     gc.collect()
     inside = [0.0]
@@ -102,17 +121,19 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sizes", type=lambda s: [int(v) for v in s.split(",")])
+    p.add_argument("--cat-columns", type=int, default=0, help="extra categoricals")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.threads)))
+        print(json.dumps(measure(args.child, args.threads, args.cat_columns)))
         return
     sizes = args.sizes or ([100_000] if args.quick else [1_000_000, 5_000_000])
     cpu = platform.processor() or platform.machine()
     print(f"# Session open ({cpu}, torch threads {args.threads})")
     print()
     print(
-        "Default NAMClassifier (ReLU 64-64-32), 6 features, binary y. Memory: peak "
+        f"Default NAMClassifier (ReLU 64-64-32), 6 features + {args.cat_columns} "
+        "extra categorical, binary y. Memory: peak "
         "resident above the process before the open, bytes per row; one n x T "
         "float64 contribution matrix and the inputs (X, y) beside it."
     )
@@ -125,7 +146,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         cmd = [sys.executable, __file__, "--child", str(n)]
-        cmd += ["--threads", str(args.threads)]
+        cmd += ["--threads", str(args.threads), "--cat-columns", str(args.cat_columns)]
         # big allocations always by mmap, so that freed memory leaves the
         # resident set and the high-water mark counts only what the open holds
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="131072")

@@ -85,13 +85,88 @@ def _is_categorical_dtype(series: pd.Series) -> bool:
     )
 
 
-def _labels(series: pd.Series) -> np.ndarray:
-    """Category labels as strings, missing values as MISSING_LABEL."""
+# Types among which ``==`` never joins two values of different ``str``: a hash
+# table may then give equal values one code and ``str`` be taken once per code.
+# Across families values are never equal (1 != "1"); within the int and bool
+# families equal values print alike (1 and np.int64(1): "1"). Not safe: int with
+# bool or float (1 == True == 1.0), two float types (np.float32(0.1) equals
+# float(np.float32(0.1)) but prints "0.1"), and a float zero (-0.0 == 0.0).
+_TEXT_TYPES = frozenset({str, np.str_})
+_INT_TYPES = frozenset(
+    {int, np.int8, np.int16, np.int32, np.int64}
+    | {np.uint8, np.uint16, np.uint32, np.uint64}
+)
+_BOOL_TYPES = frozenset({bool, np.bool_})
+
+
+def _codes_are_exact(types: set[type], uniques: np.ndarray) -> bool:
+    """Whether one code per hash-equal value gives each row its own ``str``."""
+    rest = types - _TEXT_TYPES
+    if not rest or rest <= _INT_TYPES or rest <= _BOOL_TYPES:
+        return True
+    if len(rest) == 1 and issubclass(next(iter(rest)), float | np.floating):
+        return not any(u == 0 for u in uniques if type(u) in rest)
+    return False
+
+
+def _label_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's label as ``labels[codes]``, with one ``str`` call per value.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_rows,), int64
+        Index into ``labels`` (never negative).
+    labels : ndarray of object (str)
+        ``str(value)`` of each distinct value, missing values (``pd.isna``) as
+        MISSING_LABEL; two entries may be equal (1 and "1" both print "1").
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # the categories are distinct and a row's value is its category: str once
+        # per category; code -1 is a missing value
+        cats = np.asarray(series.cat.categories, dtype=object)
+        labels = np.array([str(v) for v in cats] + [MISSING_LABEL], dtype=object)
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(cats)
+        return codes, labels
+    if not pd.api.types.is_object_dtype(series.dtype):
+        # one dtype (bool, numbers, pandas strings): codes straight from the
+        # column; each distinct value as astype(object) gives it, as rows get it
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        objects = pd.Series(uniques).astype(object).to_numpy()
+        if _codes_are_exact(set(map(type, objects)), objects) and not any(
+            pd.isna(objects)
+        ):
+            labels = np.array([str(v) for v in objects] + [MISSING_LABEL], object)
+            codes = codes.astype(np.int64)
+            codes[codes < 0] = len(labels) - 1
+            return codes, labels
     values = series.astype(object).to_numpy()
     missing = pd.isna(values)
-    out = np.array([str(v) for v in values], dtype=object)
-    out[missing] = MISSING_LABEL
-    return out
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists): str of every row below
+        codes, uniques = None, None
+    if (
+        codes is None
+        or bool(((codes < 0) & ~missing).any())
+        or not _codes_are_exact(set(map(type, values[~missing])), uniques)
+    ):
+        # values that a hash table cannot join safely: str of every row
+        labels, codes = np.unique(
+            np.array([str(v) for v in values], dtype=object), return_inverse=True
+        )
+        labels = np.append(labels, MISSING_LABEL)
+    else:
+        labels = np.array([str(v) for v in uniques] + [MISSING_LABEL], dtype=object)
+    codes = codes.astype(np.int64).reshape(-1)
+    codes[missing] = len(labels) - 1
+    return codes, labels
+
+
+def _labels(series: pd.Series) -> np.ndarray:
+    """Category labels as strings, missing values as MISSING_LABEL."""
+    codes, labels = _label_codes(series)
+    return labels[codes]
 
 
 def _quantile_knots(finite: np.ndarray) -> tuple[list[float], list[float]]:
@@ -226,8 +301,12 @@ class FeatureEncoder:
         self.constant_.append(bool(hi == lo))
 
     def _fit_categorical(self, name: str, series: pd.Series) -> None:
-        labels = _labels(series)
-        cats, counts = np.unique(labels, return_counts=True)
+        codes, labels = _label_codes(series)
+        # the sorted distinct labels and their rows, as np.unique of every row's
+        # label gives them (labels that print alike, 1 and "1", are one level)
+        present = np.bincount(codes, minlength=len(labels))
+        cats, which = np.unique(labels[present > 0], return_inverse=True)
+        counts = np.bincount(which.reshape(-1), weights=present[present > 0])
         categories = [str(c) for c in cats]
         counts_list = [int(c) for c in counts]
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -317,14 +396,22 @@ class FeatureEncoder:
         name = self.feature_names_[j]
         cats = self.categories_[j]
         index = {c: i for i, c in enumerate(cats)}
-        labels = _labels(pd.Series(np.asarray(values, dtype=object)))
-        codes = np.fromiter((index.get(v, -1) for v in labels), np.int64, len(labels))
+        # a column as fit read it: np.asarray of a category column of ints with
+        # a missing value gives floats, whose "3.0" fit never saw as "3"
+        series = (
+            values
+            if isinstance(values, pd.Series)
+            else pd.Series(np.asarray(values, dtype=object))
+        )
+        rows, labels = _label_codes(series)
+        known = np.array([index.get(v, -1) for v in labels], dtype=np.int64)
+        codes = known[rows]
         unseen = codes < 0
         if unseen.any():
             if self.handle_unknown == "other":
                 codes[unseen] = index[OTHER_LABEL]
             else:
-                value = labels[unseen][0]
+                value = labels[rows[unseen][0]]
                 shown = cats if len(cats) <= 20 else cats[:20] + ["..."]
                 raise InputError(
                     f"Column {name!r} has the category {value!r}, which was not seen "
@@ -386,11 +473,11 @@ class FeatureEncoder:
             if kind == "numeric":
                 out.append(self._numeric_values(self.feature_names_[j], series))
                 continue
-            labels = _labels(series)
+            rows, labels = _label_codes(series)
             known = self.categories_[j]
             if OTHER_LABEL in known:
                 labels[~np.isin(labels, known)] = OTHER_LABEL
-            out.append(labels)
+            out.append(labels[rows])
         return out
 
     def summary(self, j: int) -> dict[str, Any]:

@@ -1,0 +1,49 @@
+"""benchmarks/default_fit.py reads a fit's history_ over all its stages.
+
+A fit with pairs appends the pair and joint stages' records to history_, each
+stage's ``time`` restarting at 0: the time to within 2% of the best must sum the
+stages, or a best reached in the pairs stage would look faster than the main
+effects alone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "default_fit.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("default_fit", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    return mod
+
+
+HISTORY = [
+    {"epoch": 1, "valid_score": 0.60, "time": 1.0},
+    {"epoch": 2, "valid_score": 0.55, "time": 2.0},
+    {"epoch": 1, "valid_score": 0.50, "time": 0.5, "stage": "pairs"},
+    {"epoch": 2, "valid_score": 0.45, "time": 1.5, "stage": "pairs"},
+    {"epoch": 1, "valid_score": 0.44, "time": 0.25, "stage": "joint"},
+]
+
+
+def test_elapsed_sums_the_stages(bench):
+    assert bench.elapsed(HISTORY) == [1.0, 2.0, 2.5, 3.5, 3.75]
+    assert bench.elapsed(HISTORY[:2]) == [1.0, 2.0]
+
+
+def test_time_to_within_counts_from_the_fit_start(bench):
+    assert bench.time_to_within(HISTORY, 0.445) == (3.5, 4)  # 0.45 <= 1.02 * 0.445
+    assert bench.time_to_within(HISTORY, 0.44) == (3.75, 5)
+    assert bench.time_to_within(HISTORY, 0.55) == (2.0, 2)
+    assert bench.time_to_within(HISTORY[:2], 0.1) == (math.inf, 0)
+    # a record without a validation score (an interrupted one) never counts
+    assert bench.time_to_within([{"epoch": 1, "time": 1.0}], 1.0) == (math.inf, 0)
