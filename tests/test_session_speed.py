@@ -23,7 +23,8 @@ from namwidgets.edit._kernels import (
     _interp_where,
     _row_segments,
 )
-from namwidgets.edit._live import binary_live_metrics, regression_live_metrics
+from namwidgets.edit._live import regression_live_metrics
+from namwidgets.edit._live_cls import binary_live_metrics
 from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE, compute_metrics
 from namwidgets.edit._state import LIVE_AUC_MAX_ROWS, check_y, term_major_contributions
 
