@@ -28,6 +28,7 @@ from ._feedback import SessionFeedback
 from ._io import SessionFiles
 from ._reference import FeatureReference
 from ._replay import (
+    ReplayMemo,
     edit_function,
     edits_of,
     effective,
@@ -410,9 +411,12 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
             if edits_of(applied_old, name) != edits_of(applied_new, name)
         }
         cols, refs = {}, {}
+        memo = self.__dict__.setdefault("_replay_memo", ReplayMemo())
         for name in touched:
             t = self.names.index(name)
-            cols[t], refs[t] = replay(
+            cols[t], refs[t] = memo.replay(
+                self._base,
+                t,
                 edits_of(applied_new, name),
                 self._edit_x(t),
                 self._base[t],
