@@ -19,7 +19,9 @@ from namwidgets.edit._replay import ReplayMemo, edits_of, replay
 def _random_step(s, rng):
     kind = rng.integers(0, 9)
     if kind == 0:
-        s.monotone("quadratic", bool(rng.integers(0, 2)), -1.0, float(rng.uniform(0, 2)))
+        s.monotone(
+            "quadratic", bool(rng.integers(0, 2)), -1.0, float(rng.uniform(0, 2))
+        )
     elif kind == 1:
         s.smooth("quadratic", float(rng.uniform(0.1, 0.5)))
     elif kind == 2:

@@ -167,20 +167,23 @@ def test_region_interpolation_from_kept_segments_is_np_interp_bit_for_bit(seed):
     )
     rng.shuffle(x)
     x.flags.writeable = False
-    seg = _row_segments(x, grid)
-    assert seg is not None and _row_segments(x, grid) is seg  # kept, not redone
+    rows = _row_segments(x, grid)
+    assert rows is not None and _row_segments(x, grid) is rows  # kept, not redone
     assert _row_segments(x.copy(), grid) is None  # a writable x is never kept
     finite = ~np.isnan(x)
-    np.testing.assert_array_equal(
-        seg[finite], np.clip(np.searchsorted(grid, x[finite], "right") - 1, 0, None)
-    )
+    seg = np.searchsorted(grid, x[finite], "right") - 1
+    np.testing.assert_array_equal(rows.seg[finite], seg)
+    assert (rows.seg[finite] == -1).any() and (rows.seg == len(grid) - 1).any()
+    off = np.where(seg >= 0, x[finite] - grid[np.maximum(seg, 0)], 0.0)
+    np.testing.assert_array_equal(rows.offset[finite], off)
+    assert (rows.offset[~finite] == 0).all()
     for lo, hi in [(None, None), (-0.5, 0.7), (float(grid[1]), None)]:
         mask = _in_region(grid, lo, hi)
         if not mask.any():
             continue
         gr, v = grid[mask], rng.normal(size=int(mask.sum()))
         got = np.full(n, 5.0)
-        _interp_region(x, seg, int(np.argmax(mask)), gr, v, got, lo, hi)
+        _interp_region(x, rows, int(np.argmax(mask)), gr, v, got, lo, hi)
         want = np.full(n, 5.0)
         inside = _in_region(x, lo, hi)
         want[inside] = np.interp(x[inside], gr, v)
