@@ -26,7 +26,13 @@ from namwidgets.edit._kernels import (
 from namwidgets.edit._live import regression_live_metrics
 from namwidgets.edit._live_cls import binary_live_metrics
 from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE, compute_metrics
-from namwidgets.edit._state import LIVE_AUC_MAX_ROWS, check_y, term_major_contributions
+from namwidgets.edit._state import (
+    LIVE_AUC_MAX_ROWS,
+    check_y,
+    linear_predictor,
+    predictions_of,
+    term_major_contributions,
+)
 
 
 def _binary(n, seed, ties=False):
@@ -258,3 +264,31 @@ def test_blocked_predictions_and_who_moved_equal_the_plain_ones(
                 assert blocked[k] == pytest.approx(v, rel=1e-12, abs=1e-15), k
             else:
                 assert blocked[k] == v, k
+
+
+def test_recycled_arrays_never_change_under_a_caller(big_sessions):
+    s = big_sessions[1]  # a binary classifier past the pool's row threshold
+    s.shift("jagged", 0.1)  # a "last" state apart from the original
+    held = []
+    for i in range(12):
+        s.scale("smooth", 0.1 * i, merge=True)  # a drag: each move drops a state
+        pred, eta = s.predictions(), s.linear_predictor()
+        if i % 4 == 0:  # a caller keeps some states' arrays
+            held.append((pred, pred.copy(), eta, eta.copy()))
+        s.metrics(fast=True)
+    for pred, pred0, eta, eta0 in held:
+        np.testing.assert_array_equal(pred, pred0)
+        np.testing.assert_array_equal(eta, eta0)
+    # the current state's numbers are a plain recomputation's, bit for bit
+    eta = linear_predictor(s._current, s._intercept)
+    np.testing.assert_array_equal(s.linear_predictor(), eta)
+    np.testing.assert_array_equal(s.predictions(), predictions_of(s.model, eta))
+    # and memory was reused: 12 moves made 24 arrays' worth of states
+    made = {id(a) for a in s._pool.arrays}
+    for i in range(6):
+        s.scale("smooth", 0.05 * i, merge=True)
+        s.predictions()
+        assert id(s.linear_predictor()) in made and id(s.predictions()) in made
+    del held
+    while s.undo():
+        pass

@@ -38,6 +38,7 @@ from ._replay import (
     term_x,
 )
 from ._state import (
+    Recycler,
     StateCache,
     check_sample_weight,
     check_state,
@@ -117,9 +118,14 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     def _set_eta(self) -> None:
-        eta = linear_predictor(self._current, self._intercept)
+        pool = self.__dict__.setdefault("_pool", Recycler())
+        out = pool.empty(self._current.shape[1:])
+        eta = linear_predictor(self._current, self._intercept, out)
         eta.flags.writeable = False
         self._eta = eta
+        if hasattr(self, "_cache"):  # only live states' predictions stay cached
+            live = [self._eta_original, self._eta_last, eta]
+            self._cache.retain(live)
 
     def _snapshot_last(self) -> None:
         """Make the current state the "last" one (before the next action)."""
@@ -348,7 +354,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = predictions_of(self.model, eta)
+            pred = predictions_of(self.model, eta, self.__dict__.get("_pool"))
             pred.flags.writeable = False
             return pred
 
