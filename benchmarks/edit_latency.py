@@ -59,24 +59,30 @@ def _ops(session, rng):
 
 
 def _time(fn, repeats, after=None, warmup=2):
-    """Median and p95 ms of fn(); ``after`` runs untimed after each call.
+    """Median and p95 wall ms of fn(), and its median CPU ms.
 
-    ``warmup`` untimed calls first: the first calls after a session opens pay
-    for fresh pages (glibc maps large blocks until its threshold adapts), which
-    would otherwise land on whichever row is timed first.
+    ``after`` runs untimed after each call; ``warmup`` untimed calls come
+    first. The CPU time (this process's, ``time.process_time``) is what the
+    step costs on a shared machine, where the wall time also counts the
+    moments other processes held the core.
     """
     for _ in range(warmup):
         fn()
         if after is not None:
             after()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
         if after is not None:
             after()
-    return float(np.median(times)), float(np.percentile(times, 95))
+    return (
+        float(np.median(times)),
+        float(np.percentile(times, 95)),
+        float(np.median(cpu)),
+    )
 
 
 def _warm(session, ops):
@@ -139,7 +145,8 @@ def main() -> None:
     print(f"# Edit latency ({cpu}, torch threads {args.threads})")
     print()
     print(
-        "Each cell: median / p95 ms of apply(edit) + predictions + metrics, over",
+        "Each cell: median / p95 wall ms / median CPU ms of apply(edit) +",
+        "predictions + metrics, over",
         repeats,
         "repeats. Metrics are the panel's live path (`metrics(fast=True)`) unless",
         "a row says scikit-learn.",
@@ -207,7 +214,10 @@ def main() -> None:
     for name, cells in rows.items():
         print(
             f"| {name} | "
-            + " | ".join(f"{cells[n][0]:.1f} / {cells[n][1]:.1f}" for n in sizes)
+            + " | ".join(
+                f"{cells[n][0]:.1f} / {cells[n][1]:.1f} / {cells[n][2]:.1f}"
+                for n in sizes
+            )
             + " |"
         )
     print()
@@ -282,10 +292,11 @@ def pair_section(sizes, repeats) -> None:
         verbose=0,
         random_state=0,
     ).fit(X, y)
-    print("Pair edits (regression, 6 mains + 2 pairs): median / p95 ms of")
+    print("Pair edits (regression, 6 mains + 2 pairs): median / p95 wall ms /")
+    print("median CPU ms of")
     print("apply(pair edit) + predictions + metrics, over", repeats, "repeats.")
     print()
-    rows: dict[str, dict[int, tuple[float, float]]] = {}
+    rows: dict[str, dict[int, tuple[float, float, float]]] = {}
     for n in sizes:
         Xn, yn = make_additive(n, random_state=1)
         s = EditSession(model, Xn, yn)
@@ -300,7 +311,10 @@ def pair_section(sizes, repeats) -> None:
     for name, cells in rows.items():
         print(
             f"| {name} | "
-            + " | ".join(f"{cells[n][0]:.1f} / {cells[n][1]:.1f}" for n in sizes)
+            + " | ".join(
+                f"{cells[n][0]:.1f} / {cells[n][1]:.1f} / {cells[n][2]:.1f}"
+                for n in sizes
+            )
             + " |"
         )
 
