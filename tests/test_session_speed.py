@@ -23,9 +23,16 @@ from namwidgets.edit._kernels import (
     _interp_where,
     _row_segments,
 )
-from namwidgets.edit._live import binary_live_metrics, regression_live_metrics
+from namwidgets.edit._live import regression_live_metrics
+from namwidgets.edit._live_cls import binary_live_metrics
 from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE, compute_metrics
-from namwidgets.edit._state import LIVE_AUC_MAX_ROWS, check_y, term_major_contributions
+from namwidgets.edit._state import (
+    LIVE_AUC_MAX_ROWS,
+    check_y,
+    linear_predictor,
+    predictions_of,
+    term_major_contributions,
+)
 
 
 def _binary(n, seed, ties=False):
@@ -166,20 +173,23 @@ def test_region_interpolation_from_kept_segments_is_np_interp_bit_for_bit(seed):
     )
     rng.shuffle(x)
     x.flags.writeable = False
-    seg = _row_segments(x, grid)
-    assert seg is not None and _row_segments(x, grid) is seg  # kept, not redone
+    rows = _row_segments(x, grid)
+    assert rows is not None and _row_segments(x, grid) is rows  # kept, not redone
     assert _row_segments(x.copy(), grid) is None  # a writable x is never kept
     finite = ~np.isnan(x)
-    np.testing.assert_array_equal(
-        seg[finite], np.clip(np.searchsorted(grid, x[finite], "right") - 1, 0, None)
-    )
+    seg = np.searchsorted(grid, x[finite], "right") - 1
+    np.testing.assert_array_equal(rows.seg[finite], seg)
+    assert (rows.seg[finite] == -1).any() and (rows.seg == len(grid) - 1).any()
+    off = np.where(seg >= 0, x[finite] - grid[np.maximum(seg, 0)], 0.0)
+    np.testing.assert_array_equal(rows.offset[finite], off)
+    assert (rows.offset[~finite] == 0).all()
     for lo, hi in [(None, None), (-0.5, 0.7), (float(grid[1]), None)]:
         mask = _in_region(grid, lo, hi)
         if not mask.any():
             continue
         gr, v = grid[mask], rng.normal(size=int(mask.sum()))
         got = np.full(n, 5.0)
-        _interp_region(x, seg, int(np.argmax(mask)), gr, v, got, lo, hi)
+        _interp_region(x, rows, int(np.argmax(mask)), gr, v, got, lo, hi)
         want = np.full(n, 5.0)
         inside = _in_region(x, lo, hi)
         want[inside] = np.interp(x[inside], gr, v)
@@ -254,3 +264,31 @@ def test_blocked_predictions_and_who_moved_equal_the_plain_ones(
                 assert blocked[k] == pytest.approx(v, rel=1e-12, abs=1e-15), k
             else:
                 assert blocked[k] == v, k
+
+
+def test_recycled_arrays_never_change_under_a_caller(big_sessions):
+    s = big_sessions[1]  # a binary classifier past the pool's row threshold
+    s.shift("jagged", 0.1)  # a "last" state apart from the original
+    held = []
+    for i in range(12):
+        s.scale("smooth", 0.1 * i, merge=True)  # a drag: each move drops a state
+        pred, eta = s.predictions(), s.linear_predictor()
+        if i % 4 == 0:  # a caller keeps some states' arrays
+            held.append((pred, pred.copy(), eta, eta.copy()))
+        s.metrics(fast=True)
+    for pred, pred0, eta, eta0 in held:
+        np.testing.assert_array_equal(pred, pred0)
+        np.testing.assert_array_equal(eta, eta0)
+    # the current state's numbers are a plain recomputation's, bit for bit
+    eta = linear_predictor(s._current, s._intercept)
+    np.testing.assert_array_equal(s.linear_predictor(), eta)
+    np.testing.assert_array_equal(s.predictions(), predictions_of(s.model, eta))
+    # and memory was reused: 12 moves made 24 arrays' worth of states
+    made = {id(a) for a in s._pool.arrays}
+    for i in range(6):
+        s.scale("smooth", 0.05 * i, merge=True)
+        s.predictions()
+        assert id(s.linear_predictor()) in made and id(s.predictions()) in made
+    del held
+    while s.undo():
+        pass

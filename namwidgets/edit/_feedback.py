@@ -15,13 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ._live import binary_live_metrics, regression_live_metrics
+from ._live import regression_live_metrics
+from ._live_cls import LiveTargets, binary_live_metrics, multiclass_live_metrics
 from ._metrics import (
     HISTOGRAM_AUC_TOLERANCE,
     affected,
     compute_metrics,
-    fast_classification_metrics,
-    live_roc_auc,
     roc_auc,
     slice_metrics,
 )
@@ -80,28 +79,39 @@ class SessionFeedback:
             return compute_metrics(self._task, y, pred, classes, w, auc=auc)
         if classes is None:
             return regression_live_metrics(y, pred, w)
-        codes = self._codes(y, classes)
-        if len(classes) != 2:
-            live = {"roc_auc": live_roc_auc(codes, pred, w)}
-            out = live if auc else {}
-            return out | fast_classification_metrics(codes, pred, len(classes), w)
-        exact = auc and len(codes) <= LIVE_AUC_MAX_ROWS
-        m = binary_live_metrics(codes == 1, pred, w, auc=auc and not exact)
+        targets = self._live_targets(y, classes)
+        exact = auc and len(y) <= LIVE_AUC_MAX_ROWS
+        if len(classes) == 2:
+            m = binary_live_metrics(
+                targets.codes == 1, pred, w, auc=auc and not exact, targets=targets
+            )
+        else:
+            m = multiclass_live_metrics(targets, pred, auc=auc and not exact)
         bound = m.pop("roc_auc_bound", 0.0)
-        if exact or (auc and not bound <= HISTOGRAM_AUC_TOLERANCE):
-            # small data, or scores too tied for the histogram's bound: the sort
-            m["roc_auc"] = roc_auc(codes, pred, w)
+        histogram_ok = bound <= HISTOGRAM_AUC_TOLERANCE and np.isfinite(
+            m.get("roc_auc", 0.0)
+        )
+        if exact or (auc and not histogram_ok):
+            # small data, scores too tied for the histogram's bound, or a class
+            # without rows (scikit-learn's answer, NaN for one class): the sort
+            m["roc_auc"] = roc_auc(targets.codes, pred, w)
         return ({"roc_auc": m.pop("roc_auc")} if auc else {}) | m
 
-    def _codes(
+    def _live_targets(
         self, y: npt.NDArray[Any], classes: npt.NDArray[Any]
-    ) -> npt.NDArray[np.intp]:
-        """Class indices of ``y`` (computed once: ``y`` is the session's own copy)."""
-        cached = getattr(self, "_codes_of", None)
-        if cached is None or cached[0] is not y:
-            cached = (y, np.searchsorted(classes, y))
-            self._codes_of = cached
-        return cached[1]
+    ) -> LiveTargets:
+        """The true classes as the live metrics read them (once per session).
+
+        Kept while ``y`` and ``sample_weight`` are the same arrays (both are
+        the session's own read-only copies).
+        """
+        w = self.sample_weight
+        cached = getattr(self, "_targets_of", None)
+        if cached is None or cached[0] is not y or cached[1] is not w:
+            codes = np.searchsorted(classes, y)
+            cached = (y, w, LiveTargets(codes, len(classes), w))
+            self._targets_of = cached
+        return cached[2]
 
     def metrics_table(
         self, *, auc: bool = True, fast: bool = False, as_dict: bool = False

@@ -189,25 +189,38 @@ def _interp_where(
 
 #: Rows from which a read-only ``x`` keeps its segments on a grid (see below).
 _SEGMENT_MIN_ROWS = 1 << 16
-_SEGMENTS: list[tuple[weakref.ref, weakref.ref, npt.NDArray[np.int32]]] = []
+_SEGMENTS: list[tuple[weakref.ref, weakref.ref, RowSegments]] = []
+
+
+class RowSegments:
+    """Each row's segment on a grid and its offset from the segment's start.
+
+    ``seg[r]`` is ``s`` with ``grid[s] <= x[r] < grid[s + 1]`` (the last point
+    for rows at or above it, -1 below the first point, 0 for NaN) and
+    ``offset[r] = x[r] - grid[seg[r]]`` (0.0 below the grid and for NaN): the
+    very subtraction ``np.interp`` makes for that row, done once.
+    """
+
+    def __init__(self, seg: npt.NDArray[np.int32], offset: npt.NDArray[np.float64]):
+        self.seg, self.offset = seg, offset
 
 
 def _row_segments(
     x: npt.NDArray[np.float64], grid: npt.NDArray[np.float64]
-) -> npt.NDArray[np.int32] | None:
-    """Each row's segment ``s`` on ``grid`` (``grid[s] <= x < grid[s + 1]``).
+) -> RowSegments | None:
+    """Each row's :class:`RowSegments` on ``grid``, computed once and kept.
 
-    Computed once per (x, grid) pair and kept, weakly, for the few most recent
-    pairs: a session's rows and a term's grid never change, so every later
-    region edit of that term skips the search. Only for large read-only ``x``
-    (the session's own values; a writable array could change under the memo);
-    None otherwise. Rows below the grid get 0, above it the last point, NaN 0.
+    Kept, weakly, for the few most recent (x, grid) pairs: a session's rows and
+    a term's grid never change, so every later region edit of that term skips
+    the search and the subtraction. Only for large read-only ``x`` (the
+    session's own values; a writable array could change under the memo); None
+    otherwise.
     """
     if len(x) < _SEGMENT_MIN_ROWS or x.flags.writeable or len(grid) < 2:
         return None
-    for rx, rg, seg in _SEGMENTS:
+    for rx, rg, kept in _SEGMENTS:
         if rx() is x and rg() is grid:
-            return seg
+            return kept
     index = np.arange(len(grid), dtype=np.float64)
     seg = np.empty(len(x), np.int32)
     pos = np.empty(min(len(x), _CHUNK))
@@ -222,14 +235,20 @@ def _row_segments(
     seg_f = seg.astype(np.intp)
     below = (x < grid[seg_f]) & (seg_f > 0)
     seg[below] -= 1
-    _SEGMENTS.insert(0, (weakref.ref(x), weakref.ref(grid), seg))
+    seg_f[below] -= 1
+    offset = x - grid[seg_f]
+    outside = (x < grid[0]) | np.isnan(x)
+    offset[outside] = 0.0
+    seg[x < grid[0]] = -1
+    kept = RowSegments(seg, offset)
+    _SEGMENTS.insert(0, (weakref.ref(x), weakref.ref(grid), kept))
     del _SEGMENTS[4:]
-    return seg
+    return kept
 
 
 def _interp_region(
     x: npt.NDArray[np.float64],
-    seg: npt.NDArray[np.int32],
+    rows: RowSegments,
     k0: int,
     gr: npt.NDArray[np.float64],
     v: npt.NDArray[np.float64],
@@ -239,30 +258,34 @@ def _interp_region(
 ) -> None:
     """As :func:`_interp_where` on ``gr = grid[k0:k0 + len(gr)]``, from segments.
 
-    A row in segment ``s`` of the full grid is in segment ``s - k0`` of ``gr``,
-    clipped to its ends (where ``np.interp`` holds the end values); its value is
-    ``slope[j] * (x - gr[j]) + v[j]`` with ``x`` clipped to ``gr``, the formula
-    of ``np.interp``: equal to it bit for bit.
+    A row in segment ``s = k0 + i`` (``0 <= i < len(gr) - 1``) gets ``slope[i]
+    * offset + v[i]``, the formula of ``np.interp`` on its own subtraction; a
+    row below ``gr`` (``s < k0``) gets ``v[0]`` and one at or above its last
+    point ``v[-1]``, which ``np.interp`` holds there. Both ends come from
+    tables padded with a zero slope, so a block is one index shift, two
+    gathers, a multiply-add and the region's masked write: equal to
+    ``np.interp`` bit for bit.
     """
     m = len(gr)
-    slope = np.zeros(m)
+    slope = np.zeros(m + 1)  # [0, slope_0 .. slope_{m-2}, 0]
     if m > 1:
-        slope[:-1] = np.diff(v) / np.diff(gr)
+        slope[1:m] = np.diff(v) / np.diff(gr)
+    vals = np.empty(m + 1)  # [v_0, v_0 .. v_{m-1}]
+    vals[0], vals[1:] = v[0], v
     size = min(len(x), _CHUNK)
     J = np.empty(size, np.intp)
-    X, T, R = np.empty(size), np.empty(size), np.empty(size)
+    T, R = np.empty(size), np.empty(size)
+    seg, offset = rows.seg, rows.offset
     for a in range(0, len(x), _CHUNK):
         xs = x[a : a + _CHUNK]
         n = len(xs)
-        j, xc, t, o = J[:n], X[:n], T[:n], R[:n]
-        np.subtract(seg[a : a + _CHUNK], k0, out=j)
-        np.clip(j, 0, m - 1, out=j)
-        np.clip(xs, gr[0], gr[-1], out=xc)
-        np.take(gr, j, out=t)
-        xc -= t
+        j, t, o = J[:n], T[:n], R[:n]
+        np.subtract(seg[a : a + _CHUNK], k0 - 1, out=j)
+        np.minimum(j, m, out=j)
+        np.maximum(j, 0, out=j)
         np.take(slope, j, out=o)
-        o *= xc
-        np.take(v, j, out=t)
+        o *= offset[a : a + _CHUNK]
+        np.take(vals, j, out=t)
         o += t
         np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
 
@@ -295,12 +318,12 @@ class _Region:
         """Give data in the region ``np.interp`` of the region's new grid values."""
         gr = ref.grid[mask]
         target = out[:, cols]
-        seg = _row_segments(x, ref.grid)
+        rows = _row_segments(x, ref.grid)
         k0 = int(np.argmax(mask))
         for j in range(target.shape[1]):
             col = target[:, j]
-            if seg is not None and mask[k0 : k0 + len(gr)].all():
-                _interp_region(x, seg, k0, gr, new_values[:, j], col, *self._bounds)
+            if rows is not None and mask[k0 : k0 + len(gr)].all():
+                _interp_region(x, rows, k0, gr, new_values[:, j], col, *self._bounds)
             else:
                 _interp_where(x, gr, new_values[:, j], col, *self._bounds)
 

@@ -4,9 +4,9 @@ A slider move at 1M rows must cost well under 50 ms, and at that size the time
 goes to memory, not arithmetic: every whole-column temporary (8 MB at 1M rows)
 is a fresh allocation whose pages fault in on first touch. Here every metric of
 a state is accumulated over blocks of :data:`BLOCK` rows with buffers that are
-allocated once per call and stay in cache: for a binary classifier accuracy,
-balanced accuracy, log loss, Brier score, the confusion matrix and the
-histogram of the scores the live AUC reads; for a regressor RMSE, MAE and R².
+allocated once per call and stay in cache: for a regressor RMSE, MAE and R²
+(the classifiers' live metrics are in ``_live_cls``, which reads the
+histogram AUC defined here).
 
 The numbers equal scikit-learn's to rounding (sums are taken per block, then
 added; the tests check 1e-12), except AUC, whose histogram estimate carries its
@@ -48,99 +48,6 @@ def score_range(score: Array, bins: int) -> tuple[float, float]:
     """The offset and factor that map scores to bin ids ``0..bins-1``."""
     lo, hi = float(score.min()), float(score.max())
     return lo, ((bins - 1) / (hi - lo) if hi > lo else 0.0)
-
-
-def binary_live_metrics(
-    positive: Array,
-    proba: Array,
-    sample_weight: Array | None = None,
-    *,
-    auc: bool = True,
-    bins: int = AUC_BINS,
-) -> dict[str, Any]:
-    """Every live metric of a binary classifier in one blocked pass.
-
-    Parameters
-    ----------
-    positive : ndarray of bool, shape (n_samples,)
-        Whether each row's true class is the second (``classes_[1]``).
-    proba : ndarray of shape (n_samples, 2)
-        Class probabilities.
-    sample_weight : ndarray of shape (n_samples,), optional
-    auc : bool, default=True
-        Also histogram the positive-class scores: adds ``roc_auc`` and
-        ``roc_auc_bound`` (its error bound, see :func:`auc_from_histogram`).
-    bins : int
-
-    Returns
-    -------
-    dict
-        accuracy, balanced_accuracy, log_loss, brier, confusion_matrix (rows =
-        true class; ints without weights) and, with ``auc``, roc_auc and
-        roc_auc_bound. Hard labels are ``p1 > p0`` (ties to the first class,
-        as ``argmax``); log loss clips probabilities to ``[1e-15, 1 - 1e-15]``.
-    """
-    n = len(positive)
-    w = sample_weight
-    size = min(n, BLOCK)
-    pt, sq = np.empty(size), np.empty(size)
-    hard, both = np.empty(size, bool), np.empty(size, bool)
-    ids = np.empty(n if auc else 0, np.intp)
-    lo, factor = score_range(proba[:, 1], bins) if auc and n else (0.0, 0.0)
-    tp = n_hard = n_pos = log_sum = sq_sum = 0.0
-    for a in range(0, n, BLOCK):
-        m = min(a + BLOCK, n) - a
-        p0, p1, pos = proba[a : a + m, 0], proba[a : a + m, 1], positive[a : a + m]
-        H, B, P, S = hard[:m], both[:m], pt[:m], sq[:m]
-        np.greater(p1, p0, out=H)
-        np.logical_and(H, pos, out=B)
-        np.copyto(P, p0)
-        np.copyto(P, p1, where=pos)
-        np.clip(P, 1e-15, 1 - 1e-15, out=P)
-        np.log(P, out=P)
-        np.subtract(p1, pos, out=S)
-        np.multiply(S, S, out=S)
-        if w is None:
-            tp += np.count_nonzero(B)
-            n_hard += np.count_nonzero(H)
-            n_pos += np.count_nonzero(pos)
-            log_sum += float(P.sum())
-            sq_sum += float(S.sum())
-        else:
-            wb = w[a : a + m]
-            tp += float(wb @ B)
-            n_hard += float(wb @ H)
-            n_pos += float(wb @ pos)
-            log_sum += float(wb @ P)
-            sq_sum += float(wb @ S)
-        if auc:
-            J, X = ids[a : a + m], pt[:m]  # the log is summed: reuse its buffer
-            np.subtract(p1, lo, out=X)
-            X *= factor
-            np.copyto(J, X, casting="unsafe")  # truncation: floor for X >= 0
-            J *= 2  # id = 2 * bin + positive: one histogram holds both classes
-            J += pos
-    if auc:
-        hist = np.bincount(ids, weights=w, minlength=2 * bins).astype(np.float64)
-        hist_q, hist_p = hist[0::2], hist[1::2]
-    total = float(n) if w is None else float(w.sum())
-    fp, fn = n_hard - tp, n_pos - tp
-    tn = total - n_pos - fp
-    # cells by difference: a weighted empty cell may round to -1e-16, not 0
-    cm = [[max(tn, 0.0), max(fp, 0.0)], [max(fn, 0.0), tp]]
-    support = [tn + fp, n_pos]
-    recall = [cm[k][k] / support[k] for k in (0, 1) if support[k] > 0]
-    out: dict[str, Any] = {}
-    if auc:
-        out["roc_auc"], out["roc_auc_bound"] = auc_from_histogram(hist_p, hist_q)
-    out |= {
-        "accuracy": (tn + tp) / total,
-        "balanced_accuracy": float(np.mean(recall)) if len(recall) > 1 else np.nan,
-        "log_loss": -log_sum / total,
-        "brier": sq_sum / total,
-        "confusion_matrix": [[int(v) for v in r] for r in cm] if w is None else cm,
-    }
-    return out
 
 
 def regression_live_metrics(

@@ -28,6 +28,7 @@ from ._feedback import SessionFeedback
 from ._io import SessionFiles
 from ._reference import FeatureReference
 from ._replay import (
+    ReplayMemo,
     edit_function,
     edits_of,
     effective,
@@ -37,6 +38,7 @@ from ._replay import (
     term_x,
 )
 from ._state import (
+    Recycler,
     StateCache,
     check_sample_weight,
     check_state,
@@ -116,9 +118,14 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._set_eta()
 
     def _set_eta(self) -> None:
-        eta = linear_predictor(self._current, self._intercept)
+        pool = self.__dict__.setdefault("_pool", Recycler())
+        out = pool.empty(self._current.shape[1:])
+        eta = linear_predictor(self._current, self._intercept, out)
         eta.flags.writeable = False
         self._eta = eta
+        if hasattr(self, "_cache"):  # only live states' predictions stay cached
+            live = [self._eta_original, self._eta_last, eta]
+            self._cache.retain(live)
 
     def _snapshot_last(self) -> None:
         """Make the current state the "last" one (before the next action)."""
@@ -347,7 +354,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = predictions_of(self.model, eta)
+            pred = predictions_of(self.model, eta, self.__dict__.get("_pool"))
             pred.flags.writeable = False
             return pred
 
@@ -410,9 +417,12 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
             if edits_of(applied_old, name) != edits_of(applied_new, name)
         }
         cols, refs = {}, {}
+        memo = self.__dict__.setdefault("_replay_memo", ReplayMemo())
         for name in touched:
             t = self.names.index(name)
-            cols[t], refs[t] = replay(
+            cols[t], refs[t] = memo.replay(
+                self._base,
+                t,
                 edits_of(applied_new, name),
                 self._edit_x(t),
                 self._base[t],
