@@ -101,3 +101,92 @@ def interpolate(
     t = t.unsqueeze(2).to(values.dtype)
     # (1 - t) * lo + t * hi: exact at both ends (t = 0 or 1)
     return g_lo * (1 - t) + g_hi * t
+
+
+# A numeric feature with at most this many distinct training values (and more
+# than two) gets a learned value per distinct value (:func:`step_points`)
+STEP_MAX_VALUES = 256
+
+
+def step_points(
+    x_num: torch.Tensor, missing: torch.Tensor, max_values: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The distinct mapped values of each numeric feature that has few of them.
+
+    A feature net is a smooth function of its input: between two adjacent values
+    of a feature with few distinct ones (capital-gain: 0, then 114, ..., 3103,
+    ..., 99999) it cannot jump from one to the next. Such a feature gets, beside
+    its net, a table of learned values at its distinct training values (in
+    mapped units), read by linear interpolation between the two around a row:
+    a training value reads its own entry exactly, a value between two training
+    values (unseen at fit) reads the line between their entries, and values
+    beyond the ends are held at the end entries. Binary features (two values)
+    get none: the grid's two end knots already sit on their two values.
+
+    Parameters
+    ----------
+    x_num : tensor of shape (n_rows, n_numeric)
+        Mapped training values (the encoder's output).
+    missing : bool tensor of shape (n_rows, n_numeric)
+        Missing values, which do not count.
+    max_values : int, optional
+        The most distinct values a feature may have to get a table;
+        ``STEP_MAX_VALUES`` (read at the call) by default.
+
+    Returns
+    -------
+    (features, points) or None
+        ``features`` (n_step,) long: the numeric columns with a table;
+        ``points`` (n_step, S) float32: each one's sorted distinct values,
+        padded to the longest with its own last value. None when no feature
+        qualifies.
+    """
+    top = STEP_MAX_VALUES if max_values is None else int(max_values)
+    x = x_num.detach().cpu()
+    miss = missing.detach().cpu()
+    features, values = [], []
+    for k in range(x.shape[1]):
+        v = torch.unique(x[~miss[:, k], k].float())
+        if 2 < v.numel() <= top:
+            features.append(k)
+            values.append(v)
+    if not features:
+        return None
+    width = max(v.numel() for v in values)
+    points = torch.stack(
+        [torch.cat([v, v[-1:].expand(width - v.numel())]) for v in values]
+    )
+    return torch.tensor(features, dtype=torch.long), points.contiguous()
+
+
+def point_counts(points: torch.Tensor) -> torch.Tensor:
+    """How many distinct values each row of :func:`step_points`' ``points`` has."""
+    # padding repeats the last value: count the strict increases, plus one
+    return (points[:, 1:] > points[:, :-1]).sum(1) + 1
+
+
+def uneven_corners(points: torch.Tensor, counts: torch.Tensor, x: torch.Tensor):
+    """:func:`corners` for sorted, unevenly spaced points.
+
+    Parameters
+    ----------
+    points : tensor of shape (n, S)
+        Sorted along S; row i has ``counts[i]`` distinct values, then repeats
+        its last one.
+    counts : long tensor of shape (n,), each >= 2
+    x : tensor of shape (n, B), finite
+
+    Returns
+    -------
+    lo, hi : long tensors of shape (n, B)
+    t : tensor of shape (n, B), in [0, 1]
+        As in :func:`corners`: a value equal to a point reads its entry exactly
+        (``t`` is 0 or 1), values beyond the ends read the end entries.
+    """
+    x = x.to(points.dtype).contiguous()
+    idx = torch.searchsorted(points, x, right=True) - 1
+    lo = torch.minimum(idx.clamp_(min=0), (counts - 2)[:, None])
+    hi = lo + 1
+    p_lo, p_hi = points.gather(1, lo), points.gather(1, hi)
+    t = ((x - p_lo) / (p_hi - p_lo)).clamp_(0.0, 1.0)
+    return lo, hi, t
