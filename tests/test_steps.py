@@ -66,16 +66,27 @@ def test_step_points_pick_the_columns_with_few_distinct_values():
     )
     missing = torch.zeros_like(x, dtype=torch.bool)
     missing[2, 4] = True  # its 0.0 does not count
-    features, points = step_points(x, missing, max_values=3)
+    features, points = step_points(x, missing, max_values=3, n_even=0)
     # column 0: 3 values; 1: binary; 2: constant; 3: 4 values > 3; 4: 3 values
     assert features.tolist() == [0, 4]
     torch.testing.assert_close(points, torch.tensor([[0.0, 1, 2], [7.0, 8, 9]]))
-    assert step_points(x, missing, max_values=2) is None
+    assert step_points(x, missing, max_values=2, n_even=0) is None
+
+
+def test_columns_with_many_values_get_evenly_spaced_points():
+    x = torch.tensor([[0.0, 1.0, 0.1], [2.0, 0.0, 0.2], [1.0, 1.0, 0.3]])
+    x = torch.cat([x, torch.tensor([[2.0, 0.0, 0.9]])])
+    missing = torch.zeros_like(x, dtype=torch.bool)
+    features, points = step_points(x, missing, max_values=3, n_even=5)
+    assert features.tolist() == [0, 2]  # not the binary column
+    torch.testing.assert_close(points[0], torch.tensor([0.0, 1, 2, 2, 2]))
+    torch.testing.assert_close(points[1], torch.linspace(0.1, 0.9, 5))
+    assert point_counts(points).tolist() == [3, 5]
 
 
 def test_padding_repeats_the_last_value_and_counts_ignore_it():
     x = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 2.0]])
-    features, points = step_points(x, torch.zeros_like(x, dtype=torch.bool))
+    features, points = step_points(x, torch.zeros_like(x, dtype=torch.bool), n_even=0)
     assert features.tolist() == [0, 1]
     torch.testing.assert_close(points[1], torch.tensor([0.0, 1, 2, 2]))
     assert point_counts(points).tolist() == [4, 3]
@@ -111,7 +122,8 @@ def test_the_step_function_is_recovered(step_model):
     model, _, _ = step_model
     m = model.module_
     assert m.knots is not None  # the grid path
-    assert m.step_features.tolist() == [0]  # g only: not x, b or c
+    assert m.step_features.tolist() == [0, 1]  # g and x: not b or c
+    assert point_counts(m.step_points).tolist() == [len(VALUES), _grid.STEP_EVEN_POINTS]
     got = model.feature_contributions("g", VALUES)[:, 0]
     truth = _centred_truth()
     assert np.corrcoef(got, truth)[0, 1] > 0.99
@@ -122,6 +134,7 @@ def test_the_step_function_is_recovered(step_model):
 def test_without_the_table_the_net_misses_the_jumps(monkeypatch):
     """The same fit with no table (as before): the jumps are not learned."""
     monkeypatch.setattr(_grid, "STEP_MAX_VALUES", 0)
+    monkeypatch.setattr(_grid, "STEP_EVEN_POINTS", 0)
     X, y = _step_data()
     model = NAMRegressor(random_state=0, **FIT).fit(X, y)
     assert model.module_.step_values is None
@@ -142,8 +155,10 @@ def test_a_value_between_two_training_values_reads_the_line_between(step_model):
     assert lo - 0.3 < mid[0] < hi + 0.3
     # the table alone is exactly linear in mapped units
     mapped, _ = enc.encode_numeric(0, np.array([3103.0, 4000.0, 5000.0]))
+    x_num = torch.zeros(3, m.n_numeric, dtype=m.step_points.dtype)
+    x_num[:, 0] = torch.from_numpy(mapped)
     with torch.no_grad():
-        table = m.step_outputs(torch.from_numpy(mapped)[:, None])[0, :, 0, 0]
+        table = m.step_outputs(x_num)[0, :, 0, 0]
     w = (mapped[1] - mapped[0]) / (mapped[2] - mapped[0])
     assert float(table[1]) == pytest.approx(
         float((1 - w) * table[0] + w * table[2]), abs=1e-5
@@ -178,6 +193,7 @@ def test_save_and_load_are_exact_with_a_table(step_model, tmp_path):
 
 def test_a_version_4_file_loads_and_predicts_as_before(tmp_path, monkeypatch):
     monkeypatch.setattr(_grid, "STEP_MAX_VALUES", 0)  # what a version 4 fit was
+    monkeypatch.setattr(_grid, "STEP_EVEN_POINTS", 0)
     X, y = _step_data(n=2500)
     model = NAMRegressor(random_state=0, **{**FIT, "max_epochs": 3}).fit(X, y)
     monkeypatch.setattr(_io, "VERSION", 4)
@@ -193,7 +209,7 @@ def test_an_ensemble_has_a_table_per_member():
     X, y = _step_data(n=2500, seed=1)
     model = NAMRegressor(random_state=0, n_models=3, **{**FIT, "max_epochs": 15})
     model.fit(X, y)
-    assert model.module_.step_values.shape[:2] == (3, 1)
+    assert model.module_.step_values.shape[:2] == (3, 2)
     members = model.feature_contributions("g", VALUES, members=True)[..., 0]
     assert members.shape == (3, len(VALUES))
     assert np.corrcoef(members.mean(0), _centred_truth())[0, 1] > 0.95
@@ -205,7 +221,7 @@ def test_the_direct_path_has_the_table_too():
     X, y = _step_data(n=900, seed=2)
     model = NAMRegressor(random_state=0, **FIT).fit(X, y)
     assert model.module_.knots is None
-    assert model.module_.step_features.tolist() == [0]
+    assert model.module_.step_features.tolist() == [0, 1]
     got = model.feature_contributions("g", VALUES)[:, 0]
     assert np.corrcoef(got, _centred_truth())[0, 1] > 0.95
 
@@ -224,8 +240,8 @@ def test_missing_values_keep_their_own_value_and_are_not_a_step():
     X.loc[X.index[:100], "g"] = np.nan
     model = NAMRegressor(random_state=0, **{**FIT, "max_epochs": 5}).fit(X, y)
     m = model.module_
-    assert m.step_features.tolist() == [0]
-    assert point_counts(m.step_points).tolist() == [len(VALUES)]  # NaN is no value
+    assert m.step_features.tolist() == [0, 1]
+    assert point_counts(m.step_points)[0] == len(VALUES)  # NaN is no value
     out = model.contributions(X.iloc[:150])
     assert np.isfinite(out.to_numpy()).all()
     assert out["g"].iloc[:100].nunique() == 1  # the learned missing value

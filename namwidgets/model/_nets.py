@@ -383,7 +383,10 @@ class NAMModule(nn.Module):
     """An ensemble of NAMs: intercept plus one function per feature, per member.
 
     Numeric features go through :class:`FeatureNets` and have a learned value for a
-    missing input; categorical features have one learned value per category.
+    missing input; categorical features have one learned value per category. Fit
+    adds to the numeric features with more than two values a table of learned
+    values at points of their input, read by interpolation (:meth:`set_steps`,
+    :func:`._grid.step_points`).
 
     Parameters
     ----------
