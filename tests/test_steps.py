@@ -129,6 +129,13 @@ def test_the_step_function_is_recovered(step_model):
     assert np.corrcoef(got, truth)[0, 1] > 0.99
     # every value with >= 2% of the rows within 0.6 of its jump (range 5.5)
     assert np.abs(got - truth).max() < 0.6
+    # the other columns are still right: all-distinct, binary, constant
+    grid = np.linspace(-2, 2, 41)
+    sin = model.feature_contributions("x", grid)[:, 0]
+    assert np.corrcoef(sin, np.sin(grid))[0, 1] > 0.99
+    b = model.feature_contributions("b", np.array([0.0, 1.0]))[:, 0]
+    assert b[1] - b[0] == pytest.approx(0.5, abs=0.1)
+    assert (model.feature_contributions("c", np.array([3.0, 4.0])) == 0).all()
 
 
 def test_without_the_table_the_net_misses_the_jumps(monkeypatch):
