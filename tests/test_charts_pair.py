@@ -292,3 +292,25 @@ def test_edited_importance_is_data_and_the_subtitle_names_the_original(fitted, c
     plain = PairView(pf, original=pf)
     assert "pair_importance" not in plain.datasets()
     assert plain.key != a.key
+
+
+def test_a_composed_charts_spec_is_altairs_own_with_its_rows_handed_over(fitted):
+    # LayerChart/VConcatChart hand their named rows to Altair as context
+    # datasets, out of its schema walk (a heatmap's cells were most of a
+    # rebuild's time): the spec must be the one Altair's own to_dict writes,
+    # names that clash renamed as before.
+    import altair as alt
+
+    from namwidgets.charts._theme import VConcatChart
+
+    views = [PairView(fitted["a & b"]), PairView(fitted["b & g"])]
+    for view in views:
+        chart = view.chart()
+        assert chart.to_dict() == alt.LayerChart.to_dict(chart)
+    # two charts with a dataset each named "pair", their rows unlike
+    parts = [dataclasses.replace(v, configure=False).chart() for v in views]
+    both = VConcatChart(vconcat=parts)
+    spec = both.to_dict()
+    assert spec == alt.VConcatChart.to_dict(both)
+    assert {"pair", "pair_2"} <= set(spec["datasets"])
+    assert spec["datasets"]["pair"] != spec["datasets"]["pair_2"]

@@ -337,3 +337,49 @@ def test_pair_region_and_level_edits_on_a_multiclass_model():
     )
     again = EditSession(model, X, y).load_json(s.to_json())
     np.testing.assert_array_equal(again.predictions(), s.predictions())
+
+
+@pytest.mark.slow
+def test_level_and_region_edits_on_many_rows_match_a_fresh_session():
+    # Above 65,536 rows a session keeps each level's rows (and the 1-D edits
+    # their grid segments) between edits, and a rectangle is written block by
+    # block (32,768 rows): the kept rows and the blocks must give what a
+    # session below that size computes from scratch, bit for bit.
+    rng = np.random.default_rng(5)
+
+    def data(n):
+        X = pd.DataFrame({"a": rng.uniform(-1, 1, n), "g": rng.choice(list("xyz"), n)})
+        X.loc[X.index[::97], "a"] = np.nan
+        return X, (X.g == "x") * 2 * X.a.fillna(0) + rng.normal(scale=0.1, size=n)
+
+    X, y = data(1500)
+    model = NAMRegressor(
+        interactions=[("a", "g")], max_epochs=5, verbose=0, random_state=0, n_threads=1
+    ).fit(X, y)
+    Xbig, ybig = data(70_000)
+    s = EditSession(model, Xbig, ybig)
+    s.monotone("a & g", True, level="x")
+    s.undo()
+    s.monotone("a & g", False, level="x")  # the level's rows kept from the first
+    monotone = _col(s, "a & g")
+    s.smooth("a & g", 0.5, level="y")
+    before = _col(s, "a & g")
+    level_y = (Xbig.g == "y").to_numpy()
+    np.testing.assert_array_equal(before[~level_y], monotone[~level_y])
+    assert (before[level_y] != monotone[level_y]).mean() > 0.5
+    s.flatten("a & g", region={"a": (-0.3, 0.6), "g": ["x", "z"]})
+    after = _col(s, "a & g")
+    inside = (Xbig.a.between(-0.3, 0.6) & Xbig.g.isin(["x", "z"])).to_numpy()
+    assert inside.sum() > 20_000  # across the blocks
+    assert np.all(after[inside] == after[inside][0])
+    np.testing.assert_array_equal(after[~inside], before[~inside])
+    s.set_cell("a & g", ((0.0, 0.5), "y"), 0.3)
+    cell = (Xbig.a.between(0.0, 0.5) & (Xbig.g == "y")).to_numpy()
+    assert np.all(_col(s, "a & g")[cell] == 0.3)
+    # the same edits on the first 30,000 rows: below the threshold, nothing kept
+    head = EditSession(model, Xbig.iloc[:30_000], ybig.iloc[:30_000])
+    head.load_json(s.to_json())
+    np.testing.assert_array_equal(head.predictions(), s.predictions()[:30_000])
+    np.testing.assert_allclose(
+        s.to_model().predict(Xbig), s.predictions(), rtol=0, atol=1e-12
+    )

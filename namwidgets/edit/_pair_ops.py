@@ -17,6 +17,7 @@ coordinates, so the data and the grid get exactly the same function.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
@@ -25,7 +26,7 @@ import numpy.typing as npt
 
 from ..exceptions import EditError
 from ._base import Edit, _register
-from ._kernels import _in_region, _region_weights
+from ._kernels import _CHUNK, _SEGMENT_MIN_ROWS, _in_region, _region_weights
 from ._pairs import PairReference, coords, level_curve, level_position
 from ._reference import FeatureReference
 
@@ -94,13 +95,47 @@ class LevelEdit(Edit):
         cat, i, curve = level_curve(ref, self.level, type(self).__name__)
         xa, ya = np.asarray(x), np.asarray(y, dtype=np.float64)
         _check_shapes(xa, ya, ref)
-        ca, cb = coords(ref, xa)
-        position, numeric = (ca, cb) if cat == 0 else (cb, ca)
-        rows = position == i
+        rows, numeric = _level_rows(ref, xa, cat, i)
         out = ya.copy()
-        if rows.any():
-            out[rows] = self._plain().apply(numeric[rows], ya[rows], curve)
+        if len(rows):
+            out[rows] = self._plain().apply(numeric, ya[rows], curve)
         return out
+
+
+#: (x, level's axis, its position) -> its rows and their numeric values, kept
+#: weakly for the few most recent: see :func:`_level_rows`.
+_LEVEL_ROWS: list[
+    tuple[weakref.ref, int, int, npt.NDArray[np.intp], npt.NDArray[np.float64]]
+] = []
+
+
+def _level_rows(
+    ref: Any, x: npt.NDArray[Any], cat: int, i: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """The rows of ``x`` at level ``i`` of axis ``cat``, and their numeric values.
+
+    For a session's rows (a large read-only record array, which never changes)
+    the result is kept, read-only, so that every later edit of that level's
+    curve skips the level's search and gather, and the 1-D edits find the same
+    numeric array again (their memo of each row's segment on the grid, as for a
+    main effect, is keyed on it).
+    """
+    keep = x.dtype.names is not None and not x.flags.writeable
+    keep = keep and len(x) >= _SEGMENT_MIN_ROWS
+    if keep:
+        for rx, c, j, rows, numeric in _LEVEL_ROWS:
+            if rx() is x and c == cat and j == i:
+                return rows, numeric
+    ca, cb = coords(ref, x)
+    position, values = (ca, cb) if cat == 0 else (cb, ca)
+    rows = np.flatnonzero(position == i)
+    numeric = values[rows]  # a contiguous copy
+    if keep:
+        rows.flags.writeable = False
+        numeric.flags.writeable = False
+        _LEVEL_ROWS.insert(0, (weakref.ref(x), cat, i, rows, numeric))
+        del _LEVEL_ROWS[4:]
+    return rows, numeric
 
 
 def raise_ref(ref: Any) -> NoReturn:
@@ -187,15 +222,40 @@ class _PairRegion(Edit):
         both = coords(ref, x)
         mask = np.ones(len(both[0]), dtype=bool)
         for axis, c in enumerate(both):
-            lo, hi, levels = self._axis(axis)
-            if ref.pair_kinds[axis] == "numeric" or levels is None:
-                mask &= _in_region(c, lo, hi)
-            else:
-                hit = np.zeros(len(c), dtype=bool)
-                for v in levels:  # a few levels: equality beats np.isin's sort
-                    hit |= c == level_position(ref, axis, v, "")
-                mask &= hit
+            mask &= self._axis_mask(ref, axis, c)
         return mask
+
+    def _axis_mask(
+        self, ref: Any, axis: int, c: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        lo, hi, levels = self._axis(axis)
+        if ref.pair_kinds[axis] == "numeric" or levels is None:
+            return _in_region(c, lo, hi)
+        hit = np.zeros(len(c), dtype=bool)
+        for v in levels:  # a few levels: equality beats np.isin's sort
+            hit |= c == level_position(ref, axis, v, "")
+        return hit
+
+    def _set_rows(
+        self, ref: Any, x: npt.NDArray[Any], out: npt.NDArray[np.float64], cols, value
+    ) -> None:
+        """Set ``out[r, cols] = value`` for the rows ``r`` of ``x`` in the rectangle.
+
+        Data rows in cache-sized blocks (each block's mask and masked write stay
+        in cache, no n-long mask or fancy-index scatter); ``value`` is a scalar
+        or one value per column.
+        """
+        if not x.dtype.names:
+            out[self._mask(ref, x), cols] = value
+            return
+        ca, cb = coords(ref, x)
+        target = out[:, cols]
+        value = np.broadcast_to(np.asarray(value, dtype=np.float64), target.shape[1:])
+        for a in range(0, len(x), _CHUNK):
+            block = slice(a, a + _CHUNK)
+            mask = self._axis_mask(ref, 0, ca[block])
+            mask &= self._axis_mask(ref, 1, cb[block])
+            np.copyto(target[block], value, where=mask[:, None])
 
 
 @_register
@@ -223,7 +283,7 @@ class FlattenRegion(_PairRegion):
         grid = self._mask(ref, ref.grid)
         w = _region_weights(ref, grid)
         level = w @ ref.grid_values[grid, cols] / w.sum()
-        out[self._mask(ref, x), cols] = level
+        self._set_rows(ref, x, out, cols, level)
 
 
 @_register
@@ -269,4 +329,4 @@ class SetCell(_PairRegion):
                 )
 
     def _apply(self, x, out, cols, ref) -> None:
-        out[self._mask(ref, x), cols] = self.value
+        self._set_rows(ref, x, out, cols, self.value)

@@ -494,7 +494,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         """Retrain the unedited terms with the edited ones held fixed (a NAM only).
 
         The model can then recover accuracy through correlated features: remove
-        a sensitive feature and its proxies absorb part of its effect. Trains on
+        a sensitive feature and its proxies absorb part of its effect. The
+        unedited main effects and pairs are retrained (a pair on an edited main
+        effect is held as it is), the retrained pairs purified again. Trains on
         the session's data unless ``X``/``y`` are given. The session's model
         becomes the retrained copy; the edits stay.
 

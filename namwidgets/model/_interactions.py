@@ -318,11 +318,11 @@ def fit_interactions(
         totals = cell_totals(pm, x64, data.missing, data.x_cat, data.w)
         const = purify_pairs(pm, totals, numeric, categorical)
         est.module_.intercept.add_(const.to(est.module_.intercept))
-    est.pair_counts_ = _pair_counts(pm, totals)
+    est.pair_counts_ = pair_counts(pm, totals)
     return pm
 
 
-def _pair_counts(pm: PairModule, totals: list[torch.Tensor]) -> list[np.ndarray]:
+def pair_counts(pm: PairModule, totals: list[torch.Tensor]) -> list[np.ndarray]:
     """Each pair's cell weights in (first feature, second feature) orientation."""
     out: list[np.ndarray] = [np.zeros((0, 0))] * len(pm.pairs)
     nn_, cn, cc = (t.cpu().numpy() for t in totals)

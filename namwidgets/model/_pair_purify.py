@@ -8,6 +8,8 @@ and, as a constant, to the intercept.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import torch
 
 from ._pair_nets import PairModule
@@ -47,8 +49,9 @@ def purify_pairs(
     totals: list[torch.Tensor],
     numeric_column: dict[int, int],
     categorical_column: dict[int, tuple[int, int, int]],
+    only: Collection[int] | None = None,
 ) -> torch.Tensor:
-    """Purify every pair on its cells' data weights, in place.
+    """Purify every pair (or those in ``only``) on its cells' data weights, in place.
 
     Each pair's weighted axis means go into ``pm.main_numeric`` /
     ``pm.main_levels`` (the main effects), its constant is returned.
@@ -59,6 +62,9 @@ def purify_pairs(
         :func:`cell_totals` of the fit rows.
     numeric_column, categorical_column : dict
         As for the constructor.
+    only : collection of int, optional
+        Pair positions (in ``pm.pairs``) to purify; the others are left as they
+        are (a refit purifies the pairs it retrained, not the held ones).
 
     Returns
     -------
@@ -73,6 +79,8 @@ def purify_pairs(
         g = grid.double().cpu().numpy()
         wt = weight.cpu().numpy()
         for q, p in enumerate(index):
+            if only is not None and p not in only:
+                continue
             i, j = pm.pairs[p]
             if buf is pm.corrections_cn:  # categorical axis first
                 first = i if i in categorical_column else j

@@ -1,4 +1,9 @@
-"""``refit_others``: retrain the non-held term nets of a copy, held ones fixed."""
+"""``refit_others``: retrain the non-held term nets of a copy, held ones fixed.
+
+The main effects and the pairs not held are trained together (as fit's joint
+stage), then the retrained pairs are purified again on the refit rows; a pair on
+a held main effect is held as it is (see :func:`free_pairs`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InputError
 from ._checks import Threads, check_refit_args
+from ._interactions import TermModule, column_maps, pair_counts
+from ._pair_purify import cell_totals, purify_pairs
 from ._training import TensorData, train
 
 if TYPE_CHECKING:
@@ -32,14 +39,18 @@ class RefitMixin:
         learning_rate: float | None = None,
         sample_weight: Any = None,
     ) -> NAMBase:
-        """A copy whose non-held feature nets are retrained with held ones fixed.
+        """A copy whose non-held term nets are retrained with held ones fixed.
 
         Parameters
         ----------
         X, y : the data to retrain on.
         held : dict of int to ndarray of shape (n_samples, n_outputs)
-            For each held feature, its (edited) contributions on X; they enter the
-            linear predictor as a fixed offset and their nets are not trained.
+            For each held term (an index into ``term_names_``: a main effect or
+            a pair), its (edited) contributions on X; they enter the linear
+            predictor as a fixed offset and their nets are not trained. The
+            other pairs are retrained with the main effects, except a pair on a
+            held main effect, held as it is: purifying it would move part of it
+            into that main effect.
         epochs : int, default=20
             At most this many epochs of warm-started training; >= 1.
         learning_rate : float, optional
@@ -62,6 +73,10 @@ class RefitMixin:
         returns the model's predictions. The intercept is then re-estimated
         given the nets, so the weighted mean prediction on X equals the weighted
         mean of y (calibration in the large; ``fit`` ends with the same step).
+        Each retrained pair is purified on the refit rows (its data-weighted
+        axis means go to its features' main effects, its mean to the
+        intercept; predictions do not change) and its ``pair_counts_`` become
+        those rows' cell weights.
         """
         return refit_others(
             self,  # type: ignore[arg-type]
@@ -115,6 +130,7 @@ def refit_others(
         new.pair_module_ = copy.deepcopy(model.pair_module_)
     new._prepare_refit()
     keep = [j for j in range(model.n_features_in_) if j not in held]
+    free = free_pairs(model, held)
     offset = np.zeros((n, model.n_outputs_))
     for col in held.values():
         offset += np.asarray(col, dtype=np.float64).reshape(n, -1)
@@ -129,30 +145,44 @@ def refit_others(
         torch.manual_seed(seed)
         data = new._data(frame, new._scale_target(target), w)
         held_offset = new._scale_offset(offset)
-        # the pair terms are held as they are; see _fixed_pair_parts
-        scaled = held_offset + _fixed_pair_parts(new, data, held, keep)
-        data.offset = torch.from_numpy(scaled).float().to(new._device_)
+        module: Any = new.module_
+        trainable = keep
+        n_features = model.n_features_in_
+        if free:
+            # mains and the free pairs trained together (as fit's joint stage);
+            # the pairs stay float64, the loss is computed in float64
+            module = TermModule(new.module_, new.pair_module_)
+            trainable = keep + [n_features + p for p in free]
+            data.y = data.y.double()
+        # what is held and not retrained enters the linear predictor as a fixed
+        # offset: the held terms' edited values, and the pairs held as they are
+        fixed = _fixed_pair_parts(new, data, held, [] if free else keep, free)
+        data.offset = torch.from_numpy(held_offset + fixed).to(new._device_)
+        if not free:
+            data.offset = data.offset.float()
         # early stopping as in fit, the starting weights a candidate: a refit
         # that cannot improve the validation loss keeps them
         train_idx, valid_idx = new._split(target, w, seed)
         valid = data.rows(valid_idx) if valid_idx is not None else None
         cfg = new._config(
             max_epochs=epochs,
-            trainable_features=keep,
+            trainable_features=trainable,
             learning_rate=learning_rate or float(model.learning_rate) / 3,
             weight_decay=0.0,  # a held net gets zero gradient and must stay put
             warm_moments=True,
             score_start=True,
         )
         gen = torch.Generator().manual_seed(seed)
-        new.history_ = train(new.module_, data.rows(train_idx), valid, cfg, gen)
+        new.history_ = train(module, data.rows(train_idx), valid, cfg, gen)
         warn_if_interrupted(new.history_, "refit_others")
+        if free:
+            _purify_free_pairs(new, data, free)
         # calibrated on the whole model (mains, pairs, their corrections) with
         # only the held terms' edited contributions as the offset
         data.offset = torch.from_numpy(held_offset).to(new._device_)
         calibrate_intercept(new, data, held=sorted(int(j) for j in held))
         data.offset = None
-        _recentre(new, data, keep)
+        _recentre(new, data, keep, free)
     return new
 
 
@@ -204,15 +234,40 @@ def calibrate_intercept(model: NAMBase, data: TensorData, held: list[int]) -> No
     module.intercept.add_(delta.to(module.intercept)[None])
 
 
+def free_pairs(model: NAMBase, held: dict[int, np.ndarray]) -> list[int]:
+    """The pairs a refit retrains: positions in ``pair_module_.pairs``.
+
+    A pair is retrained unless it is held itself or one of its features' main
+    effect is held: purifying a retrained pair moves its axis means into its
+    features' main effects, and a held main effect must stay exactly as edited,
+    so a pair on a held feature is held as it is (as every pair was before).
+    """
+    pm = getattr(model, "pair_module_", None)
+    if pm is None:
+        return []
+    n_features = model.n_features_in_
+    return [
+        p
+        for p, (i, j) in enumerate(pm.pairs)
+        if n_features + p not in held and i not in held and j not in held
+    ]
+
+
 @torch.no_grad()
 def _fixed_pair_parts(
-    model: NAMBase, data: TensorData, held: dict[int, np.ndarray], keep: list[int]
+    model: NAMBase,
+    data: TensorData,
+    held: dict[int, np.ndarray],
+    mains: list[int],
+    free: list[int],
 ) -> np.ndarray:
     """What the pair terms add that the refit holds fixed, (n, C), scaled.
 
-    The pair terms are not retrained: each non-held pair's contribution, and the
-    part of each retrained main effect that purification moved into it, enter
-    the linear predictor as a fixed offset (the ensemble members' mean).
+    Each pair neither held (its edited values are in the offset already) nor
+    retrained (``free``), and the part of each main effect in ``mains`` that
+    purification moved into the pairs' buffers (where the main effects are
+    trained without the pair module), enter the linear predictor as a fixed
+    offset (the ensemble members' mean).
     """
     pm = model.pair_module_
     n = data.x_num.shape[0]
@@ -221,25 +276,53 @@ def _fixed_pair_parts(
         return out
     x = (data.x_num.to(pm.intercept.dtype), data.missing, data.x_cat)
     pairs = pm(*x).mean(0).cpu().numpy()  # (n, P, C)
-    mains = pm.main_corrections(*x).mean(0).cpu().numpy()  # (n, F, C)
+    corrections = pm.main_corrections(*x).mean(0).cpu().numpy()  # (n, F, C)
     n_features = model.n_features_in_
     for p in range(pairs.shape[1]):
-        if n_features + p not in held:
+        if n_features + p not in held and p not in free:
             out += pairs[:, p]
-    for j in keep:
-        out += mains[:, j]
+    for j in mains:
+        out += corrections[:, j]
     return out
 
 
 @torch.no_grad()
-def _recentre(model: NAMBase, data: TensorData, keep: list[int]) -> None:
+def _purify_free_pairs(model: NAMBase, data: TensorData, free: list[int]) -> None:
+    """Purify the retrained pairs on the refit rows, as fit does on its rows.
+
+    Their axis means go to their features' main effects (retrained too), their
+    constants to the intercept; predictions do not change. Their cell weights in
+    ``pair_counts_`` become the refit rows' (those purification used).
+    """
+    pm = model.pair_module_
+    assert pm is not None
+    numeric, categorical = column_maps(model)
+    x64 = data.x_num.to(torch.float64)
+    totals = cell_totals(pm, x64, data.missing, data.x_cat, data.w)
+    const = purify_pairs(pm, totals, numeric, categorical, only=free)
+    model.module_.intercept.add_(const.to(model.module_.intercept))
+    counts = pair_counts(pm, totals)
+    model.pair_counts_ = [
+        counts[p] if p in free else c for p, c in enumerate(model.pair_counts_)
+    ]
+
+
+@torch.no_grad()
+def _recentre(
+    model: NAMBase, data: TensorData, keep: list[int], free: list[int]
+) -> None:
+    """Centre the retrained terms on the refit rows (the held ones stay put)."""
     model._fold_target_scale()
     contrib = model._member_contributions(data)
     w = (data.w / data.w.sum()).to(contrib.dtype)
     n_features = model.n_features_in_
-    means = torch.einsum("enfc,n->efc", contrib, w)[:, :n_features]
-    means[:, [j for j in range(n_features) if j not in keep]] = 0.0
-    model.module_.centers.add_(means)
-    model.module_.intercept.add_(means.sum(1))
+    means = torch.einsum("enfc,n->efc", contrib, w)
+    retrained = keep + [n_features + p for p in free]
+    means[:, [t for t in range(means.shape[1]) if t not in retrained]] = 0.0
+    model.module_.centers.add_(means[:, :n_features].to(model.module_.centers))
+    if free:  # purified: their means are ~0, made exact
+        assert model.pair_module_ is not None
+        model.pair_module_.center_(means[:, n_features:])
+    model.module_.intercept.add_(means.sum(1).to(model.module_.intercept))
     model._zero_untrained()
     model._refresh_summary(data)

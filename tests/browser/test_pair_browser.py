@@ -6,6 +6,10 @@ marks), a mouse drag across it must draw the 2-D brush over the dragged
 rectangle, "Flatten region" must flatten that rectangle (rows move, the heatmap's
 colours and the metrics change), and "Zero" must zero the pair (the heatmap and
 the metrics change again). Offline.
+
+Each button's redraw is timed in the page (``-s`` prints it): from the click to
+the heatmap's cell colours changing, and to the metrics chart's text changing
+(issue 11's target: a pair's redraw within 300 ms).
 """
 
 from __future__ import annotations
@@ -58,6 +62,51 @@ panel = namwidgets.explore(model, X, y)
 panel.feature = "smooth & step"
 panel""",
 ]
+
+
+# the click (capture phase, so before the widget's handler) and the first DOM
+# change after it that recolours the heatmap / changes the metrics chart's text
+_ARM_REDRAW_PROBE = """
+([root, heat, feedback]) => {
+  const fills = () => Array.from(document.querySelectorAll(heat + ' .mark-rect path'))
+    .map(p => p.getAttribute('fill') || '').join('|');
+  const text = () => {
+    const svg = document.querySelector(feedback + ' svg');
+    return svg ? svg.textContent : '';
+  };
+  const probe = {clickAt: null, heatAt: null, metricsAt: null, fills: fills(),
+                 text: text()};
+  window.addEventListener('click', () => {
+    if (probe.clickAt === null) probe.clickAt = performance.now();
+  }, {capture: true, once: true});
+  const seen = () => {
+    if (probe.clickAt === null) return;
+    const now = performance.now();
+    if (probe.heatAt === null) {
+      const f = fills();
+      if (f.length && f !== probe.fills) probe.heatAt = now;
+    }
+    if (probe.metricsAt === null && text() !== probe.text) probe.metricsAt = now;
+  };
+  new MutationObserver(seen).observe(document.querySelector(root),
+    {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__nwRedraw = probe;
+  return true;
+}
+"""
+
+
+def arm_redraw_probe(page, panel, heat: str, feedback: str) -> None:
+    """Start timing the next click's redraw (see ``_ARM_REDRAW_PROBE``)."""
+    page.evaluate(_ARM_REDRAW_PROBE, [panel.root, heat, feedback])
+
+
+def redraw_ms(page) -> tuple[float, float]:
+    """Click -> heatmap recoloured, click -> metrics changed, in ms."""
+    p = page.evaluate("() => window.__nwRedraw")
+    assert p["clickAt"] is not None and p["heatAt"] is not None, p
+    metrics = p["metricsAt"] if p["metricsAt"] is not None else float("nan")
+    return p["heatAt"] - p["clickAt"], metrics - p["clickAt"]
 
 
 def frame_box(page, scope: str) -> dict[str, float]:
@@ -132,6 +181,7 @@ def brush_flatten_and_zero(page, panel, lap: Laps, screenshot_dir, where: str) -
     fills_before = cell_fills(page, heat)
     assert rows_moved(page, panel) == (0, N_ROWS)
     # the brushed rectangle, flattened: rows in it move, its cells recolour
+    arm_redraw_probe(page, panel, heat, feedback)
     click_button(page, panel, "Flatten region")
     wait_for_rows_moved(page, panel, r"^\s*[1-9][\d,]* of ")
     moved, _ = rows_moved(page, panel)
@@ -141,13 +191,21 @@ def brush_flatten_and_zero(page, panel, lap: Laps, screenshot_dir, where: str) -
     assert 0 < changed < len(fills_flat), changed
     metrics_flat = wait_for_svg_text_change(page, feedback, metrics_before)
     assert metrics_flat != metrics_before
+    timings = {"Flatten region": redraw_ms(page)}
     lap("region flattened, checked")
     screenshot(page, screenshot_dir, f"{where}-pair-flattened", show=panel.root)
 
+    arm_redraw_probe(page, panel, heat, feedback)
     click_button(page, panel, "Zero")
     wait_for_fills_change(page, heat, fills_flat)
     assert wait_for_svg_text_change(page, feedback, metrics_flat) != metrics_flat
+    timings["Zero"] = redraw_ms(page)
     lap("pair zeroed, checked")
+    print(f"[{where}] pair redraw, ms from the click (target 300):")
+    print("| button | heatmap recoloured | metrics changed |")
+    print("|---|---|---|")
+    for name, (heat_ms, metrics_ms) in timings.items():
+        print(f"| {name} | {heat_ms:.0f} | {metrics_ms:.0f} |")
     screenshot(page, screenshot_dir, f"{where}-pair-zeroed", show=panel.root)
 
 
