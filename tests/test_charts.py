@@ -1490,3 +1490,38 @@ def test_the_panel_labels_an_edited_curve_with_the_edited_importance():
     spec = panel.shape_chart.spec
     assert spec["title"]["subtitle"].startswith(f"importance: original {before:.3g}")
     assert spec["datasets"]["shape_importance"] == [{"text": f"edited: {after:.3g}"}]
+
+
+def test_a_top_level_charts_rows_survive_a_nested_chart_with_the_same_dataset_name():
+    # A top-level layer with its own dataset "rows" and a nested layer whose
+    # dataset is also named "rows" (different rows): the outer chart keeps its
+    # own rows and the nested one is renamed (once, the outer rows were
+    # silently replaced by the nested chart's).
+    import altair as alt
+
+    from namwidgets.charts._theme import LayerChart
+
+    outer_rows = [{"x": 1.0, "y": 2.0}]
+    inner_rows = [{"x": 5.0, "y": 7.0}, {"x": 6.0, "y": 8.0}]
+    inner = LayerChart(
+        layer=[
+            alt.Chart(alt.NamedData(name="rows")).mark_line().encode(x="x:Q", y="y:Q")
+        ],
+        datasets={"rows": inner_rows},
+    )
+    outer = LayerChart(
+        layer=[
+            alt.Chart(alt.NamedData(name="rows")).mark_point().encode(x="x:Q", y="y:Q"),
+            inner,
+        ],
+        datasets={"rows": outer_rows},
+    )
+    spec = outer.to_dict()
+    assert spec["datasets"]["rows"] == outer_rows
+    assert spec["layer"][0]["data"] == {"name": "rows"}
+    # Altair may lift the nested layer's data to the nested layer itself
+    nested = spec["layer"][1]
+    data = nested.get("data") or nested["layer"][0]["data"]
+    renamed = data["name"]
+    assert renamed != "rows"
+    assert spec["datasets"][renamed] == inner_rows
