@@ -51,9 +51,12 @@ def feature_grid(stats: dict[str, Any], n_even: int = _EVEN_POINTS) -> np.ndarra
     Parameters
     ----------
     stats : dict
-        The encoder's statistics for the feature (``min``, ``max``, ``quantiles``).
+        The encoder's statistics for the feature (``min``, ``max``, ``quantiles``,
+        and ``values`` where it has few distinct values).
     n_even : int
-        Evenly spaced points; the 201 training quantiles are added to them.
+        Evenly spaced points; the 201 training quantiles are added to them, and
+        the distinct training values where ``stats`` lists them (a feature with
+        few values has a learned value at each: its jumps are on the grid).
 
     Returns
     -------
@@ -62,7 +65,9 @@ def feature_grid(stats: dict[str, Any], n_even: int = _EVEN_POINTS) -> np.ndarra
     """
     lo, hi = float(stats["min"]), float(stats["max"])
     even = np.linspace(lo, hi, n_even) if hi > lo else np.array([lo])
-    return np.unique(np.concatenate([even, np.asarray(stats["quantiles"], float)]))
+    parts = [even, np.asarray(stats["quantiles"], float)]
+    parts.append(np.asarray(stats.get("values", []), float))
+    return np.unique(np.concatenate(parts))
 
 
 def _squeeze(a: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from ..exceptions import TrainingInterruptedWarning
 from ._checks import Threads, check_params, normalised_categorical, resolve_device
 from ._encoder import FeatureEncoder
-from ._grid import feature_knots
+from ._grid import feature_knots, step_points
 from ._inputs import check_sample_weight, check_y, to_frame
 from ._interactions import TermModule, fit_interactions, pair_name
 from ._interface import ReadMixin
@@ -268,6 +268,9 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
             tr = data.rows(train_idx)  # the nets on a grid of their inputs
             if self.module_.n_numeric and grid_pays(len(tr), self.batch_size):
                 self.module_.set_knots(feature_knots(tr.x_num, tr.missing))
+            steps = step_points(tr.x_num, tr.missing)  # where few distinct values
+            if steps is not None:
+                self.module_.set_steps(*steps)
             valid = data.rows(valid_idx) if valid_idx is not None else None
             gen = torch.Generator().manual_seed(seed)
             self.history_ = train(

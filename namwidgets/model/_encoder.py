@@ -212,6 +212,7 @@ class FeatureEncoder:
         if edges is None:
             edges = np.array([lo - 0.5, hi + 0.5])
         counts, _ = np.histogram(finite, bins=edges)
+        distinct = np.unique(finite)
         self.stats_.append(
             {
                 "min": lo,
@@ -223,6 +224,10 @@ class FeatureEncoder:
                 "n": int(x.size),
             }
         )
+        if distinct.size <= _N_KNOTS:
+            # the values a step table sits on (_grid.step_points): shape grids
+            # include them, so a plotted function shows its jumps
+            self.stats_[-1]["values"] = distinct.tolist()
         self.constant_.append(bool(hi == lo))
 
     def _fit_categorical(self, name: str, series: pd.Series) -> None:
@@ -397,8 +402,9 @@ class FeatureEncoder:
         """Plain statistics of feature ``j`` on the training rows (a copy).
 
         Numeric: ``min``, ``max``, ``quantiles`` (201 levels), ``hist_edges``,
-        ``hist_counts``, ``nan_count``, ``n``. Categorical: ``categories`` and
-        ``counts``.
+        ``hist_counts``, ``nan_count``, ``n``, and ``values`` (the distinct
+        values, sorted) where there are at most 256 of them (absent in models
+        saved before). Categorical: ``categories`` and ``counts``.
         """
         return {
             k: list(v) if isinstance(v, list) else v for k, v in self.stats_[j].items()

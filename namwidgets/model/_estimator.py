@@ -69,6 +69,8 @@ class NAMRegressor(RegressorMixin, NAMBase):
             m.nets.w_out.mul_(s)
         m.nan_values.mul_(s)
         m.cat_values.mul_(s)
+        if m.step_values is not None:
+            m.step_values.mul_(s)
         m.centers.mul_(s)
         m.intercept.mul_(s).add_(self.y_mean_)
         self._scale_pair_outputs(s)
@@ -80,6 +82,8 @@ class NAMRegressor(RegressorMixin, NAMBase):
             m.nets.w_out.div_(s)
         m.nan_values.div_(s)
         m.cat_values.div_(s)
+        if m.step_values is not None:
+            m.step_values.div_(s)
         m.centers.div_(s)
         m.intercept.sub_(self.y_mean_).div_(s)
         self._scale_pair_outputs(1.0 / s)

@@ -25,9 +25,12 @@ FORMAT = "namwidgets-model"
 # 2: quantile input map (encoder "knots"); 3: the fingerprint covers names, kinds,
 # intercept, target scaling and classes besides the weights and the encoder;
 # 4: the numeric nets on a grid (module "knots", :mod:`._grid`). A version 3 file
-# has no knots and loads as before (its nets evaluated at every row), exactly.
-VERSION = 4
-_READS = (3, 4)
+# has no knots and loads as before (its nets evaluated at every row), exactly;
+# 5: a learned value per distinct value of numeric features with few of them
+# (module "step_features", "step_points", "step_values", :func:`._grid.step_points`).
+# Version 3 and 4 files have no such table and load and predict as before, exactly.
+VERSION = 5
+_READS = (3, 4, 5)
 _CLASSES = {"NAMRegressor": NAMRegressor, "NAMClassifier": NAMClassifier}
 _FITTED = [
     "n_features_in_",

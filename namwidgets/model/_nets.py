@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._grid import corners, interpolate
+from ._grid import corners, interpolate, point_counts, uneven_corners
 
 # nets per group: activations of a group stay near the CPU caches (2 MB measured
 # 1.3x faster than 16 MB for ReLU 64-64-32) and far below the 32 MB mmap cliff
@@ -383,7 +383,10 @@ class NAMModule(nn.Module):
     """An ensemble of NAMs: intercept plus one function per feature, per member.
 
     Numeric features go through :class:`FeatureNets` and have a learned value for a
-    missing input; categorical features have one learned value per category.
+    missing input; categorical features have one learned value per category. Fit
+    adds to the numeric features with more than two values a table of learned
+    values at points of their input, read by interpolation (:meth:`set_steps`,
+    :func:`._grid.step_points`).
 
     Parameters
     ----------
@@ -406,6 +409,10 @@ class NAMModule(nn.Module):
     feature_mask: torch.Tensor  # [n_features], 1.0 or 0.0
     centers: torch.Tensor  # [n_members, n_features, n_outputs]
     knots: torch.Tensor | None  # [n_numeric, K] or None (direct evaluation)
+    step_features: torch.Tensor | None  # [n_step], long: numeric columns with a table
+    step_points: torch.Tensor | None  # [n_step, S]: their distinct mapped values
+    step_counts: torch.Tensor | None  # [n_step], long (not saved: from the points)
+    step_values: nn.Parameter | None  # [n_members, n_step, S, n_outputs]
 
     def __init__(
         self,
@@ -446,6 +453,13 @@ class NAMModule(nn.Module):
         # knots and rows interpolate (:mod:`._grid`); None evaluates them at every
         # row (models saved before the grid)
         self.register_buffer("knots", None)
+        # set by fit (:meth:`set_steps`): a learned value per distinct value of
+        # the numeric features with few of them (:func:`._grid.step_points`);
+        # None (models saved before them) adds nothing
+        self.register_buffer("step_features", None)
+        self.register_buffer("step_points", None)
+        self.register_buffer("step_counts", None, persistent=False)
+        self.register_parameter("step_values", None)
 
     def set_knots(self, knots: torch.Tensor | None) -> None:
         """Put the numeric nets on a grid: knots (n_numeric, K), or None."""
@@ -457,6 +471,63 @@ class NAMModule(nn.Module):
                 )
             knots = knots.to(self.centers.device, torch.float32).contiguous()
         self.knots = knots
+
+    def set_steps(
+        self, features: torch.Tensor | None, points: torch.Tensor | None
+    ) -> None:
+        """Give numeric columns ``features`` a learned value at each of ``points``.
+
+        ``features`` (n_step,) long and ``points`` (n_step, S) as returned by
+        :func:`._grid.step_points` (or both None: no table). The values start
+        at zero, so a fresh table leaves the function unchanged.
+        """
+        if features is None or points is None:
+            self.step_features = self.step_points = self.step_counts = None
+            self.step_values = None
+            return
+        n = int(features.numel())
+        if points.ndim != 2 or points.shape[0] != n or points.shape[1] < 2:
+            raise ValueError(
+                f"points must have shape ({n}, S) with S >= 2, got "
+                f"{tuple(points.shape)}"
+            )
+        if n and (int(features.min()) < 0 or int(features.max()) >= self.n_numeric):
+            raise ValueError(f"step features must lie in [0, {self.n_numeric})")
+        dev = self.centers.device
+        points = points.to(dev, torch.float32).contiguous()
+        counts = point_counts(points)
+        if n and int(counts.min()) < 2:
+            raise ValueError("each step feature needs at least 2 distinct points")
+        self.step_features = features.to(dev, torch.long)
+        self.step_points, self.step_counts = points, counts
+        self.step_values = nn.Parameter(
+            torch.zeros(self.n_members, n, points.shape[1], self.n_outputs, device=dev)
+        )
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # a file with a step table: make room for it before the strict load
+        key = prefix + "step_points"
+        if key in state_dict and self.step_points is None:
+            self.set_steps(state_dict[prefix + "step_features"], state_dict[key])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if self.step_points is not None:
+            self.step_counts = point_counts(self.step_points)
+
+    def step_outputs(self, x_num: torch.Tensor) -> torch.Tensor | None:
+        """The step tables read at ``x_num``, (E, batch, n_step, C); None if none."""
+        if self.step_values is None or self.step_points is None:
+            return None
+        assert self.step_features is not None and self.step_counts is not None
+        vals = self.step_values
+        e, n, s, c = vals.shape
+        b = x_num.shape[0]
+        xs = x_num.index_select(1, self.step_features).t()
+        lo, hi, t = uneven_corners(self.step_points, self.step_counts, xs)
+        lo, hi, t = (
+            v.unsqueeze(0).expand(e, n, b).reshape(e * n, b) for v in (lo, hi, t)
+        )
+        out = interpolate(vals.reshape(e * n, s, c), lo, hi, t)
+        return out.view(e, n, b, c).transpose(1, 2)
 
     def numeric_outputs(self, x_num: torch.Tensor) -> torch.Tensor:
         """Raw numeric feature-net outputs, (E, batch, n_numeric, C)."""
@@ -474,7 +545,12 @@ class NAMModule(nn.Module):
         else:
             stacked = x_num.t().unsqueeze(0).expand(e, f, b).reshape(e * f, b)
             out = self.nets(stacked)  # (E*F, B, C)
-        return out.view(e, f, b, self.n_outputs).transpose(1, 2)
+        out = out.view(e, f, b, self.n_outputs).transpose(1, 2)
+        steps = self.step_outputs(x_num)
+        if steps is not None:
+            assert self.step_features is not None
+            out = out.index_add(2, self.step_features, steps.to(out.dtype))
+        return out
 
     def forward(
         self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor

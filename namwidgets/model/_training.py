@@ -256,6 +256,8 @@ def main_param_groups(module: NAMModule, weight_decay: float) -> list[dict[str, 
     """Adam's groups of the main effects: nets with weight decay, values without."""
     nets = [p for p in module.nets.parameters()] if module.nets is not None else []
     values = [module.nan_values, module.cat_values, module.intercept]
+    if module.step_values is not None:  # a value per distinct value (_grid.py)
+        values.append(module.step_values)
     return [
         {"params": nets, "weight_decay": weight_decay},
         {"params": values, "weight_decay": 0.0},
