@@ -33,7 +33,12 @@ def shared_csv(name: str) -> Path:
     return path
 
 
-FAST = dict(hidden_sizes=(32, 32), max_epochs=60, verbose=0, n_threads=1)
+# interactions=0: the tests that share these settings are about the main effects
+# (on additive data) and their training loop; the default fits pairs, which
+# tests/test_interactions.py and tests/test_sklearn_compat.py cover
+FAST = dict(
+    hidden_sizes=(32, 32), max_epochs=60, verbose=0, n_threads=1, interactions=0
+)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,16 @@ from namwidgets import (
 )
 from namwidgets.model import load_model
 
-TINY = dict(hidden_sizes=(8,), max_epochs=4, verbose=0, n_threads=1, random_state=0)
+# interactions=0: these tests are about inputs and the main effects (one asserts
+# that zeroing a feature leaves exactly the other's curve)
+TINY = dict(
+    hidden_sizes=(8,),
+    max_epochs=4,
+    verbose=0,
+    n_threads=1,
+    random_state=0,
+    interactions=0,
+)
 
 
 @pytest.fixture(scope="module")

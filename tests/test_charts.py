@@ -1424,7 +1424,7 @@ def test_a_fitted_ensemble_fills_members_and_an_edit_drops_them():
 
     X, y = make_additive(600, random_state=0)
     model = namwidgets.NAMRegressor(
-        n_models=3, max_epochs=3, random_state=0, verbose=0
+        n_models=3, max_epochs=3, interactions=0, random_state=0, verbose=0
     ).fit(X, y)
     functions = model.term_functions()
     for sf in functions:
@@ -1475,7 +1475,9 @@ def test_the_panel_labels_an_edited_curve_with_the_edited_importance():
     from namwidgets.datasets import make_additive
 
     X, y = make_additive(600, random_state=0)
-    model = namwidgets.NAMRegressor(max_epochs=3, random_state=0, verbose=0)
+    model = namwidgets.NAMRegressor(
+        max_epochs=3, interactions=0, random_state=0, verbose=0
+    )
     panel = namwidgets.explore(model.fit(X, y), X, y)
     session, name = panel.session, "smooth"
     panel.feature = name

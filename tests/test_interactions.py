@@ -236,3 +236,39 @@ def test_pair_stage_validates_on_the_whole_model(monkeypatch):
     assert pairs[0][2] is not None and pairs[0][2].shape == (120, 1)
     joint = [s for s in seen if s[0] == "TermModule"]
     assert all(s[2] is None for s in joint)  # the joint module holds the mains
+
+
+def test_the_default_fits_pairs_and_interactions_zero_is_its_main_effect_stage(
+    monkeypatch,
+):
+    import namwidgets.model._base as base
+
+    X, y, *_ = synthetic(n=1500)
+    assert NAMRegressor().interactions == "auto"
+    default = NAMRegressor(**FAST).fit(X, y)
+    additive = NAMRegressor(interactions=0, **FAST).fit(X, y)
+    assert len(default.term_names_) > len(X.columns)  # pairs found and kept
+    assert additive.pair_module_ is None and additive.term_names_ == list(X.columns)
+    # the default's main-effect stage is the additive model's, epoch for epoch
+    mains = [r for r in default.history_ if "stage" not in r]
+    untimed = [{k: v for k, v in r.items() if k != "time"} for r in mains]
+    assert untimed == [
+        {k: v for k, v in r.items() if k != "time"} for r in additive.history_
+    ]
+    # and interactions=0 is exactly the default with its pair stage removed
+    monkeypatch.setattr(base, "fit_interactions", lambda *args: None)
+    mains_only = NAMRegressor(**FAST).fit(X, y)
+    np.testing.assert_array_equal(additive.predict(X), mains_only.predict(X))
+
+
+def test_the_pair_stage_gives_up_early_where_no_pair_helps(fitted):
+    import namwidgets.model._interactions as interactions
+
+    X, y, *_ = synthetic(n=1500, interaction=False)
+    model = NAMRegressor(interactions="auto", patience=15, **FAST).fit(X, y)
+    assert model.pair_module_ is None and model.term_names_ == list(X.columns)
+    stage = [r for r in model.history_ if r.get("stage") == "pairs"]
+    assert len(stage) == interactions.PAIR_START_PATIENCE < 15
+    # where pairs help, the stage trains on past that many epochs
+    helped = [r for r in fitted[0].history_ if r.get("stage") == "pairs"]
+    assert len(helped) > interactions.PAIR_START_PATIENCE

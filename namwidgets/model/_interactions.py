@@ -38,6 +38,15 @@ PAIR_SEPARATOR = " & "  # InterpretML's convention for a pair's name
 # per cell 0.494; pair nets (64, 32) and 40 epochs of joint fine-tuning 0.484.
 PAIR_HIDDEN = (64, 32)  # hidden widths of the pair nets
 JOINT_EPOCHS = 40  # most epochs of joint fine-tuning (early-stopped) after stage 2
+# The pair stage gives up after this many epochs if none has beaten the main
+# effects alone on validation by more than its noise: the model stays additive
+# (at the cost of a few epochs) instead of waiting ``patience`` epochs.
+# Measured on the folds of benchmarks/accuracy.py (RESULTS.md, 2026-12-02):
+# where pairs help (California Housing, fold 0) the first epoch beats the start;
+# where they do not, none of 15 epochs did (COMPAS, breast cancer and diabetes,
+# 5 folds each; Adult, fold 0), so 5 epochs keep those additive for a third of
+# the time.
+PAIR_START_PATIENCE = 5
 # FAST in two stages once there are many candidates: every pair is screened on a
 # coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
 # pairs asked for) are ranked at full resolution. 100 features (4,950
@@ -286,6 +295,7 @@ def fit_interactions(
             output_penalty=0.0,
             feature_dropout=0.0,
             score_start=True,
+            start_patience=PAIR_START_PATIENCE,
         )
         history = train(pm, data.rows(train_idx), valid_pairs, cfg, generator)
     finally:

@@ -143,6 +143,10 @@ class TrainConfig:
     # beats them by more than validation noise (``significantly_better``), so a
     # refit that cannot improve on them returns them
     score_start: bool = False
+    # with score_start: give up after this many epochs if none has beaten the
+    # start by more than validation noise (the start is kept), instead of
+    # waiting ``patience`` epochs from the last small, insignificant gain
+    start_patience: int | None = None
 
 
 def member_loss(
@@ -448,6 +452,13 @@ def train(
             history.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
             if cfg.patience is not None and bad_epochs >= cfg.patience:
+                break
+            if (
+                start_rows is not None
+                and not moved_off_start
+                and cfg.start_patience is not None
+                and epoch + 1 >= cfg.start_patience
+            ):
                 break
             if not np.isfinite(record["train_loss"]):
                 raise TrainingDivergedError(
