@@ -2,8 +2,9 @@
 
 :class:`LiveChart` shows chart views (``namwidgets.charts``) in an
 ``alt.JupyterChart``: it builds the chart when the view's key changes and
-otherwise sends ``{**spec, "datasets": view.datasets()}``, so a slider move
-costs numpy work and one message, not an Altair rebuild.
+otherwise sends the datasets that changed, so a slider move costs numpy work
+and one message, not an Altair rebuild, and (in a
+:class:`~namwidgets.widget._live.LiveJupyterChart`) no re-embed in the browser.
 
 :class:`RedrawScheduler` coalesces slider bursts: every event updates the
 session at once (cheap), while redraws wait ``delay`` seconds for more events
@@ -21,6 +22,7 @@ from typing import Any
 import altair as alt
 
 from ._format import affected_text, history_html
+from ._live import LiveJupyterChart, live_front_end
 from ._views import (
     drag_data,
     feedback_view,
@@ -63,7 +65,12 @@ class LiveChart:
     A new structure is assigned as ``jc.chart`` when its parameters (selections)
     differ from the shown chart's, so the selection traits are rebuilt, and as
     an unvalidated ``jc.spec`` otherwise (the views are validated in the chart
-    tests). The same key with new data sends only new datasets.
+    tests). The same key with new data sends only new datasets: in a
+    :class:`~namwidgets.widget._live.LiveJupyterChart`, the datasets that differ
+    from the built spec's as ``_live_data`` (the browser writes them into the
+    shown view, no re-embed), while ``jc.spec`` is brought up to date on the
+    Python side only, so that it always reads as what is shown; in a plain
+    ``JupyterChart``, as a new ``spec`` (a re-embed).
     """
 
     def __init__(self, jc: alt.JupyterChart) -> None:
@@ -71,21 +78,48 @@ class LiveChart:
         self.key: Any = None
         self.spec: dict[str, Any] | None = None
         self.builds = 0
+        self.data_updates = 0
+        # the datasets of the spec the browser has (the latest build)
+        self._built: dict[str, Any] = {}
+        self._live = isinstance(jc, LiveJupyterChart) and live_front_end()
 
     def show(self, view: Any) -> None:
         """Display a view (anything with ``key``, ``datasets()`` and ``chart()``)."""
         key = view.key
         if key == self.key and self.spec is not None:
-            self.jc.spec = {**self.spec, "datasets": view.datasets()}
+            datasets = view.datasets()
+            self.spec = {**self.spec, "datasets": datasets}
+            self.data_updates += 1
+            if not self._live:
+                self.jc.spec = self.spec
+                return
+            live = [
+                {"namespace": "data", "name": name, "scope": [], "value": rows}
+                for name, rows in datasets.items()
+                if rows != self._built.get(name)
+            ]
+            self.jc.keep_spec(self.spec)  # as shown, without sending it
+            if live != self.jc._live_data:
+                self.jc._live_data = live
             return
         chart = view.chart()
         spec = chart.to_dict(validate=False)
         shown: Any = self.jc.spec or {}
-        if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
-            self.jc.spec = spec
-        else:
-            self.jc.chart = chart
+        if self._live and spec == shown:
+            # the data-only redraws since the last build led to this very spec:
+            # the browser shows it (built spec and ``_live_data``); assigning
+            # it would send nothing and the ``_live_data`` still apply
+            self.key, self.spec = key, spec
+            return
+        with self.jc.hold_sync():
+            if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
+                self.jc.spec = spec
+            else:
+                self.jc.chart = chart
+            if self._live:
+                self.jc._live_data = []
         self.key, self.spec = key, spec
+        self._built = dict(spec.get("datasets", {}))
         self.builds += 1
 
     def invalidate(self) -> None:
