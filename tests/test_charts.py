@@ -1517,9 +1517,7 @@ def test_a_live_shape_chart_keeps_its_spec_through_the_first_edit(kind):
     # the unedited chart has the layers, but no edited data and no label
     assert all("edited" not in row for row in spec0["datasets"]["shape"])
     assert spec0["datasets"]["shape_importance"] == []
-    assert spec1["datasets"]["shape_importance"] == [
-        {"text": "edited importance 0.25"}
-    ]
+    assert spec1["datasets"]["shape_importance"] == [{"text": "edited importance 0.25"}]
     assert "importance: original" not in json.dumps(spec1["title"])
     # a region comes and goes as data too (numeric)
     if kind == "numeric":
@@ -1528,9 +1526,10 @@ def test_a_live_shape_chart_keeps_its_spec_through_the_first_edit(kind):
         assert banded.key == before.key
         assert banded.datasets()["region"] == [{"lo": 2.0, "hi": 4.0}]
     # not live: the first edit is a new structure (what the panel used to do)
-    assert ShapeView(shape, None, knots=knots).key != ShapeView(
-        shape, shape.values * 0.5, knots=knots, edited_importance=0.25
-    ).key
+    assert (
+        ShapeView(shape, None, knots=knots).key
+        != ShapeView(shape, shape.values * 0.5, knots=knots, edited_importance=0.25).key
+    )
 
 
 def test_a_live_shape_chart_draws_the_edit_only_once_there_is_one():
@@ -1545,6 +1544,7 @@ def test_a_live_shape_chart_draws_the_edit_only_once_there_is_one():
     # original dashed (line and legend symbol)
     assert svgs[0].count('stroke-dasharray="5,3"') == 1  # the legend symbol only
     assert svgs[1].count('stroke-dasharray="5,3"') == 2
+
     def edited_line(svg):
         return [
             tag for tag in re.findall(r"<path[^>]*>", svg.lower())
