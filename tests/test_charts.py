@@ -1485,13 +1485,77 @@ def test_the_panel_labels_an_edited_curve_with_the_edited_importance():
     before = session.importance("original")[t]
     spec = panel.shape_chart.spec
     assert spec["title"]["subtitle"].startswith(f"importance {before:.3g}")
-    assert "shape_importance" not in spec["datasets"]
+    assert spec["datasets"]["shape_importance"] == []
     panel.scale.value = 0.25
     after = session.importance()[t]
     assert after == pytest.approx(0.25 * before)
+    # the panel's chart is live: the subtitle stays, the label is data
     spec = panel.shape_chart.spec
-    assert spec["title"]["subtitle"].startswith(f"importance: original {before:.3g}")
-    assert spec["datasets"]["shape_importance"] == [{"text": f"edited: {after:.3g}"}]
+    assert spec["title"]["subtitle"].startswith(f"importance {before:.3g}")
+    text = f"edited importance {after:.3g}"
+    assert spec["datasets"]["shape_importance"] == [{"text": text}]
+
+
+def _without_data(spec: dict) -> dict:
+    return {k: v for k, v in spec.items() if k != "datasets"}
+
+
+@pytest.mark.parametrize("kind", ["numeric", "categorical"])
+def test_a_live_shape_chart_keeps_its_spec_through_the_first_edit(kind):
+    # the panel's views are live: a term's first edit must redraw data only
+    # (a new structure is a rebuild in Python and a re-embed in the browser)
+    shape = numeric_shape(nan_value=0.2, nan_count=5)
+    if kind == "categorical":
+        shape = categorical_shape(nan_value=0.2)
+    knots = (np.array([2.0, 5.0]), np.array([0.1, 0.2])) if kind == "numeric" else None
+    before = ShapeView(shape, None, knots=knots, live=True)
+    after = ShapeView(
+        shape, shape.values * 0.5, knots=knots, live=True, edited_importance=0.25
+    )
+    assert before.key == after.key
+    spec0, spec1 = before.chart().to_dict(), after.chart().to_dict()
+    assert _without_data(spec0) == _without_data(spec1)
+    assert spec1["datasets"] == after.datasets()
+    # the unedited chart has the layers, but no edited data and no label
+    assert all("edited" not in row for row in spec0["datasets"]["shape"])
+    assert spec0["datasets"]["shape_importance"] == []
+    assert spec1["datasets"]["shape_importance"] == [{"text": "edited importance 0.25"}]
+    assert "importance: original" not in json.dumps(spec1["title"])
+    # a region comes and goes as data too (numeric)
+    if kind == "numeric":
+        assert spec0["datasets"]["region"] == []
+        banded = ShapeView(shape, None, knots=knots, region=(2.0, 4.0), live=True)
+        assert banded.key == before.key
+        assert banded.datasets()["region"] == [{"lo": 2.0, "hi": 4.0}]
+    # not live: the first edit is a new structure (what the panel used to do)
+    assert (
+        ShapeView(shape, None, knots=knots).key
+        != ShapeView(shape, shape.values * 0.5, knots=knots, edited_importance=0.25).key
+    )
+
+
+def test_a_live_shape_chart_draws_the_edit_only_once_there_is_one():
+    shape = numeric_shape()
+    svgs = [
+        vlc.vegalite_to_svg(ShapeView(shape, edited, live=True).chart().to_json())
+        for edited in (None, shape.values * 0.5)
+    ]
+    edited_colour = PALETTE["edited"].lower()
+    # unedited: the original line is solid and nothing is drawn in the edited
+    # colour but the legend's symbol; edited: the edited line, and the
+    # original dashed (line and legend symbol)
+    assert svgs[0].count('stroke-dasharray="5,3"') == 1  # the legend symbol only
+    assert svgs[1].count('stroke-dasharray="5,3"') == 2
+
+    def edited_line(svg):
+        return [
+            tag for tag in re.findall(r"<path[^>]*>", svg.lower())
+            if "line mark" in tag and edited_colour in tag
+        ]  # fmt: skip
+
+    (empty,), (drawn,) = edited_line(svgs[0]), edited_line(svgs[1])
+    assert ' d="m' not in empty and ' d="m' in drawn
+    assert "edited importance" not in svgs[0]
 
 
 def test_a_top_level_charts_rows_survive_a_nested_chart_with_the_same_dataset_name():

@@ -294,6 +294,20 @@ def test_edited_importance_is_data_and_the_subtitle_names_the_original(fitted, c
     assert plain.key != a.key
 
 
+@pytest.mark.parametrize("case", ["num_num", "cat_num"])
+def test_a_live_pair_chart_keeps_its_spec_through_the_first_edit(fitted, case):
+    pf = CASES[case](fitted)
+    edited = dataclasses.replace(pf, values=pf.values * 0.5)
+    before = PairView(pf, original=pf, live=True)
+    after = PairView(edited, original=pf, edited_importance=0.25, live=True)
+    assert before.key == after.key
+    spec0, spec1 = before.chart().to_dict(), after.chart().to_dict()
+    assert {**spec0, "datasets": after.datasets()} == spec1
+    assert before.datasets()["pair_importance"] == []
+    assert after.datasets()["pair_importance"] == [{"text": "edited importance 0.25"}]
+    assert "importance: original" not in json.dumps(spec1["title"])
+
+
 def test_a_composed_charts_spec_is_altairs_own_with_its_rows_handed_over(fitted):
     # LayerChart/VConcatChart hand their named rows to Altair as context
     # datasets, out of its schema walk (a heatmap's cells were most of a

@@ -651,8 +651,8 @@ def test_zero_and_scale_a_pair_through_its_controls(pair_panel):
     rows = p.shape_chart.spec["datasets"]["pair"]
     assert all(r["value"] == 0 for r in rows)
     assert max(abs(r["original"]) for r in rows) > 0.1
-    # the first edit rebuilds once (the edited importance joins the subtitle)
-    assert p._live["shape"].builds == builds + 1
+    # the first edit redraws data only (the live chart has the label from the start)
+    assert p._live["shape"].builds == builds
     # feedback and list follow
     current = s.metrics()["rmse"]
     assert any(abs(r.get("value", np.nan) - current) < 1e-9 for r in _shown_rmse(p))
@@ -783,3 +783,76 @@ def test_the_layering_check_finds_private_names():
         "line 4: session._n",
         "line 4: s._x",
     ]
+
+
+def _count_assignments(panel):
+    """Per chart, how often ``chart`` (a rebuild), ``spec`` (a re-embed in the
+    browser) and ``_live_data`` (datasets written into the shown view) change."""
+    counts = {}
+    for part in ("shape", "feedback", "detail"):
+        jc = getattr(panel, f"{part}_chart")
+        counts[part] = {"chart": 0, "spec": 0, "_live_data": 0}
+
+        def bump(change, part=part):
+            counts[part][change["name"]] += 1
+
+        jc.observe(bump, ["chart", "spec", "_live_data"])
+    return counts
+
+
+@pytest.mark.parametrize(
+    "edit", ["scale", "knot_drag", "zero", "category", "monotone_region"]
+)
+def test_a_terms_first_edit_redraws_data_only(panel, edit):
+    # a new structure is a rebuild in Python (~80 ms) and a re-embed with new
+    # selection traits in the browser: a term's first edit must not cost one
+    s = panel.session
+    names, kinds = s.term_names, s.term_kinds
+    kind = "categorical" if edit == "category" else "numeric"
+    panel.feature = next(n for n, k in zip(names, kinds) if k == kind)
+    for seq, detail in enumerate(("importance", "row", "slices")):
+        panel.detail = detail
+        assert panel.feature not in s.edited_features
+        counts = _count_assignments(panel)
+        if edit == "scale":
+            panel.scale.value = 1.5
+        elif edit == "knot_drag":
+            drag = {"kind": "knot", "index": 2, "value": 0.4, "seq": seq}
+            panel.drag_curve.drag = drag
+        elif edit == "zero":
+            panel.zero.value = True
+        elif edit == "category":
+            panel.category_box.children[0].value = 0.5
+        else:
+            lo, hi = panel.range.min, panel.range.max
+            panel.range.value = (lo + 0.2 * (hi - lo), lo + 0.6 * (hi - lo))
+            counts = _count_assignments(panel)  # the new region is a new brush
+            panel.region_buttons["up"].click()
+        assert panel.feature in s.edited_features
+        # no rebuild and no re-embed: the edit's datasets only, in every chart
+        assert all(c["chart"] == c["spec"] == 0 for c in counts.values()), counts
+        # (the row chart's data stays when the edit leaves row 0 as it was)
+        assert counts["shape"]["_live_data"] == counts["feedback"]["_live_data"] == 1
+        if detail != "row":
+            assert counts["detail"]["_live_data"] == 1, counts
+        # what the kernel holds as the spec is what the browser shows
+        jc = panel.shape_chart
+        sent = {u["name"]: u["value"] for u in jc._live_data}
+        assert sent["shape_importance"] == jc.spec["datasets"]["shape_importance"]
+        assert sent["shape_importance"][0]["text"].startswith("edited importance")
+        assert any("edited" in row for row in sent["shape"])
+        s.reset_all()
+        panel.refresh()
+
+
+def test_the_charts_front_end_is_altairs_wrapped_once(panel):
+    # the panel's charts run Altair's own front end with live_chart.js around
+    # it: one default export (the wrapper's), Altair's render kept
+    from namwidgets.widget._live import live_esm
+
+    esm = panel.shape_chart._esm
+    assert "namwidgetsLiveRender" in esm and "function render(" in esm
+    assert len(re.findall(r"export\s*default|as\s+default", esm)) == 1
+    assert esm.rstrip().endswith("export default { render: namwidgetsLiveRender };")
+    # an Altair whose export this does not know: plain JupyterChart redraws
+    assert live_esm("function render() {}\nexport { render as default };") is None

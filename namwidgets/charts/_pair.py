@@ -56,6 +56,7 @@ class PairKey(NamedTuple):
     value_title: str
     configure: bool
     edited_importance: bool  # the edited function's importance written (data)
+    live: bool  # the structure whatever the edit state (edits are data only)
 
 
 def _cuts(grid: npt.NDArray[np.float64]) -> tuple[list[float], list[float]]:
@@ -119,6 +120,12 @@ class PairView(ChartView):
         The edited function's importance, written at the top right from the
         ``"pair_importance"`` dataset (so an edit redraws data only), while the
         subtitle names ``pair.importance`` as the original's.
+    live : bool, default=False
+        Keep one structure whatever the edit state, for a chart that is edited
+        while shown (the panel): the edited-importance label is always there,
+        its dataset empty without an edit, and the subtitle always reads
+        ``pair.importance`` ("importance", the label "edited importance"), so
+        that a pair's first edit changes the datasets only, never :attr:`key`.
 
     Raises
     ------
@@ -137,6 +144,7 @@ class PairView(ChartView):
     value_title: str = "contribution"
     configure: bool = True
     edited_importance: float | None = None
+    live: bool = False
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -206,7 +214,7 @@ class PairView(ChartView):
         lines = (x_levels is None) != (y_levels is None)
         heat_num = x_levels is None and y_levels is None
         subtitle = f"importance {p.importance:.3g}"
-        if self.edited_importance is not None:
+        if self.edited_importance is not None and not self.live:
             subtitle = f"importance: original {p.importance:.3g}"
         return PairKey(
             str(p.name), (str(p.features[0]), str(p.features[1])),
@@ -216,7 +224,7 @@ class PairView(ChartView):
             bool(self.show_original and self.original is not None),
             int(self.width), int(self.height), bool(self.brush and heat_num),
             str(self.value_title), bool(self.configure),
-            self.edited_importance is not None,
+            self.edited_importance is not None or bool(self.live), bool(self.live),
         )  # fmt: skip
 
     # ------------------------------------------------------------ data
@@ -240,7 +248,12 @@ class PairView(ChartView):
             out = self._curves(values, orig, density, nan_x, nan_y)
         else:
             out = self._cells(values, orig, density, nan_x, nan_y)
-        if k.edited_importance:
+        if k.live:
+            out["pair_importance"] = []
+            if self.edited_importance is not None:
+                text = f"edited importance {float(self.edited_importance):.3g}"
+                out["pair_importance"] = [{"text": text}]
+        elif k.edited_importance:
             text = f"edited: {float(self.edited_importance):.3g}"  # type: ignore[arg-type]
             out["pair_importance"] = [{"text": text}]
         return out

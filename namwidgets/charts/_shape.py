@@ -23,6 +23,7 @@ from ._shape_data import (
     _Prepared,
 )
 from ._theme import (
+    DASHES,
     PALETTE,
     VALUE_FMT,
     X_FMT,
@@ -69,6 +70,7 @@ class ShapeKey(NamedTuple):
     configure: bool
     members: bool  # each ensemble member drawn (in place of the band)
     edited_importance: bool  # the edited function's importance written (data)
+    live: bool  # the structure whatever the edit state (edits are data only)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +144,15 @@ class ShapeView(ChartView):
         the top right of the plot in the edited colour from the
         ``"shape_importance"`` dataset (so an edit redraws data only), while
         the subtitle names ``shape.importance`` as the original's.
+    live : bool, default=False
+        Keep one structure whatever the edit state, for a chart that is edited
+        while shown (the panel): the edited layers, their legend, the
+        edited-importance label and (numeric) the region band are always
+        there and drawn from data, empty when there is no edit or region, so
+        that a term's first edit changes the datasets only, never :attr:`key`.
+        The original line is dashed only where an edited curve is drawn, and
+        the subtitle always reads ``shape.importance`` ("importance"), the
+        label "edited importance".
 
     Raises
     ------
@@ -169,6 +180,7 @@ class ShapeView(ChartView):
     configure: bool = True
     members: bool = False
     edited_importance: float | None = None
+    live: bool = False
 
     def __post_init__(self) -> None:
         self.key  # noqa: B018 - check the inputs now, not at the first redraw
@@ -220,8 +232,9 @@ class ShapeView(ChartView):
             density = bool(strip and cats)
         if p.members is not None:
             subtitle += f" · {len(p.members)} ensemble members"
+        live = bool(self.live)
         edited_imp = self.edited_importance is not None and "edited" in p.cols
-        if edited_imp:
+        if edited_imp and not live:
             subtitle = subtitle.replace("importance", "importance: original", 1)
         brush_value = None
         if self.brush_value is not None and self.brush and shape.kind == "numeric":
@@ -234,12 +247,13 @@ class ShapeView(ChartView):
         return ShapeKey(
             str(shape.name), shape.kind, title, subtitle,
             domain, p.window is not None, x_title, cats, p.missing_label,
-            "edited" in p.cols, p.knots is not None,
-            p.region is not None, p.nan_value is not None,
+            "edited" in p.cols or live, p.knots is not None,
+            p.region is not None or (live and shape.kind == "numeric"),
+            p.nan_value is not None,
             p.band and p.members is None, density,
             int(self.width), int(self.height), bool(self.brush), brush_value,
             str(self.y_title), strip, bool(self.configure), p.members is not None,
-            edited_imp,
+            edited_imp or live, live,
         )  # fmt: skip
 
     def datasets(self) -> Datasets:
@@ -258,8 +272,16 @@ class ShapeView(ChartView):
             ``label`` numeric; ``category``, ``value``, ``count`` categorical),
             when the term has one. Non-finite numbers are ``None``.
         """
-        out = _datasets(self.shape, self._prepared, self.key.density_height)
-        if self.key.edited_importance:
+        p = self._prepared
+        out = _datasets(self.shape, p, self.key.density_height)
+        if self.key.live:
+            if self.key.region:
+                out.setdefault("region", [])
+            out["shape_importance"] = []
+            if self.edited_importance is not None and "edited" in p.cols:
+                text = f"edited importance {float(self.edited_importance):.3g}"
+                out["shape_importance"] = [{"text": text}]
+        elif self.key.edited_importance:
             text = f"edited: {float(self.edited_importance):.3g}"  # type: ignore[arg-type]
             out["shape_importance"] = [{"text": text}]
         return out
@@ -287,15 +309,40 @@ def _shape_chart(k: ShapeKey, datasets: Datasets) -> alt.LayerChart:
     return finish(chart, k.configure, datasets, title=chart_title, data=shape_rows)
 
 
-def _tooltips(first: alt.Tooltip, edited: bool) -> list[alt.Tooltip]:
-    """Tooltip of a shape's grid point or category: x, values and band."""
+#: Live charts: whether a row has an edited value (a term's first edit adds them).
+HAS_EDIT = "isValid(datum.edited) && isFinite(datum.edited)"
+
+
+def _tooltips(first: alt.Tooltip, edited: bool, live: bool) -> list[alt.Tooltip]:
+    """Tooltip of a shape's grid point or category: x, values and band.
+
+    ``live``: the edited value is the ``edited_tip`` text (see :func:`_live_tip`).
+    """
     tips = [first, alt.Tooltip("value:Q", title="original", format=VALUE_FMT)]
-    if edited:
+    if live:
+        tips.append(alt.Tooltip("edited_tip:N", title="edited"))
+    elif edited:
         tips.append(alt.Tooltip("edited:Q", title="edited", format=VALUE_FMT))
     return tips + [
         alt.Tooltip("lower:Q", title="band low", format=VALUE_FMT),
         alt.Tooltip("upper:Q", title="band high", format=VALUE_FMT),
     ]
+
+
+def _live_tip(chart: alt.Chart) -> alt.Chart:
+    """Add ``edited_tip`` (the edited value as text, "not edited" without one)."""
+    return chart.transform_calculate(
+        edited_tip=f"{HAS_EDIT} ? format(datum.edited, '{VALUE_FMT}') : 'not edited'"
+    )
+
+
+def _live_original(chart: alt.Chart, legend: alt.Legend) -> alt.Chart:
+    """A live chart's original line: dashed where an edited curve is drawn."""
+    chart = series(chart, "original", legend, dashed=True)
+    dash = chart.encoding.strokeDash
+    return chart.encode(
+        strokeDash=alt.condition(HAS_EDIT, dash, alt.value(DASHES["edited"]))
+    )
 
 
 def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
@@ -357,9 +404,12 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
     legend = alt.Legend(orient="top", direction="horizontal") if edited else None
     # edited: the original is dashed, through an encoding that the legend shares
     original = alt.Chart().mark_line(strokeWidth=1.6 if edited else 2.2, clip=True)
-    original = series(
-        original.encode(x=xq("x"), y=yq("value")), "original", legend, edited
-    )
+    original = original.encode(x=xq("x"), y=yq("value"))
+    if k.live:
+        assert legend is not None
+        original = _live_original(original, legend)
+    else:
+        original = series(original, "original", legend, edited)
     if brush_param is not None:
         # a fixed view name: Altair's default counts up from call to call
         original = original.properties(name="shape_line").add_params(brush_param)
@@ -370,14 +420,15 @@ def _numeric_layers(k: ShapeKey) -> list[alt.Chart]:
         layers.append(line)
     # Invisible points carry the tooltip: a line's own tooltip shows one datum only.
     tip_x = alt.Tooltip("x:Q", title=k.name, format=X_FMT)
-    layers.append(
-        alt.Chart()
-        .mark_point(opacity=0, size=30, clip=True)
-        .encode(
-            x=xq("x"),
-            y=yq("edited" if edited else "value"),
-            tooltip=_tooltips(tip_x, edited),
+    tips = alt.Chart().mark_point(opacity=0, size=30, clip=True)
+    tip_y = "edited" if edited else "value"
+    if k.live:
+        tips = _live_tip(tips).transform_calculate(
+            current=f"{HAS_EDIT} ? datum.edited : datum.value"
         )
+        tip_y = "current"
+    layers.append(
+        tips.encode(x=xq("x"), y=yq(tip_y), tooltip=_tooltips(tip_x, edited, k.live))
     )
     if k.knots:
         layers.append(_knot_layer(xq, yq))
@@ -418,10 +469,11 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
             orient="top", direction="horizontal", symbolType="square", symbolOpacity=1
         )
     band = {"band": 0.6}
-    tooltip = _tooltips(alt.Tooltip("category:N", title=k.name), edited)
+    tooltip = _tooltips(alt.Tooltip("category:N", title=k.name), edited, k.live)
     tooltip.append(alt.Tooltip("count:Q", title="training rows", format=","))
     pick = alt.selection_point(encodings=["x"], name="category") if k.brush else None
-    full = 0.45 if edited else 0.9
+    # live: the fill fades where an edited outline is drawn (0.5 of 0.9)
+    full = 0.45 if edited and not k.live else 0.9
     opacity = alt.OpacityValue(full)
     if pick is not None:
         opacity = alt.OpacityValue(0.2, condition={"param": "category", "value": full})
@@ -432,6 +484,10 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
             _density_layer(x, None, height, strip, alt.OpacityValue(1.0), mark)
         )
     bars = alt.Chart().mark_bar(width=band)
+    if k.live:
+        bars = _live_tip(bars).encode(
+            fillOpacity=alt.condition(HAS_EDIT, alt.value(0.5), alt.value(1.0))
+        )
     bars = bars.encode(x=x, y=yq("value"), opacity=opacity, tooltip=tooltip)
     bars = series(bars, "original", legend)
     if pick is not None:
@@ -451,6 +507,8 @@ def _categorical_layers(k: ShapeKey) -> list[alt.Chart]:
         outline = alt.Chart().mark_bar(
             width=band, filled=False, strokeWidth=2.2, opacity=1
         )
+        if k.live:
+            outline = _live_tip(outline)
         outline = outline.encode(
             x=x, y=yq("edited"), y2=alt.Y2Datum(0.0), tooltip=tooltip
         )

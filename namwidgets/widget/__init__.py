@@ -2,7 +2,8 @@
 
 Layout: ``_panel`` (:class:`NAMPanel`: traits, validation, actions),
 ``_controls`` (the widgets and how they show the session's state), ``_layout``
-(where they go), ``_redraw`` (redraw scheduling and live charts), ``_views``
+(where they go), ``_handlers`` (controls, drag and brush -> session calls),
+``_redraw`` (redraw scheduling, the redraw and live charts), ``_views``
 (session state -> chart views) and ``_format`` (text). Files are the
 session's (``save_history``/``load_history``).
 """

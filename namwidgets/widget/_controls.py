@@ -21,6 +21,7 @@ from ..edit import Knots, Scale, Shift
 from ..exceptions import InputError
 from ._drag import DragCurve
 from ._format import label_for, on_step_grid
+from ._live import LiveJupyterChart
 
 Layout = W.Layout
 
@@ -182,13 +183,13 @@ class ControlsMixin:
         )
         self.nan_slider = _slider("missing", -2.0, 2.0, 0.02)
         self.controls = W.VBox()
-        self.shape_chart = alt.JupyterChart(
+        self.shape_chart = LiveJupyterChart(
             alt.Chart().mark_point(), embed_options=_embed()
         )
-        self.feedback_chart = alt.JupyterChart(
+        self.feedback_chart = LiveJupyterChart(
             alt.Chart().mark_point(), embed_options=_embed()
         )
-        self.detail_chart = alt.JupyterChart(
+        self.detail_chart = LiveJupyterChart(
             alt.Chart().mark_point(), embed_options=_embed()
         )
         self.affected_html = W.HTML()

@@ -3,8 +3,9 @@
 The panel holds no math and no policy: a control calls a session method; the
 session's new state redraws what changed. Layout: ``_controls`` (the widgets
 and how they show the session's state), ``_layout`` (where they go),
-``_redraw`` (which charts are stale and when they redraw), ``_format`` (text),
-``_views`` (session state -> chart views).
+``_handlers`` (controls, drag and brush -> session calls), ``_redraw`` (which
+charts are stale, when and how they redraw), ``_whatif`` (the what-if row),
+``_format`` (text), ``_views`` (session state -> chart views).
 """
 
 from __future__ import annotations
@@ -20,26 +21,10 @@ import traitlets as T
 from ..edit import EditSession
 from ..exceptions import InputError
 from ._controls import ControlsMixin
-from ._format import (
-    affected_text,
-    error_text,
-    history_entry,
-    history_html,
-    is_echo,
-    status_html,
-)
+from ._format import history_entry
+from ._handlers import HandlersMixin
 from ._layout import arrange
-from ._redraw import ALL_PARTS, LiveChart, RedrawScheduler
-from ._views import (
-    drag_data,
-    feedback_view,
-    importance_view,
-    pair_view,
-    row_view,
-    shape_view,
-    slices_view,
-    what_if_view,
-)
+from ._redraw import ALL_PARTS, LiveChart, RedrawMixin, RedrawScheduler
 from ._whatif import WhatIfMixin
 
 _OFFLINE: dict[str, bool] = {}
@@ -64,7 +49,7 @@ class PanelValueError(InputError, T.TraitError):
     """
 
 
-class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
+class NAMPanel(HandlersMixin, RedrawMixin, WhatIfMixin, ControlsMixin, W.VBox):
     """Explore and edit a fitted additive model's term functions, live.
 
     Parameters
@@ -151,15 +136,6 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
 
     # ------------------------------------------------------------ bookkeeping
     @property
-    def redraw_delay(self) -> float | None:
-        """Seconds a redraw waits for more slider events (None: automatic)."""
-        return self._redraws.delay
-
-    @redraw_delay.setter
-    def redraw_delay(self, value: float | None) -> None:
-        self._redraws.delay = value
-
-    @property
     def history_entries(self) -> list[str]:
         """The history list's lines: applied mark, number, the action's edits."""
         s = self.session
@@ -167,16 +143,6 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
             history_entry(i, i < s.position, action)
             for i, action in enumerate(s.history)
         ]
-
-    @property
-    def redraw_count(self) -> int:
-        """How many redraws ran."""
-        return self._redraws.redraw_count
-
-    @property
-    def last_redraw_ms(self) -> float:
-        """Milliseconds the latest redraw took."""
-        return self._redraws.last_redraw_ms
 
     def _connect(self) -> None:
         """Bind every control to its handler; link the pickers to the traits."""
@@ -354,155 +320,6 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
     def _on_change_slice_feature(self, change: dict[str, Any]) -> None:
         self._redraws.schedule({"detail"})
 
-    # ------------------------------------------------------------ control handlers
-    def _on_pick_feature(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self._act_on(lambda: setattr(self, "feature", change["new"]), redraw=())
-
-    def _on_zero(self, change: dict[str, Any]) -> None:
-        s = self.session
-        if change["new"]:
-            self._act(lambda: s.zero(self.feature, message=self._note()))
-        else:
-            self._act(lambda: s.reset_feature(self.feature, message=self._note()))
-
-    def _on_scale(self, change: dict[str, Any]) -> None:
-        factor = round(change["new"], 6)
-        self._edit(
-            lambda: self.session.scale(
-                self.feature, factor, message=self._note(), merge=True
-            )
-        )
-
-    def _on_shift(self, change: dict[str, Any]) -> None:
-        amount = round(change["new"], 6)
-        self._edit(
-            lambda: self.session.shift(
-                self.feature, amount, message=self._note(), merge=True
-            )
-        )
-
-    def _on_knot(self, change: dict[str, Any]) -> None:
-        offsets = [round(k.value, 6) for k in self.knots]
-        self._edit(
-            lambda: self.session.set_knots(
-                self.feature,
-                offsets,
-                self._knot_positions(),
-                message=self._note(),
-                merge=True,
-            )  # fmt: skip
-        )
-
-    def _on_drag(self, change: dict[str, Any]) -> None:
-        """A knot dragged on the curve, released: one history step."""
-        commit = change["new"]
-        if commit is None:
-            return
-        positions, offsets = self.drag_curve.knots_of(commit)
-        self._act(
-            lambda: self.session.set_knots(
-                self.feature, offsets, positions, message=self._note()
-            )
-        )
-
-    def _on_category(self, change: dict[str, Any]) -> None:
-        if is_echo(change["old"], change["new"]):
-            return
-        cat, value = change["owner"].description, round(change["new"], 6)
-        self._edit(
-            lambda: self.session.set_category(
-                self.feature, cat, value, message=self._note(), merge=True
-            )
-        )
-
-    def _on_nan(self, change: dict[str, Any]) -> None:
-        if is_echo(change["old"], change["new"]):
-            return
-        value = round(change["new"], 6)
-        self._edit(
-            lambda: self.session.set_nan_value(
-                self.feature, value, message=self._note()
-            )
-        )
-
-    def _on_range(self, change: dict[str, Any]) -> None:
-        self._act_on(lambda: setattr(self, "region", tuple(change["new"])), redraw=())
-
-    def _watch_brush(self) -> None:
-        """(Re)attach the brush observer: a new chart brings new selection traits."""
-        sel = self.shape_chart.selections
-        if sel is self._brush_watched:
-            return
-        names = sel.trait_names()
-        if "brush" in names:
-            sel.observe(self._on_brush, ["brush"])
-            self._brush_watched = sel
-        if "brush2d" in names:
-            sel.observe(self._on_brush2d, ["brush2d"])
-            self._brush_watched = sel
-
-    def _on_brush2d(self, change: dict[str, Any]) -> None:
-        """A rectangle brushed on a pair's heatmap -> :attr:`pair_region`."""
-        term = self._shapes[self.feature]
-        if term.kind != "pair":
-            return
-        sel = getattr(change["new"], "value", None) or {}
-        axes = {"x0": 0, "x": 0, "y0": 1, "y": 1}
-        region: dict[str, tuple[float, float]] = {}
-        for field, v in sel.items():
-            if field in axes and isinstance(v, list | tuple) and len(v) == 2:
-                lo, hi = sorted(float(b) for b in v)
-                region[term.features[axes[field]]] = (lo, hi)
-        self.pair_region = region if len(region) == 2 else None
-
-    def _on_brush(self, change: dict[str, Any]) -> None:
-        sel = getattr(change["new"], "value", None) or {}
-        values = [
-            v for v in sel.values() if isinstance(v, list | tuple) and len(v) == 2
-        ]
-        if not values:
-            return
-        lo, hi = sorted(float(v) for v in values[0])
-        lo, hi = max(lo, self.range.min), min(hi, self.range.max)
-        if hi > lo:
-            self._brushing = True
-            try:
-                with self.range.hold_sync():
-                    self.range.value = (lo, hi)
-            finally:
-                self._brushing = False
-
-    # ------------------------------------------------------------ actions
-    def _act_on(self, fn: Callable[[], Any], redraw: Any) -> bool:
-        """Run a user's action; show its failure, or clear the status line."""
-        try:
-            fn()
-        except Exception as err:  # noqa: BLE001 - every failure shows, none is lost
-            self._show(error_text(err), error=True)
-            return False
-        self._show("", error=False)
-        if redraw:
-            self._redraws.schedule(set(redraw))
-        return True
-
-    def _edit(self, fn: Callable[[], Any]) -> None:
-        """A slider edit: apply now; redraw soon (coalesced)."""
-        self._act_on(fn, redraw=ALL_PARTS)
-
-    def _act(self, fn: Callable[[], Any]) -> bool:
-        """A button action: apply, resync the controls, redraw at once."""
-        if not self._act_on(fn, redraw=()):
-            return False
-        self._sync_controls()
-        self._redraws.now(ALL_PARTS)
-        return True
-
-    def _show(self, text: str, *, error: bool) -> None:
-        html = status_html(text, error=error)
-        if self.status.value != html:
-            self.status.value = html
-
     def save_edits(self, path: str) -> bool:
         """Write the session's history to a JSON file; return whether it worked."""
         done = self._act_on(lambda: self.session.save_history(path), ())
@@ -519,77 +336,6 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
             n = len(self.session.history)
             self._show(f"Loaded {n} actions from {path}.", error=False)
         return done
-
-    def refresh(self) -> None:
-        """Redraw everything from the session (after driving it from code)."""
-        self._shapes = {sf.name: sf for sf in self.session.term_functions("original")}
-        for live in self._live.values():
-            live.invalidate()
-        self._sync_controls()
-        self._redraws.now(ALL_PARTS)
-
-    # ------------------------------------------------------------ redraw
-    def _redraw(self, parts: set[str]) -> None:
-        """Rebuild the views of everything in ``parts``."""
-        s = self.session
-        if "features" in parts:
-            self._sync_feature_list(s.importance(), set(s.edited_features))
-        if "shape" in parts:
-            shape = self._shapes[self.feature]
-            if shape.kind == "pair":
-                show_original = bool(self.show_original.value)
-                view = pair_view(s, shape, self.class_index, show_original)
-            else:
-                numeric = shape.kind == "numeric"
-                view = shape_view(
-                    s,
-                    shape,
-                    self.class_index,
-                    tuple(self.range.value) if numeric else None,
-                    self._knot_positions() if numeric else None,
-                    self.region if numeric else None,
-                    x_range=self.x_range,
-                )
-            self._live["shape"].show(view)
-            self._watch_brush()
-            if shape.kind == "numeric":
-                self.drag_curve.show_curve(
-                    drag_data(
-                        s,
-                        shape.name,
-                        self.class_index,
-                        self._knot_positions(),
-                        tuple(self.range.value),
-                    )
-                )
-        if "feedback" in parts:
-            affected = s.affected()
-            table = (
-                s.metrics_table(auc=self.live_auc, fast=True) if s.y is not None else {}
-            )
-            self._live["feedback"].show(feedback_view(affected, table))
-            self.affected_html.value = affected_text(affected)
-        if "detail" in parts:
-            self._live["detail"].show(self._detail_view())
-        if "history" in parts:
-            self.history_list.value = history_html(self.history_entries, s.position)
-            self.undo_button.disabled = not s.can_undo
-            self.redo_button.disabled = not s.can_redo
-
-    def _detail_view(self) -> Any:
-        s = self.session
-        self.detail_pickers.children = {
-            "importance": (),
-            "row": (self.row_picker, self.what_if_box),
-            "slices": (self.slice_picker,),
-        }[self.detail]
-        if self.detail == "importance":
-            return importance_view(s)
-        if self.detail == "row" and self.what_if:
-            return what_if_view(s, self.row, self.what_if, self.class_index)
-        if self.detail == "row":
-            return row_view(s, self.row, self.class_index)
-        return slices_view(s, self.slice_feature, self.live_auc)
 
 
 def explore(model: Any, X: Any, y: Any = None, **kwargs: Any) -> NAMPanel:

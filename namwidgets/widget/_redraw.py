@@ -2,8 +2,9 @@
 
 :class:`LiveChart` shows chart views (``namwidgets.charts``) in an
 ``alt.JupyterChart``: it builds the chart when the view's key changes and
-otherwise sends ``{**spec, "datasets": view.datasets()}``, so a slider move
-costs numpy work and one message, not an Altair rebuild.
+otherwise sends the datasets that changed, so a slider move costs numpy work
+and one message, not an Altair rebuild, and (in a
+:class:`~namwidgets.widget._live.LiveJupyterChart`) no re-embed in the browser.
 
 :class:`RedrawScheduler` coalesces slider bursts: every event updates the
 session at once (cheap), while redraws wait ``delay`` seconds for more events
@@ -19,6 +20,19 @@ from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+
+from ._format import affected_text, history_html
+from ._live import LiveJupyterChart, live_front_end
+from ._views import (
+    drag_data,
+    feedback_view,
+    importance_view,
+    pair_view,
+    row_view,
+    shape_view,
+    slices_view,
+    what_if_view,
+)
 
 #: Seconds a redraw waits for more slider events in a Jupyter kernel.
 KERNEL_REDRAW_DELAY = 0.05
@@ -51,7 +65,12 @@ class LiveChart:
     A new structure is assigned as ``jc.chart`` when its parameters (selections)
     differ from the shown chart's, so the selection traits are rebuilt, and as
     an unvalidated ``jc.spec`` otherwise (the views are validated in the chart
-    tests). The same key with new data sends only new datasets.
+    tests). The same key with new data sends only new datasets: in a
+    :class:`~namwidgets.widget._live.LiveJupyterChart`, the datasets that differ
+    from the built spec's as ``_live_data`` (the browser writes them into the
+    shown view, no re-embed), while ``jc.spec`` is brought up to date on the
+    Python side only, so that it always reads as what is shown; in a plain
+    ``JupyterChart``, as a new ``spec`` (a re-embed).
     """
 
     def __init__(self, jc: alt.JupyterChart) -> None:
@@ -59,21 +78,48 @@ class LiveChart:
         self.key: Any = None
         self.spec: dict[str, Any] | None = None
         self.builds = 0
+        self.data_updates = 0
+        # the datasets of the spec the browser has (the latest build)
+        self._built: dict[str, Any] = {}
+        self._live = isinstance(jc, LiveJupyterChart) and live_front_end()
 
     def show(self, view: Any) -> None:
         """Display a view (anything with ``key``, ``datasets()`` and ``chart()``)."""
         key = view.key
         if key == self.key and self.spec is not None:
-            self.jc.spec = {**self.spec, "datasets": view.datasets()}
+            datasets = view.datasets()
+            self.spec = {**self.spec, "datasets": datasets}
+            self.data_updates += 1
+            if not self._live:
+                self.jc.spec = self.spec
+                return
+            live = [
+                {"namespace": "data", "name": name, "scope": [], "value": rows}
+                for name, rows in datasets.items()
+                if rows != self._built.get(name)
+            ]
+            self.jc.keep_spec(self.spec)  # as shown, without sending it
+            if live != self.jc._live_data:
+                self.jc._live_data = live
             return
         chart = view.chart()
         spec = chart.to_dict(validate=False)
         shown: Any = self.jc.spec or {}
-        if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
-            self.jc.spec = spec
-        else:
-            self.jc.chart = chart
+        if self._live and spec == shown:
+            # the data-only redraws since the last build led to this very spec:
+            # the browser shows it (built spec and ``_live_data``); assigning
+            # it would send nothing and the ``_live_data`` still apply
+            self.key, self.spec = key, spec
+            return
+        with self.jc.hold_sync():
+            if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
+                self.jc.spec = spec
+            else:
+                self.jc.chart = chart
+            if self._live:
+                self.jc._live_data = []
         self.key, self.spec = key, spec
+        self._built = dict(spec.get("datasets", {}))
         self.builds += 1
 
     def invalidate(self) -> None:
@@ -144,3 +190,136 @@ class RedrawScheduler:
         self._redraw(parts)
         self.last_redraw_ms = (time.perf_counter() - t0) * 1e3
         self.redraw_count += 1
+
+
+class RedrawMixin:
+    """The panel's redraw: session state -> the views of the stale parts.
+
+    :class:`~namwidgets.widget.NAMPanel` calls :meth:`_redraw` through its
+    :class:`RedrawScheduler`; each part's view goes to its :class:`LiveChart`.
+    """
+
+    session: Any
+    feature: str
+    class_index: int
+    region: tuple[float, float] | None
+    x_range: str
+    row: int
+    detail: str
+    slice_feature: str
+    what_if: dict[str, Any]
+    live_auc: bool
+    _redraws: RedrawScheduler
+    _live: dict[str, LiveChart]
+    _shapes: dict[str, Any]
+    _sync_controls: Callable[[], None]
+    _sync_feature_list: Callable[..., None]
+    _knot_positions: Callable[[], tuple[float, ...]]
+    _watch_brush: Callable[[], None]
+    # controls, made in ``_controls``
+    show_original: Any
+    range: Any
+    drag_curve: Any
+    affected_html: Any
+    history_list: Any
+    undo_button: Any
+    redo_button: Any
+    detail_pickers: Any
+    row_picker: Any
+    what_if_box: Any
+    slice_picker: Any
+
+    @property
+    def history_entries(self) -> list[str]:
+        """The history list's lines (the panel's)."""
+        raise NotImplementedError
+
+    @property
+    def redraw_delay(self) -> float | None:
+        """Seconds a redraw waits for more slider events (None: automatic)."""
+        return self._redraws.delay
+
+    @redraw_delay.setter
+    def redraw_delay(self, value: float | None) -> None:
+        self._redraws.delay = value
+
+    @property
+    def redraw_count(self) -> int:
+        """How many redraws ran."""
+        return self._redraws.redraw_count
+
+    @property
+    def last_redraw_ms(self) -> float:
+        """Milliseconds the latest redraw took."""
+        return self._redraws.last_redraw_ms
+
+    def refresh(self) -> None:
+        """Redraw everything from the session (after driving it from code)."""
+        self._shapes = {sf.name: sf for sf in self.session.term_functions("original")}
+        for live in self._live.values():
+            live.invalidate()
+        self._sync_controls()
+        self._redraws.now(ALL_PARTS)
+
+    def _redraw(self, parts: set[str]) -> None:
+        """Rebuild the views of everything in ``parts``."""
+        s = self.session
+        if "features" in parts:
+            self._sync_feature_list(s.importance(), set(s.edited_features))
+        if "shape" in parts:
+            shape = self._shapes[self.feature]
+            view: Any
+            if shape.kind == "pair":
+                show_original = bool(self.show_original.value)
+                view = pair_view(s, shape, self.class_index, show_original)
+            else:
+                numeric = shape.kind == "numeric"
+                view = shape_view(
+                    s,
+                    shape,
+                    self.class_index,
+                    tuple(self.range.value) if numeric else None,
+                    self._knot_positions() if numeric else None,
+                    self.region if numeric else None,
+                    x_range=self.x_range,
+                )
+            self._live["shape"].show(view)
+            self._watch_brush()
+            if shape.kind == "numeric":
+                self.drag_curve.show_curve(
+                    drag_data(
+                        s,
+                        shape.name,
+                        self.class_index,
+                        self._knot_positions(),
+                        tuple(self.range.value),
+                    )
+                )
+        if "feedback" in parts:
+            affected = s.affected()
+            table = (
+                s.metrics_table(auc=self.live_auc, fast=True) if s.y is not None else {}
+            )
+            self._live["feedback"].show(feedback_view(affected, table))
+            self.affected_html.value = affected_text(affected)
+        if "detail" in parts:
+            self._live["detail"].show(self._detail_view())
+        if "history" in parts:
+            self.history_list.value = history_html(self.history_entries, s.position)
+            self.undo_button.disabled = not s.can_undo
+            self.redo_button.disabled = not s.can_redo
+
+    def _detail_view(self) -> Any:
+        s = self.session
+        self.detail_pickers.children = {
+            "importance": (),
+            "row": (self.row_picker, self.what_if_box),
+            "slices": (self.slice_picker,),
+        }[self.detail]
+        if self.detail == "importance":
+            return importance_view(s)
+        if self.detail == "row" and self.what_if:
+            return what_if_view(s, self.row, self.what_if, self.class_index)
+        if self.detail == "row":
+            return row_view(s, self.row, self.class_index)
+        return slices_view(s, self.slice_feature, self.live_auc)
