@@ -20,6 +20,7 @@ import traitlets as T
 from ..edit import EditSession
 from ..exceptions import InputError
 from ._controls import ControlsMixin
+from ._drag import DragMixin
 from ._format import (
     affected_text,
     error_text,
@@ -31,7 +32,6 @@ from ._format import (
 from ._layout import arrange
 from ._redraw import ALL_PARTS, LiveChart, RedrawScheduler
 from ._views import (
-    drag_data,
     feedback_view,
     importance_view,
     pair_view,
@@ -64,7 +64,7 @@ class PanelValueError(InputError, T.TraitError):
     """
 
 
-class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
+class NAMPanel(DragMixin, WhatIfMixin, ControlsMixin, W.VBox):
     """Explore and edit a fitted additive model's term functions, live.
 
     Parameters
@@ -394,18 +394,6 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
             )  # fmt: skip
         )
 
-    def _on_drag(self, change: dict[str, Any]) -> None:
-        """A knot dragged on the curve, released: one history step."""
-        commit = change["new"]
-        if commit is None:
-            return
-        positions, offsets = self.drag_curve.knots_of(commit)
-        self._act(
-            lambda: self.session.set_knots(
-                self.feature, offsets, positions, message=self._note()
-            )
-        )
-
     def _on_category(self, change: dict[str, Any]) -> None:
         if is_echo(change["old"], change["new"]):
             return
@@ -552,16 +540,8 @@ class NAMPanel(WhatIfMixin, ControlsMixin, W.VBox):
                 )
             self._live["shape"].show(view)
             self._watch_brush()
-            if shape.kind == "numeric":
-                self.drag_curve.show_curve(
-                    drag_data(
-                        s,
-                        shape.name,
-                        self.class_index,
-                        self._knot_positions(),
-                        tuple(self.range.value),
-                    )
-                )
+            window = view.key.x_domain if shape.kind == "numeric" else None
+            self._show_drag(shape.kind, tuple(self.range.value), window)
         if "feedback" in parts:
             affected = s.affected()
             table = (
