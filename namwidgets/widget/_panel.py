@@ -565,6 +565,8 @@ class NAMPanel(DragMixin, WhatIfMixin, ControlsMixin, W.VBox):
         }[self.detail]
         if self.detail == "importance":
             return importance_view(s)
+        if self.detail == "row":
+            self._show_row_pick()
         if self.detail == "row" and self.what_if:
             return what_if_view(s, self.row, self.what_if, self.class_index)
         if self.detail == "row":
