@@ -57,8 +57,8 @@ def row_pick_view(session: Any, row: int, class_index: int) -> charts.RowPickVie
         picked=int(row),
         x_title=x_title,
         y_title=y_title,
-        width=250,
-        height=140,
+        width=190,
+        height=130,
     )
 
 
@@ -75,6 +75,7 @@ class WhatIfMixin(T.HasTraits):
     what_if_inputs: dict[str, Any]
     what_if_reset: Any
     what_if_box: Any
+    row_picker: Any
     _redraws: Any
     _bind: Callable[..., None]
     _setting_controls: Callable[[], Any]
@@ -98,6 +99,7 @@ class WhatIfMixin(T.HasTraits):
         self._live_pick = LiveChart(self.row_pick_chart)
         self._pick_watched: Any = None
         self.what_if_box.children = (self.row_pick_chart, *self.what_if_box.children)
+        self.row_picker.add_class("nam-row-picker")
 
     def _show_row_pick(self) -> None:
         """Redraw the row-pick chart (data only while its structure holds)."""

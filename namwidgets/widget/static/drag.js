@@ -142,7 +142,7 @@ function render({ model, el: host }) {
     const dots = kx.map((k, i) => {
       // a knot outside the x window is not drawn (its index stays)
       const outside = k < Math.min(s.x0, s.x1) || k > Math.max(s.x0, s.x1);
-      const c = el("circle", { class: "nam-drag-knot", "data-index": i,
+      const c = el("circle", { class: "nam-drag-knot", "data-index": i, "data-x": k,
         cx: s.sx(k), cy: s.sy(ky[i]), r: 7, fill: "#e45756", stroke: "white",
         "stroke-width": 2, cursor: "ns-resize", tabindex: -1,
         visibility: outside ? "hidden" : "visible" }, svg);
@@ -191,6 +191,7 @@ function render({ model, el: host }) {
       const top = Math.min(s.sy(v), s.sy(0)), bottom = Math.max(s.sy(v), s.sy(0));
       b.setAttribute("y", top.toFixed(2));
       b.setAttribute("height", Math.max(bottom - top, 1).toFixed(2));
+      b.setAttribute("data-end", s.sy(v).toFixed(2)); // the value's end, in px
     });
   }
 
