@@ -363,23 +363,42 @@ def check_row_pick(page, panel: WidgetBox, label: str, shots: Path, tag: str):
     current = int(box.input_value())
     page.locator(chart).scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    point = page.evaluate(_A_POINT, [chart, current])
-    assert "row" in point, point
-    row = int(point["row"])
-    t0 = page.evaluate("() => performance.now()")
-    page.mouse.click(point["x"], point["y"])
-    page.wait_for_function(
-        "([s, r]) => document.querySelector(s).value === String(r)",
-        arg=[f"{panel.root} .nam-row-picker input", row],
-        timeout=20_000,
-    )
+    # a click that lands while the chart is being (re)drawn is lost, as it
+    # would be for a person: click again, at most three times, and say so
+    picker = f"{panel.root} .nam-row-picker input"
+    for tries in range(1, 4):
+        point = page.evaluate(_A_POINT, [chart, current])
+        assert "row" in point, point
+        row = int(point["row"])
+        t0 = page.evaluate("() => performance.now()")
+        page.mouse.click(point["x"], point["y"])
+        try:
+            page.wait_for_function(
+                "([s, r]) => document.querySelector(s).value === String(r)",
+                arg=[picker, row],
+                timeout=8_000,
+            )
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            screenshot(page, shots, f"{tag}-row-pick-missed-{tries}", show=None)
+            if tries == 3:
+                raise
     ms = page.evaluate("() => performance.now()") - t0
-    page.wait_for_function(
-        "([s, r]) => document.querySelector(s + ' svg').textContent.includes(r)",
-        arg=[panel.charts[2], f"Row {row}"],
-        timeout=20_000,
+    try:
+        page.wait_for_function(
+            "([s, r]) => document.querySelector(s + ' svg').textContent.includes(r)",
+            arg=[panel.charts[2], f"Row {row}"],
+            timeout=20_000,
+        )
+    except Exception:  # noqa: BLE001 - say what the row chart shows instead
+        screenshot(page, shots, f"{tag}-row-chart-stale", show=None)
+        shown = svg_text(page, panel.charts[2])[:300]
+        msg = f"[{label}] row {row} picked; the row chart: {shown}"
+        raise AssertionError(msg) from None
+    print(
+        f"\n[{label}] row pick: click -> row box {row} in {ms:.0f} ms "
+        f"(click {tries} of 3)"
     )
-    print(f"\n[{label}] row pick: click -> row box {row} in {ms:.0f} ms")
     screenshot(page, shots, f"{tag}-row-picked", show=None)
 
 

@@ -48,17 +48,27 @@ function render({ model, el: host }) {
   // the shape chart's x axis, in this SVG's pixels: {px, value, slope}
   // (value per pixel) from its first and last labels, or null
   function chartMap() {
+    // up through the boxes this widget sits in (the panel's), no further: a
+    // widget shown on its own takes no other chart's scale
     let node = host.parentElement;
-    while (node && !node.querySelector(".vega-embed")) node = node.parentElement;
-    const chart = node && node.querySelector(".vega-embed svg");
+    const inBox = (n) => n && n.classList && n.classList.contains("widget-box");
+    while (inBox(node) && !node.querySelector(".vega-embed")) node = node.parentElement;
+    const chart = inBox(node) && node.querySelector(".vega-embed svg");
     if (!chart) return null;
     const axis = Array.from(chart.querySelectorAll(".role-axis")).find((a) =>
       (a.getAttribute("aria-label") || "").toLowerCase().includes("x-axis"));
     if (!axis) return null;
-    const pts = Array.from(axis.querySelectorAll(".role-axis-label text")).map((t) => {
+    // plain numbers only ("1,000" read as 1000; "10k" or dates: no map)
+    const number = (text) => {
+      const t = text.replace("\u2212", "-").replace(/,/g, "").trim();
+      return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? parseFloat(t) : NaN;
+    };
+    const labels = Array.from(axis.querySelectorAll(".role-axis-label text"));
+    if (labels.some((t) => !Number.isFinite(number(t.textContent)))) return null;
+    const pts = labels.map((t) => {
       const b = t.getBoundingClientRect();
-      return [b.x + b.width / 2, parseFloat(t.textContent.replace("\u2212", "-"))];
-    }).filter((p) => Number.isFinite(p[1]));
+      return [b.x + b.width / 2, number(t.textContent)];
+    });
     if (pts.length < 2) return null;
     const a = pts[0], b = pts[pts.length - 1];
     const slope = (b[1] - a[1]) / (b[0] - a[0]);
@@ -123,8 +133,11 @@ function render({ model, el: host }) {
     const xs = model.get("x");
     const region = model.get("region");
     if (region && region.length === 2) {
-      const band = el("rect", { class: "nam-drag-region", x: s.sx(region[0]), y: M.top,
-        width: Math.max(s.sx(region[1]) - s.sx(region[0]), 0),
+      // the band inside the plot (a region may reach past the x window)
+      const left = Math.max(s.sx(region[0]), s.sx(s.x0));
+      const right = Math.min(s.sx(region[1]), s.sx(s.x1));
+      const band = el("rect", { class: "nam-drag-region", x: left, y: M.top,
+        width: Math.max(right - left, 0),
         height: s.h - M.top - M.bottom, fill: "#f2c14e", opacity: 0.18 }, svg);
       if (model.get("shift_x").length >= 2) {
         band.setAttribute("cursor", "ns-resize");
