@@ -182,3 +182,127 @@ def test_the_knot_sliders_fold_away_under_the_drag_widget(panel):
     assert panel.session.history[-1][0].offsets[1] == pytest.approx(0.25)
     panel.knot_sliders_toggle.value = False
     assert box.layout.display == "none"
+
+
+# --- a categorical term: one bar a level ------------------------------------------
+
+
+def _levels(panel):
+    ref = panel.session.reference("colour")
+    return [str(c) for c in ref.grid], ref.grid_values[:, 0]
+
+
+def test_a_categorical_term_shows_one_bar_a_level(panel):
+    panel.feature = "colour"
+    d = panel.drag_curve
+    names, values = _levels(panel)
+    assert d.levels == names and len(names) >= 2
+    assert d.level_values == pytest.approx(list(values))
+    assert d.level_original == pytest.approx(list(values))
+    assert d.x == [] and d.knots_x == []  # no curve, no knots
+    lo, hi = d.y_domain
+    assert lo < min(min(values), 0) and max(max(values), 0) < hi
+    assert d in panel.categorical_controls.children
+    panel.feature = "smooth"  # back to a curve
+    assert d.levels == [] and len(d.knots_x) == panel.n_knots
+
+
+def test_a_bar_release_is_one_set_category_step_for_that_level(panel):
+    from namwidgets.edit import SetCategoryValue
+
+    panel.feature = "colour"
+    s, d = panel.session, panel.drag_curve
+    names, values = _levels(panel)
+    before = len(s.history)
+    metrics = panel.session.metrics_table(fast=True)
+    d.drag = {"kind": "level", "level": names[1], "value": 1.25, "seq": 1}
+    assert len(s.history) == before + 1
+    (edit,) = s.history[-1]
+    assert isinstance(edit, SetCategoryValue) and edit.feature == "colour"
+    assert str(edit.category) == names[1] and edit.value == pytest.approx(1.25)
+    # the widget is redrawn from the session: that bar moved, the others not
+    assert d.level_values[1] == pytest.approx(1.25)
+    others = [i for i in range(len(names)) if i != 1]
+    assert [d.level_values[i] for i in others] == pytest.approx(
+        [values[i] for i in others]
+    )
+    assert d.level_original == pytest.approx(list(values))
+    assert not panel.session.metrics_table(fast=True).equals(metrics)  # follow
+    # the level's slider shows it too, as after a slider drag
+    slider = next(w for w in panel.category_box.children if w.description == names[1])
+    assert slider.value == pytest.approx(1.25, abs=slider.step)
+    panel.undo_button.click()
+    assert d.level_values[1] == pytest.approx(values[1])
+
+
+@pytest.mark.parametrize(
+    "commit, match",
+    [
+        ({"kind": "level", "level": "purple", "value": 0.1}, "levels"),
+        ({"kind": "level", "level": None, "value": 0.1}, "levels"),
+        ({"kind": "level", "level": "LEVEL1", "value": math.nan}, "finite"),
+        ({"kind": "level", "level": "LEVEL1", "value": "high"}, "finite"),
+        ({"kind": "level", "level": "LEVEL1", "value": True}, "finite"),
+        ({"kind": "knot", "index": 0, "value": 0.1}, "categorical"),
+        ({"kind": "shift", "value": 0.1}, "categorical"),
+    ],
+)
+def test_a_bad_bar_commit_is_refused_and_changes_nothing(panel, commit, match):
+    panel.feature = "colour"
+    names, _ = _levels(panel)
+    if commit.get("level") == "LEVEL1":
+        commit = {**commit, "level": names[1]}
+    s, d = panel.session, panel.drag_curve
+    before = (len(s.history), s.position, d.drag, list(d.level_values))
+    with pytest.raises(InputError, match=match):
+        d.drag = commit
+    assert (len(s.history), s.position, d.drag, list(d.level_values)) == before
+
+
+def test_a_level_commit_on_a_numeric_term_is_refused(panel):
+    n = len(panel.session.history)
+    with pytest.raises(InputError, match="levels"):
+        panel.drag_curve.drag = {"kind": "level", "level": "red", "value": 0.1}
+    assert len(panel.session.history) == n
+
+
+# --- the x axis: the shape chart's ------------------------------------------------
+
+
+def test_the_widgets_x_axis_is_the_shape_charts(panel):
+    """Both x ranges: the widget's domain is the chart's, the curve inside it.
+
+    ``quadratic`` has tails: the chart's data window is narrower than the
+    training range (the widget drew the training range before).
+    """
+    panel.feature = "quadratic"
+    d = panel.drag_curve
+    for x_range in ("data", "all"):
+        panel.x_range = x_range
+        spec = panel.shape_chart.spec
+        domains = {
+            tuple(enc["x"]["scale"]["domain"])
+            for layer in spec["layer"]
+            for enc in [layer.get("encoding", {})]
+            if "domain" in enc.get("x", {}).get("scale", {})
+        }
+        assert len(domains) == 1, domains
+        (domain,) = domains
+        assert d.x_domain == pytest.approx(list(domain))
+        assert d.x[0] == pytest.approx(domain[0]) and d.x[-1] == pytest.approx(
+            domain[1]
+        )
+        assert all(domain[0] <= v <= domain[1] for v in d.x)
+        # the curve at the window's ends is the term's, interpolated on its grid
+        ref = panel.session.reference("quadratic")
+        grid = np.asarray(ref.grid, float)
+        assert d.values[0] == pytest.approx(
+            float(np.interp(domain[0], grid, ref.grid_values[:, 0]))
+        )
+    panel.x_range = "data"
+    data_domain = list(d.x_domain)
+    panel.x_range = "all"
+    assert d.x_domain[0] <= data_domain[0] and d.x_domain[1] >= data_domain[1]
+    assert d.x_domain != pytest.approx(data_domain)  # the window cuts the tails
+    lo, hi = panel.session.term_range("quadratic")
+    assert data_domain[0] > lo and data_domain[1] < hi

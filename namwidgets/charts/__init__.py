@@ -31,6 +31,7 @@ view                            datasets
 :class:`ShapeGridView`          its panels' datasets, suffixed ``_1``, ``_2``...
 :class:`CompareView`            ``compare_curves``, ``compare_levels``,
                                 ``compare_density``, ``compare_metrics``
+:class:`RowPickView`            ``rows`` (and a ``pick`` click selection)
 ==============================  ===================================================
 
 The look comes from :data:`PALETTE` and :data:`THEME`, applied to each chart
@@ -65,6 +66,7 @@ from ._legacy import (
     slice_metrics_data,
 )
 from ._pair import PairKey, PairView
+from ._rows import PICK, RowPickView, sample_rows
 from ._shape import ShapeKey, ShapeView
 from ._static import static_figures
 from ._summary import ContributionsView, ImportanceView, ShapeGridView
@@ -72,6 +74,7 @@ from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme
 
 __all__ = [
     "PALETTE",
+    "PICK",
     "THEME",
     "ChartView",
     "CompareView",
@@ -82,6 +85,7 @@ __all__ = [
     "PairKey",
     "PairView",
     "PredictionShiftView",
+    "RowPickView",
     "ShapeGridView",
     "ShapeKey",
     "ShapeView",
@@ -96,6 +100,7 @@ __all__ = [
     "metrics_data",
     "prediction_shift_chart",
     "prediction_shift_data",
+    "sample_rows",
     "shape_chart",
     "shape_data",
     "slice_metrics_chart",

@@ -7,16 +7,27 @@ sends the grid, the current and original curve, the knots and the y domain;
 while a knot (or the shaded region) is dragged the browser redraws the curve
 itself (the offset the session's Knots edit would add); on release it sends
 one commit through the :attr:`DragCurve.drag` trait, which the panel turns
-into one history step: a Knots edit (:meth:`DragCurve.knots_of`).
+into one history step: a Knots edit (:meth:`DragCurve.knots_of`). For a
+categorical term the widget draws one bar per level instead; a bar dragged
+up or down and released is one SetCategoryValue step for that level.
+
+The x axis is the shape chart's (its data window or all of it: ``x_domain``);
+in the browser the widget also takes the chart's pixel scale when it finds
+the chart above it, so that a knot sits under the chart's curve.
+
+:class:`DragMixin` is the panel's side: what the widget is sent on a redraw
+(:func:`curve_data`, :func:`bars_data`) and the history step of a commit.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anywidget
+import numpy as np
 import traitlets as T
 
 from ..exceptions import InputError
@@ -36,7 +47,9 @@ class DragCurve(anywidget.AnyWidget):
     ``{"kind": "knot", "index": i, "value": offset, "seq": n}``, where
     ``offset`` is how far knot ``i`` moved (in contribution units), or
     ``{"kind": "shift", "value": offset, "seq": n}`` for the region dragged
-    as a whole; ``seq`` tells one release from the next.
+    as a whole, or ``{"kind": "level", "level": name, "value": v, "seq": n}``
+    for a categorical term's bar ``name`` dragged to the contribution ``v``;
+    ``seq`` tells one release from the next.
 
     A region's shift is a Knots edit too: ``shift_x`` are its knots (the
     region's ends, and a grid step outside them where the region ends inside
@@ -62,6 +75,14 @@ class DragCurve(anywidget.AnyWidget):
     shift_unit = T.List(T.Float(), help="The region's shift: offsets per unit.").tag(
         sync=True
     )
+    levels = T.List(
+        T.Unicode(), help="A categorical term's levels (bars; none: a curve)."
+    ).tag(sync=True)
+    level_values = T.List(T.Float(), help="The current level values.").tag(sync=True)
+    level_original = T.List(T.Float(), help="The original level values.").tag(sync=True)
+    x_domain = T.List(
+        T.Float(), help="The x axis [lo, hi] (the shape chart's); none: the grid's."
+    ).tag(sync=True)
     y_domain = T.List(T.Float(), default_value=[-1.0, 1.0]).tag(sync=True)
     region = T.List(T.Float(), allow_none=True, default_value=None).tag(sync=True)
     width = T.Int(430).tag(sync=True)
@@ -76,13 +97,23 @@ class DragCurve(anywidget.AnyWidget):
         if commit is None:
             return None
         kind = commit.get("kind")
-        if kind not in ("knot", "shift"):
+        if kind not in ("knot", "shift", "level"):
             raise DragValueError(
-                f"drag commit kind must be 'knot' or 'shift', got {kind!r} "
-                f"in {commit!r}."
+                f"drag commit kind must be 'knot', 'shift' or 'level', got "
+                f"{kind!r} in {commit!r}."
             )
         index, value = commit.get("index"), commit.get("value")
+        if kind == "level" and commit.get("level") not in self.levels:
+            raise DragValueError(
+                f"drag commit level must be one of the term's levels "
+                f"{list(self.levels)}, got {commit.get('level')!r}."
+            )
         n = len(self.knots_x)
+        if kind in ("knot", "shift") and self.levels:
+            raise DragValueError(
+                f"drag commit {kind!r} is a numeric term's; this term is "
+                "categorical (commit 'level')."
+            )
         if kind == "shift" and len(self.shift_x) < 2:
             raise DragValueError(
                 "drag commit 'shift' needs a region (lo < hi) on the curve."
@@ -124,3 +155,164 @@ class DragCurve(anywidget.AnyWidget):
             value if i == commit["index"] else 0.0 for i in range(len(self.knots_x))
         )
         return tuple(self.knots_x), offsets
+
+
+def _cut_to(
+    grid: np.ndarray, cols: list[np.ndarray], window: tuple[float, float]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The grid inside ``window``, its ends interpolated onto the window's."""
+    lo, hi = window
+    keep = (grid > lo) & (grid < hi)
+    x = np.concatenate([[lo], grid[keep], [hi]])
+    return x, [np.interp(x, grid, c) for c in cols]
+
+
+def curve_data(
+    session: Any,
+    name: str,
+    class_index: int,
+    knot_positions: tuple[float, ...],
+    region: tuple[float, float] | None,
+    window: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """The traits of :class:`DragCurve` for a numeric term.
+
+    The current and original curves on the term's grid over ``window`` (the
+    shape chart's x domain; default: the training range), the curve at the
+    knots, a y domain with room to drag (half the curves' span above and
+    below), and the region's shift as knots: 1 on ``region`` (clipped to the
+    training range), ramping to 0 over one grid step outside it where it ends
+    inside the range.
+    """
+    ref = session.reference(name)
+    orig = session.reference(name, original=True)
+    grid = np.asarray(ref.grid, float)
+    values = np.asarray(ref.grid_values[:, class_index], float)
+    original = np.asarray(orig.grid_values[:, class_index], float)
+    lo_x, hi_x = (ref.lo, ref.hi) if window is None else map(float, window)
+    x, (shown, shown_original) = _cut_to(grid, [values, original], (lo_x, hi_x))
+    pos = np.asarray(knot_positions, float)
+    shift_x: list[float] = []
+    shift_unit: list[float] = []
+    if region is not None:
+        lo, hi = max(float(region[0]), ref.lo), min(float(region[1]), ref.hi)
+        if hi > lo:
+            # ramps of one grid step outside the region, where it ends inside
+            below, above = grid[grid < lo], grid[grid > hi]
+            if lo > ref.lo:
+                shift_x.append(
+                    max(float(below.max()) if below.size else ref.lo, ref.lo)
+                )
+                shift_unit.append(0.0)
+            shift_x += [lo, hi]
+            shift_unit += [1.0, 1.0]
+            if hi < ref.hi:
+                shift_x.append(
+                    min(float(above.min()) if above.size else ref.hi, ref.hi)
+                )
+                shift_unit.append(0.0)
+    both = np.concatenate([shown, shown_original])
+    lo, hi = float(np.nanmin(both)), float(np.nanmax(both))
+    pad = max(0.5 * (hi - lo), 0.25)
+    return {
+        "levels": [],
+        "level_values": [],
+        "level_original": [],
+        "x": x.tolist(),
+        "values": shown.tolist(),
+        "original": shown_original.tolist(),
+        "x_domain": [lo_x, hi_x],
+        "knots_x": pos.tolist(),
+        "knots_y": np.interp(pos, grid, values).tolist(),
+        "y_domain": [lo - pad, hi + pad],
+        "region": None if region is None else [float(region[0]), float(region[1])],
+        "shift_x": shift_x,
+        "shift_unit": shift_unit,
+    }
+
+
+def bars_data(session: Any, name: str, class_index: int) -> dict[str, Any]:
+    """The traits of :class:`DragCurve` for a categorical term: one bar a level.
+
+    The levels as text (in the session's grid order, the shape chart's), their
+    current and original contributions, and a y domain with room to drag
+    (half the values' span, at least 0.25, above and below, 0 included).
+    """
+    ref = session.reference(name)
+    orig = session.reference(name, original=True)
+    values = np.asarray(ref.grid_values[:, class_index], float)
+    original = np.asarray(orig.grid_values[:, class_index], float)
+    both = np.concatenate([values, original, [0.0]])
+    lo, hi = float(np.nanmin(both)), float(np.nanmax(both))
+    pad = max(0.5 * (hi - lo), 0.25)
+    return {
+        "levels": [str(c) for c in ref.grid],
+        "level_values": values.tolist(),
+        "level_original": original.tolist(),
+        "x": [],
+        "values": [],
+        "original": [],
+        "x_domain": [],
+        "knots_x": [],
+        "knots_y": [],
+        "y_domain": [lo - pad, hi + pad],
+        "region": None,
+        "shift_x": [],
+        "shift_unit": [],
+    }
+
+
+class DragMixin:
+    """The panel's side of :class:`DragCurve`: what it shows, what a commit does.
+
+    A release is one history step, through the panel's ``_act`` like a button:
+    a knot or the region -> one Knots edit (:meth:`DragCurve.knots_of`), a
+    bar -> one SetCategoryValue edit of that level.
+    """
+
+    session: Any
+    feature: str
+    class_index: int
+    drag_curve: DragCurve
+    _act: Callable[[Callable[[], Any]], bool]
+    _note: Callable[[], str]
+    _knot_positions: Callable[[], tuple[float, ...]]
+
+    def _on_drag(self, change: dict[str, Any]) -> None:
+        """A knot, the region or a bar dragged, released: one history step."""
+        commit = change["new"]
+        if commit is None:
+            return
+        s = self.session
+        if commit["kind"] == "level":
+            grid = list(s.reference(self.feature).grid)
+            level = grid[self.drag_curve.levels.index(commit["level"])]
+            self._act(
+                lambda: s.set_category(
+                    self.feature, level, commit["value"], message=self._note()
+                )
+            )
+            return
+        positions, offsets = self.drag_curve.knots_of(commit)
+        self._act(
+            lambda: s.set_knots(self.feature, offsets, positions, message=self._note())
+        )
+
+    def _show_drag(
+        self, kind: str, region: tuple[float, float] | None, window: Any
+    ) -> None:
+        """Send the selected term to the widget (``window``: the chart's x domain)."""
+        if kind == "numeric":
+            data = curve_data(
+                self.session,
+                self.feature,
+                self.class_index,
+                self._knot_positions(),
+                region,
+                None if window is None else (float(window[0]), float(window[1])),
+            )
+        elif kind == "categorical":
+            data = bars_data(self.session, self.feature, self.class_index)
+        else:
+            return
+        self.drag_curve.show_curve(data)

@@ -79,18 +79,6 @@ class HandlersMixin(T.HasTraits):
             )  # fmt: skip
         )
 
-    def _on_drag(self, change: dict[str, Any]) -> None:
-        """A knot dragged on the curve, released: one history step."""
-        commit = change["new"]
-        if commit is None:
-            return
-        positions, offsets = self.drag_curve.knots_of(commit)
-        self._act(
-            lambda: self.session.set_knots(
-                self.feature, offsets, positions, message=self._note()
-            )
-        )
-
     def _on_category(self, change: dict[str, Any]) -> None:
         if is_echo(change["old"], change["new"]):
             return

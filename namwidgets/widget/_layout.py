@@ -56,7 +56,9 @@ def arrange(p: Any) -> list[W.Widget]:
             p.nan_slider,
         ]
     )
-    p.categorical_controls = W.VBox([W.HBox([p.scale, p.shift]), p.category_box])
+    p.categorical_controls = W.VBox(
+        [W.HBox([p.scale, p.shift]), p.drag_curve, p.category_box]
+    )
     # a pair term: the edits of a whole 2-D function (no knots, 1-D region,
     # category or missing-value sliders: those are a main effect's)
     p.pair_controls = W.VBox([p.scale, p.shift, p.show_original])

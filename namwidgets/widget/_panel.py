@@ -21,6 +21,7 @@ import traitlets as T
 from ..edit import EditSession
 from ..exceptions import InputError
 from ._controls import ControlsMixin
+from ._drag import DragMixin
 from ._format import history_entry
 from ._handlers import HandlersMixin
 from ._layout import arrange
@@ -49,7 +50,9 @@ class PanelValueError(InputError, T.TraitError):
     """
 
 
-class NAMPanel(HandlersMixin, RedrawMixin, WhatIfMixin, ControlsMixin, W.VBox):
+class NAMPanel(
+    DragMixin, HandlersMixin, RedrawMixin, WhatIfMixin, ControlsMixin, W.VBox
+):
     """Explore and edit a fitted additive model's term functions, live.
 
     Parameters

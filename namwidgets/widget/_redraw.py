@@ -24,7 +24,6 @@ import altair as alt
 from ._format import affected_text, history_html
 from ._live import LiveJupyterChart, live_front_end
 from ._views import (
-    drag_data,
     feedback_view,
     importance_view,
     pair_view,
@@ -216,6 +215,8 @@ class RedrawMixin:
     _sync_feature_list: Callable[..., None]
     _knot_positions: Callable[[], tuple[float, ...]]
     _watch_brush: Callable[[], None]
+    _show_drag: Callable[..., None]  # DragMixin
+    _show_row_pick: Callable[[], None]  # WhatIfMixin
     # controls, made in ``_controls``
     show_original: Any
     range: Any
@@ -285,16 +286,8 @@ class RedrawMixin:
                 )
             self._live["shape"].show(view)
             self._watch_brush()
-            if shape.kind == "numeric":
-                self.drag_curve.show_curve(
-                    drag_data(
-                        s,
-                        shape.name,
-                        self.class_index,
-                        self._knot_positions(),
-                        tuple(self.range.value),
-                    )
-                )
+            window = view.key.x_domain if shape.kind == "numeric" else None
+            self._show_drag(shape.kind, tuple(self.range.value), window)
         if "feedback" in parts:
             affected = s.affected()
             table = (
@@ -318,6 +311,8 @@ class RedrawMixin:
         }[self.detail]
         if self.detail == "importance":
             return importance_view(s)
+        if self.detail == "row":
+            self._show_row_pick()
         if self.detail == "row" and self.what_if:
             return what_if_view(s, self.row, self.what_if, self.class_index)
         if self.detail == "row":

@@ -4,6 +4,11 @@
 trait (validated against the model's features and levels) and binds the text
 boxes made in ``_controls``. The numbers come from the edited model
 (:func:`~namwidgets.widget._views.what_if_view`).
+
+On the row tab a small chart (:class:`~namwidgets.charts.RowPickView`:
+prediction against target for up to :data:`PICK_ROWS` rows, the picked row
+among them) picks the row by a click on its point: the ``pick`` selection
+sets the panel's ``row``, so the row view and the what-if follow.
 """
 
 from __future__ import annotations
@@ -11,10 +16,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import altair as alt
+import numpy as np
 import traitlets as T
 
+from .. import charts
 from ..exceptions import InputError
+from ._redraw import LiveChart
 from ._views import row_values
+
+#: Rows drawn in the row-pick chart (evenly spread, the picked row among them).
+PICK_ROWS = 300
+
+
+def row_pick_view(session: Any, row: int, class_index: int) -> charts.RowPickView:
+    """Prediction (under the edits) against target of a sample of rows.
+
+    A classifier's prediction is the probability of the drawn class (class 1
+    of a binary model), its target the class label; without ``y`` the x axis
+    is the row number.
+    """
+    rows = charts.sample_rows(session.n_rows, PICK_ROWS, include=int(row))
+    pred = np.asarray(session.predictions())[rows]
+    y_title = "prediction"
+    if pred.ndim == 2:
+        k = 1 if pred.shape[1] == 2 else int(class_index)
+        pred = pred[:, k]
+        classes = session.classes
+        y_title = f"P({classes[k]})" if classes is not None else f"P(class {k})"
+    targets = None
+    x_title = "row"
+    if session.y is not None:
+        y = np.asarray(session.y)[rows]
+        targets = [v.item() if hasattr(v, "item") else v for v in y]
+        x_title = "class" if session.is_classifier else "target"
+    return charts.RowPickView(
+        rows,
+        pred,
+        targets,
+        picked=int(row),
+        x_title=x_title,
+        y_title=y_title,
+        width=190,
+        height=130,
+    )
 
 
 class WhatIfError(InputError, T.TraitError):
@@ -26,8 +71,11 @@ class WhatIfMixin(T.HasTraits):
 
     session: Any
     row: int
+    class_index: int
     what_if_inputs: dict[str, Any]
     what_if_reset: Any
+    what_if_box: Any
+    row_picker: Any
     _redraws: Any
     _bind: Callable[..., None]
     _setting_controls: Callable[[], Any]
@@ -42,6 +90,31 @@ class WhatIfMixin(T.HasTraits):
         for name, box in self.what_if_inputs.items():
             self._bind(box, self._what_if_handler(name))
         self.what_if_reset.on_click(lambda _: setattr(self, "what_if", {}))
+        # the row-pick chart, at the top of the row tab's what-if box
+        embed = {"renderer": "svg", "actions": False}
+        self.row_pick_chart = alt.JupyterChart(
+            alt.Chart().mark_point(), embed_options=embed
+        )
+        self.row_pick_chart.add_class("nam-row-pick")  # found by the browser tests
+        self._live_pick = LiveChart(self.row_pick_chart)
+        self._pick_watched: Any = None
+        self.what_if_box.children = (self.row_pick_chart, *self.what_if_box.children)
+        self.row_picker.add_class("nam-row-picker")
+
+    def _show_row_pick(self) -> None:
+        """Redraw the row-pick chart (data only while its structure holds)."""
+        self._live_pick.show(row_pick_view(self.session, self.row, self.class_index))
+        sel = self.row_pick_chart.selections
+        if sel is not self._pick_watched and charts.PICK in sel.trait_names():
+            sel.observe(self._on_pick, [charts.PICK])
+            self._pick_watched = sel
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        """A point clicked: its row is the panel's row (a cleared pick: no change)."""
+        picked = getattr(change["new"], "value", None) or []
+        rows = [p.get("row") for p in picked if isinstance(p, dict)]
+        if rows and rows[0] is not None:
+            self._act_on(lambda: setattr(self, "row", int(rows[0])), redraw=())
 
     def _what_if_handler(self, name: str) -> Callable[[dict[str, Any]], None]:
         def handler(change: dict[str, Any]) -> None:

@@ -3,7 +3,13 @@
 The notebook of ``test_panel_mouse_browser`` (a small NAMRegressor, the panel
 on ``smooth``), at 1280x800, offline. In each front end: mouse down on the
 third knot of the drag widget (``DragCurve``), several moves up, mouse up;
-then the same down on the shaded region.
+then the same down on the shaded region; then on the categorical term
+``colour``, the same on one level's bar; then on the row tab, a click on a
+point of the row-pick chart.
+
+- before the drags, every knot of the drag widget sits under the same knot
+  drawn on the shape chart (within 3 px: the widget takes the chart's pixel
+  scale);
 
 - mid-drag, before anything reaches the kernel, the knot's dot and the curve
   at the knot have moved up with the pointer (the browser redraws alone); for
@@ -12,11 +18,16 @@ then the same down on the shaded region.
 - after each release the history gains a "knots" step and the metrics
   chart's text changes;
 - before the drags, the shape chart, the drag widget and the metrics chart
-  lie inside the 1280x800 viewport together.
+  lie inside the 1280x800 viewport together;
+- mid bar drag the bar's end follows the pointer (within 2 px); after the
+  release a "set_category_value colour" step and the metrics text changes;
+- a click on a point sets the row number box to that point's row and the
+  row chart to that row.
 
 Printed (run with ``-s``): per front end, the frame time (a pointer move to
 the next animation frame after the SVG changed) and the settle time (mouse up
-to the metrics chart's text changing).
+to the metrics chart's text changing), for the knot, region and bar drags;
+the knots' distance to the chart's x; a click to the row box changing.
 """
 
 from __future__ import annotations
@@ -227,10 +238,177 @@ def check_in_view(page, panel: WidgetBox, label: str) -> None:
         assert inside, f"[{label}] the {name} is not inside 1280x800: {b}"
 
 
+_KNOTS_X = """
+([chart, drag]) => {
+  // the page x of the knots the shape chart draws (its points whose
+  // tooltip names a knot) and of the drag widget's knots, left to right
+  const centre = m => {
+    const b = m.getBoundingClientRect();
+    return b.x + b.width / 2;
+  };
+  const marks = document.querySelectorAll(chart + ' svg .mark-symbol path');
+  const inChart = Array.from(marks)
+    .filter(m => /knot: /.test(m.getAttribute('aria-label') || '')).map(centre);
+  const inDrag = Array.from(document.querySelectorAll(drag + ' .nam-drag-knot'))
+    .filter(c => c.getAttribute('visibility') !== 'hidden').map(centre);
+  return {chart: inChart.sort((a, b) => a - b), drag: inDrag.sort((a, b) => a - b)};
+}
+"""
+
+
+def check_aligned(page, panel: WidgetBox, label: str) -> None:
+    """Each knot of the drag widget sits under the shape chart's knot (3 px)."""
+    drag = f"{panel.root} .nam-drag"
+    page.wait_for_function(
+        "d => document.querySelector(d).dataset.aligned === 'true'",
+        arg=drag,
+        timeout=10_000,
+    )
+    knots = page.evaluate(_KNOTS_X, [panel.charts[0], drag])
+    assert len(knots["chart"]) >= 3, knots
+    assert len(knots["drag"]) == len(knots["chart"]), knots
+    off = [abs(a - b) for a, b in zip(knots["chart"], knots["drag"])]
+    print(f"\n[{label}] knots vs the chart's knots: max {max(off):.1f} px ({len(off)})")
+    assert max(off) <= 3, knots
+
+
+def bar_state(page, bar: str) -> float:
+    """The pixel y of a bar's value end, as drawn."""
+    return float(page.locator(bar).get_attribute("data-end") or "nan")
+
+
+def check_bar_drag(page, panel: WidgetBox, label: str, shots: Path, tag: str):
+    """Pick ``colour``; drag its second bar up by ``LIFT_PX``: one history step."""
+    metrics = panel.charts[1]
+    terms = page.locator(f"{panel.root} .widget-select select")
+    option = next(
+        o for o in terms.locator("option").all_text_contents() if "colour" in o
+    )
+    terms.select_option(label=option)
+    hit = page.locator(f"{panel.root} .nam-drag-bar-hit[data-index='1']")
+    hit.wait_for(state="visible", timeout=20_000)
+    hit.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    level = hit.get_attribute("data-level")
+    bar = f"{panel.root} .nam-drag-bar[data-level='{level}']"
+    drag = f"{panel.root} .nam-drag"
+    entries = page.locator(f"{panel.root} .nam-history-entry")
+    n_before = entries.count()
+    metrics_before = svg_text(page, metrics)
+    end0 = bar_state(page, bar)
+    box = hit.bounding_box()
+    assert box is not None
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.evaluate(_ARM_PROBE, [drag, metrics])
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, STEPS + 1):
+        page.mouse.move(x0, y0 - LIFT_PX * k / STEPS)
+        page.wait_for_timeout(30)
+        if k == STEPS // 2:
+            # the bar's end follows the pointer, before anything reaches Python
+            lifted = LIFT_PX * k / STEPS
+            assert bar_state(page, bar) == pytest.approx(end0 - lifted, abs=2)
+            screenshot(page, shots, f"{tag}-bar-mid-drag", show=None)
+    page.mouse.up()
+    entry = entries.nth(n_before)
+    entry.wait_for(state="attached", timeout=20_000)
+    text = entry.text_content() or ""
+    assert f"set_category_value colour(category={level}" in text, text
+    page.wait_for_function("() => window.__nwKnot.changes.length > 0", timeout=20_000)
+    page.wait_for_timeout(1_000)
+    probe = page.evaluate("() => window.__nwKnot")
+    assert probe["metrics"] != metrics_before
+    frames = probe["frames"]
+    assert frames, probe
+    settle = max(probe["changes"][-1] - probe["upAt"], 0.0)
+    first = probe["changes"][0] - probe["upAt"]
+    print(
+        f"\n[{label}] bar drag: frame ms median {statistics.median(frames):.1f} "
+        f"(max {max(frames):.1f}, {len(frames)} frames); settle ms (mouse up -> "
+        f"metrics text) first {first:.0f}, last {settle:.0f}"
+    )
+    screenshot(page, shots, f"{tag}-bar-released", show=None)
+    assert statistics.median(frames) <= 50, frames
+
+
+_A_POINT = """
+([scope, current]) => {
+  // a point of the row-pick chart that is on top at its centre, not the
+  // picked row: its centre and its row (from the mark's aria-label)
+  const marks = Array.from(document.querySelectorAll(scope + ' svg .mark-symbol path'));
+  for (const m of marks) {
+    const b = m.getBoundingClientRect();
+    const x = b.x + b.width / 2, y = b.y + b.height / 2;
+    const hit = /row: ([0-9,]+)/.exec(m.getAttribute('aria-label') || '');
+    if (!hit || document.elementFromPoint(x, y) !== m) continue;
+    const row = parseInt(hit[1].replace(/,/g, ''), 10);
+    if (row !== current && b.width > 2) return {x, y, row, n: marks.length};
+  }
+  return {n: marks.length};
+}
+"""
+
+
+def check_row_pick(page, panel: WidgetBox, label: str, shots: Path, tag: str):
+    """On the row tab, a click on a point picks its row (box and row chart)."""
+    page.locator(panel.root).get_by_role("button", name="row", exact=True).click()
+    chart = f"{panel.root} .nam-row-pick"
+    page.wait_for_function(
+        "s => document.querySelectorAll(s + ' svg .mark-symbol path').length > 50",
+        arg=chart,
+        timeout=20_000,
+    )
+    box = page.locator(f"{panel.root} .nam-row-picker input")
+    current = int(box.input_value())
+    page.locator(chart).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    # a click that lands while the chart is being (re)drawn is lost, as it
+    # would be for a person: click again, at most three times, and say so
+    picker = f"{panel.root} .nam-row-picker input"
+    for tries in range(1, 4):
+        point = page.evaluate(_A_POINT, [chart, current])
+        assert "row" in point, point
+        row = int(point["row"])
+        t0 = page.evaluate("() => performance.now()")
+        page.mouse.click(point["x"], point["y"])
+        try:
+            page.wait_for_function(
+                "([s, r]) => document.querySelector(s).value === String(r)",
+                arg=[picker, row],
+                timeout=8_000,
+            )
+            break
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError
+            screenshot(page, shots, f"{tag}-row-pick-missed-{tries}", show=None)
+            if tries == 3:
+                raise
+    ms = page.evaluate("() => performance.now()") - t0
+    try:
+        page.wait_for_function(
+            "([s, r]) => document.querySelector(s + ' svg').textContent.includes(r)",
+            arg=[panel.charts[2], f"Row {row}"],
+            timeout=20_000,
+        )
+    except Exception:  # noqa: BLE001 - say what the row chart shows instead
+        screenshot(page, shots, f"{tag}-row-chart-stale", show=None)
+        shown = svg_text(page, panel.charts[2])[:300]
+        msg = f"[{label}] row {row} picked; the row chart: {shown}"
+        raise AssertionError(msg) from None
+    print(
+        f"\n[{label}] row pick: click -> row box {row} in {ms:.0f} ms "
+        f"(click {tries} of 3)"
+    )
+    screenshot(page, shots, f"{tag}-row-picked", show=None)
+
+
 def check_drags(page, panel: WidgetBox, label: str, shots: Path, tag: str):
     check_in_view(page, panel, label)
+    check_aligned(page, panel, label)
     check_knot_drag(page, panel, label, shots, tag)
     check_region_drag(page, panel, label, shots, tag)
+    check_bar_drag(page, panel, label, shots, tag)
+    check_row_pick(page, panel, label, shots, tag)
 
 
 def test_knot_and_region_drag_in_jupyterlab(

@@ -8,6 +8,14 @@
 // through the knots, held at the end knots' offsets beyond them). On release
 // one commit is sent: drag = {kind: "knot", index, value (the knot's
 // offset), seq} or {kind: "shift", value (the region's offset), seq}.
+//
+// A categorical term (levels, level_values, level_original): one bar per
+// level, dragged up or down; release sends {kind: "level", level, value (the
+// level's new contribution), seq}.
+//
+// The x axis is x_domain (the shape chart's window). When the shape chart
+// (a Vega view in an ancestor of this widget) is found, its x axis labels give
+// the pixel scale too, so that a knot sits under the chart's curve.
 const NS = "http://www.w3.org/2000/svg";
 const M = { left: 44, right: 10, top: 8, bottom: 22 };
 
@@ -35,17 +43,56 @@ function render({ model, el: host }) {
   host.appendChild(root);
   const svg = el("svg", {}, null);
   root.appendChild(svg);
-  const state = { dragging: null, seq: 0 };
+  const state = { dragging: null, seq: 0, map: null };
+
+  // the shape chart's x axis, in this SVG's pixels: {px, value, slope}
+  // (value per pixel) from its first and last labels, or null
+  function chartMap() {
+    // up through the boxes this widget sits in (the panel's), no further: a
+    // widget shown on its own takes no other chart's scale
+    let node = host.parentElement;
+    const inBox = (n) => n && n.classList && n.classList.contains("widget-box");
+    while (inBox(node) && !node.querySelector(".vega-embed")) node = node.parentElement;
+    const chart = inBox(node) && node.querySelector(".vega-embed svg");
+    if (!chart) return null;
+    const axis = Array.from(chart.querySelectorAll(".role-axis")).find((a) =>
+      (a.getAttribute("aria-label") || "").toLowerCase().includes("x-axis"));
+    if (!axis) return null;
+    // plain numbers only ("1,000" read as 1000; "10k" or dates: no map)
+    const number = (text) => {
+      const t = text.replace("\u2212", "-").replace(/,/g, "").trim();
+      return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? parseFloat(t) : NaN;
+    };
+    const labels = Array.from(axis.querySelectorAll(".role-axis-label text"));
+    if (labels.some((t) => !Number.isFinite(number(t.textContent)))) return null;
+    const pts = labels.map((t) => {
+      const b = t.getBoundingClientRect();
+      return [b.x + b.width / 2, number(t.textContent)];
+    });
+    if (pts.length < 2) return null;
+    const a = pts[0], b = pts[pts.length - 1];
+    const slope = (b[1] - a[1]) / (b[0] - a[0]);
+    if (!Number.isFinite(slope) || slope <= 0) return null;
+    return { px: a[0] - svg.getBoundingClientRect().x, value: a[1], slope };
+  }
 
   function scales() {
     const w = model.get("width"), h = model.get("height");
-    const x = model.get("x");
+    const x = model.get("x"), dom = model.get("x_domain");
     const [y0, y1] = model.get("y_domain");
-    const x0 = x.length ? x[0] : 0, x1 = x.length ? x[x.length - 1] : 1;
-    const sx = (v) => M.left + ((v - x0) / (x1 - x0 || 1)) * (w - M.left - M.right);
+    let x0 = x.length ? x[0] : 0, x1 = x.length ? x[x.length - 1] : 1;
+    if (dom.length === 2) [x0, x1] = dom;
+    let sx = (v) => M.left + ((v - x0) / (x1 - x0 || 1)) * (w - M.left - M.right);
+    const map = model.get("levels").length ? null : state.map;
+    let aligned = false;
+    if (map) {
+      const chartX = (v) => map.px + (v - map.value) / map.slope;
+      // only a map that keeps the plot inside this SVG
+      if (chartX(x0) >= 0 && chartX(x1) <= w) [sx, aligned] = [chartX, true];
+    }
     const sy = (v) => M.top + ((y1 - v) / (y1 - y0 || 1)) * (h - M.top - M.bottom);
     const perPx = (y1 - y0 || 1) / (h - M.top - M.bottom);
-    return { w, h, sx, sy, perPx, y0, y1, x0, x1 };
+    return { w, h, sx, sy, perPx, y0, y1, x0, x1, aligned };
   }
 
   function pathOf(xs, ys, s) {
@@ -60,6 +107,7 @@ function render({ model, el: host }) {
   function draw() {
     const s = scales();
     svg.innerHTML = "";
+    root.dataset.aligned = String(s.aligned);
     svg.setAttribute("width", s.w);
     svg.setAttribute("height", s.h);
     svg.setAttribute("role", "img");
@@ -71,16 +119,25 @@ function render({ model, el: host }) {
       const t = el("text", { x: M.left - 4, y: s.sy(v) + 3, "text-anchor": "end" }, axis);
       t.textContent = Number(v).toPrecision(2);
     }
-    for (const v of [s.x0, s.x1]) {
-      const t = el("text", { x: s.sx(v), y: s.h - 6,
-        "text-anchor": v === s.x0 ? "start" : "end" }, axis);
-      t.textContent = Number(v).toPrecision(3);
+    if (!model.get("levels").length) {
+      for (const v of [s.x0, s.x1]) {
+        const t = el("text", { x: s.sx(v), y: s.h - 6,
+          "text-anchor": v === s.x0 ? "start" : "end" }, axis);
+        t.textContent = Number(v).toPrecision(3);
+      }
+    }
+    if (model.get("levels").length) {
+      drawBars(s);
+      return;
     }
     const xs = model.get("x");
     const region = model.get("region");
     if (region && region.length === 2) {
-      const band = el("rect", { class: "nam-drag-region", x: s.sx(region[0]), y: M.top,
-        width: Math.max(s.sx(region[1]) - s.sx(region[0]), 0),
+      // the band inside the plot (a region may reach past the x window)
+      const left = Math.max(s.sx(region[0]), s.sx(s.x0));
+      const right = Math.min(s.sx(region[1]), s.sx(s.x1));
+      const band = el("rect", { class: "nam-drag-region", x: left, y: M.top,
+        width: Math.max(right - left, 0),
         height: s.h - M.top - M.bottom, fill: "#f2c14e", opacity: 0.18 }, svg);
       if (model.get("shift_x").length >= 2) {
         band.setAttribute("cursor", "ns-resize");
@@ -96,13 +153,59 @@ function render({ model, el: host }) {
       fill: "none", stroke: "#4c78a8", "stroke-width": 2, "pointer-events": "none" }, svg);
     const kx = model.get("knots_x"), ky = model.get("knots_y");
     const dots = kx.map((k, i) => {
-      const c = el("circle", { class: "nam-drag-knot", "data-index": i,
+      // a knot outside the x window is not drawn (its index stays)
+      const outside = k < Math.min(s.x0, s.x1) || k > Math.max(s.x0, s.x1);
+      const c = el("circle", { class: "nam-drag-knot", "data-index": i, "data-x": k,
         cx: s.sx(k), cy: s.sy(ky[i]), r: 7, fill: "#e45756", stroke: "white",
-        "stroke-width": 2, cursor: "ns-resize", tabindex: -1 }, svg);
+        "stroke-width": 2, cursor: "ns-resize", tabindex: -1,
+        visibility: outside ? "hidden" : "visible" }, svg);
       c.addEventListener("pointerdown", (ev) => start(ev, i));
       return c;
     });
     parts = { curve, dots, s };
+  }
+
+  // one bar per level, from 0 to its value; a band-wide hit area grabs it
+  function drawBars(s) {
+    const levels = model.get("levels"), vals = model.get("level_values");
+    const orig = model.get("level_original");
+    const band = (s.w - M.left - M.right) / levels.length;
+    const bars = levels.map((name, i) => {
+      const x = M.left + i * band;
+      if (orig.length === levels.length) {
+        el("line", { class: "nam-drag-original", x1: x + band * 0.1, x2: x + band * 0.9,
+          y1: s.sy(orig[i]), y2: s.sy(orig[i]), stroke: "#999",
+          "stroke-dasharray": "4 3", "pointer-events": "none" }, svg);
+      }
+      const bar = el("rect", { class: "nam-drag-bar", "data-level": name,
+        x: x + band * 0.2, width: band * 0.6, fill: "#4c78a8",
+        "pointer-events": "none" }, svg);
+      const label = el("text", { x: x + band / 2, y: s.h - 6, "text-anchor": "middle",
+        "font-size": 10, fill: "#555", "pointer-events": "none" }, svg);
+      label.textContent = name.length > 12 ? name.slice(0, 11) + "\u2026" : name;
+      const hit = el("rect", { class: "nam-drag-bar-hit", "data-index": i,
+        "data-level": name, x, y: M.top, width: band,
+        height: s.h - M.top - M.bottom, fill: "transparent", cursor: "ns-resize" }, svg);
+      const title = el("title", {}, hit);
+      title.textContent = `${name}: drag up or down`;
+      hit.addEventListener("pointerdown", (ev) => start(ev, i));
+      return bar;
+    });
+    parts = { bars, s };
+    previewBar(-1, 0);
+  }
+
+  // the bars, bar ``index`` moved by ``offset``
+  function previewBar(index, offset) {
+    const { bars, s } = parts;
+    const vals = model.get("level_values");
+    bars.forEach((b, i) => {
+      const v = vals[i] + (i === index ? offset : 0);
+      const top = Math.min(s.sy(v), s.sy(0)), bottom = Math.max(s.sy(v), s.sy(0));
+      b.setAttribute("y", top.toFixed(2));
+      b.setAttribute("height", Math.max(bottom - top, 1).toFixed(2));
+      b.setAttribute("data-end", s.sy(v).toFixed(2)); // the value's end, in px
+    });
   }
 
   // the curve and the dots plus the offset through knots (px, pf)
@@ -126,7 +229,9 @@ function render({ model, el: host }) {
     const d = state.dragging;
     if (!d || ev.pointerId !== d.id) return;
     d.offset = -(ev.clientY - d.y) * parts.s.perPx;
-    if (d.index < 0) {
+    if (model.get("levels").length) {
+      previewBar(d.index, d.offset);
+    } else if (d.index < 0) {
       preview(model.get("shift_x"), model.get("shift_unit").map((u) => u * d.offset));
     } else {
       const kx = model.get("knots_x");
@@ -142,9 +247,13 @@ function render({ model, el: host }) {
     if (d.offset !== 0 && Number.isFinite(d.offset)) {
       state.seq += 1;
       const seq = Date.now() * 1000 + state.seq;
-      model.set("drag", d.index < 0
-        ? { kind: "shift", value: d.offset, seq }
-        : { kind: "knot", index: d.index, value: d.offset, seq });
+      const levels = model.get("levels");
+      model.set("drag", levels.length
+        ? { kind: "level", level: levels[d.index],
+          value: model.get("level_values")[d.index] + d.offset, seq }
+        : d.index < 0
+          ? { kind: "shift", value: d.offset, seq }
+          : { kind: "knot", index: d.index, value: d.offset, seq });
       model.save_changes();
       // the new curve comes back from the session; if Python refused the
       // commit nothing comes: then show the model's curve again
@@ -157,11 +266,32 @@ function render({ model, el: host }) {
   svg.addEventListener("pointerup", end);
   svg.addEventListener("pointercancel", end);
 
-  for (const name of ["x", "values", "original", "knots_x", "knots_y", "y_domain",
-    "region", "shift_x", "shift_unit", "width", "height"]) {
-    model.on("change:" + name, () => { if (!state.dragging) draw(); });
+  // take the shape chart's pixel scale when it is drawn (and redraw if it
+  // moved): now, at the next frames, and a little later (the chart embeds
+  // asynchronously)
+  function align() {
+    if (state.dragging) return;
+    const map = chartMap(), old = state.map;
+    const same = map && old && Math.abs(map.px - old.px) < 0.5 &&
+      Math.abs(map.slope - old.slope) <= 1e-6 * Math.abs(old.slope) &&
+      map.value === old.value;
+    if (map ? !same : old !== null) {
+      state.map = map;
+      draw();
+    }
   }
-  draw();
+  function redraw() {
+    if (state.dragging) return;
+    draw();
+    requestAnimationFrame(align);
+    for (const ms of [250, 1000]) setTimeout(align, ms);
+  }
+  for (const name of ["x", "values", "original", "knots_x", "knots_y", "y_domain",
+    "x_domain", "region", "shift_x", "shift_unit", "width", "height", "levels",
+    "level_values", "level_original"]) {
+    model.on("change:" + name, redraw);
+  }
+  redraw();
 }
 
 export default { render };
