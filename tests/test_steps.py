@@ -58,6 +58,18 @@ FIT = dict(
 )
 
 
+# 16 even points for the many-valued column: these sets' 2,000-odd training rows
+# then hold more than STEP_MIN_ROWS_PER_POINT rows per point (64 would not)
+EVEN = 16
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sixteen_even_points():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_grid, "STEP_EVEN_POINTS", EVEN)
+        yield
+
+
 @pytest.fixture(scope="module")
 def step_model():
     X, y = _step_data()
@@ -76,27 +88,43 @@ def test_step_points_pick_the_columns_with_few_distinct_values():
     )
     missing = torch.zeros_like(x, dtype=torch.bool)
     missing[2, 4] = True  # its 0.0 does not count
-    features, points = step_points(x, missing, max_values=3, n_even=0)
+    features, points = step_points(x, missing, max_values=3, n_even=0, min_rows=0)
     # column 0: 3 values; 1: binary; 2: constant; 3: 4 values > 3; 4: 3 values
     assert features.tolist() == [0, 4]
     torch.testing.assert_close(points, torch.tensor([[0.0, 1, 2], [7.0, 8, 9]]))
-    assert step_points(x, missing, max_values=2, n_even=0) is None
+    assert step_points(x, missing, max_values=2, n_even=0, min_rows=0) is None
 
 
 def test_columns_with_many_values_get_evenly_spaced_points():
     x = torch.tensor([[0.0, 1.0, 0.1], [2.0, 0.0, 0.2], [1.0, 1.0, 0.3]])
     x = torch.cat([x, torch.tensor([[2.0, 0.0, 0.9]])])
     missing = torch.zeros_like(x, dtype=torch.bool)
-    features, points = step_points(x, missing, max_values=3, n_even=5)
+    features, points = step_points(x, missing, max_values=3, n_even=5, min_rows=0)
     assert features.tolist() == [0, 2]  # not the binary column
     torch.testing.assert_close(points[0], torch.tensor([0.0, 1, 2, 2, 2]))
     torch.testing.assert_close(points[1], torch.linspace(0.1, 0.9, 5))
     assert point_counts(points).tolist() == [3, 5]
 
 
+def test_a_table_needs_enough_rows_per_point():
+    # 12 rows: 3 values (4 rows each) in column 0, all distinct in column 1
+    x = torch.stack([torch.arange(12.0) % 3, torch.arange(12.0) / 7], 1)
+    missing = torch.zeros_like(x, dtype=torch.bool)
+    features, _ = step_points(x, missing, max_values=3, n_even=4, min_rows=3)
+    assert features.tolist() == [0, 1]  # 4 and 3 rows per point
+    features, _ = step_points(x, missing, max_values=3, n_even=4, min_rows=4)
+    assert features.tolist() == [0]  # column 1: 12 rows < 4 x 4 points
+    missing[:3, 0] = True  # 9 rows left for 3 values
+    assert step_points(x, missing, max_values=3, n_even=0, min_rows=4) is None
+    # the default asks STEP_MIN_ROWS_PER_POINT of them: none here
+    assert step_points(x, missing, max_values=3, n_even=4) is None
+
+
 def test_padding_repeats_the_last_value_and_counts_ignore_it():
     x = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 2.0]])
-    features, points = step_points(x, torch.zeros_like(x, dtype=torch.bool), n_even=0)
+    features, points = step_points(
+        x, torch.zeros_like(x, dtype=torch.bool), n_even=0, min_rows=0
+    )
     assert features.tolist() == [0, 1]
     torch.testing.assert_close(points[1], torch.tensor([0.0, 1, 2, 2]))
     assert point_counts(points).tolist() == [4, 3]
@@ -133,7 +161,7 @@ def test_the_step_function_is_recovered(step_model):
     m = model.module_
     assert m.knots is not None  # the grid path
     assert m.step_features.tolist() == [0, 1]  # g and x: not b or c
-    assert point_counts(m.step_points).tolist() == [len(VALUES), _grid.STEP_EVEN_POINTS]
+    assert point_counts(m.step_points).tolist() == [len(VALUES), EVEN]
     got = model.feature_contributions("g", VALUES)[:, 0]
     truth = _centred_truth()
     assert np.corrcoef(got, truth)[0, 1] > 0.99
@@ -238,7 +266,8 @@ def test_the_direct_path_has_the_table_too():
     X, y = _step_data(n=900, seed=2)
     model = NAMRegressor(random_state=0, **FIT).fit(X, y)
     assert model.module_.knots is None
-    assert model.module_.step_features.tolist() == [0, 1]
+    # g (7 values) has 100+ rows per value; x's 16 points would have ~48 each
+    assert model.module_.step_features.tolist() == [0]
     got = model.feature_contributions("g", VALUES)[:, 0]
     assert np.corrcoef(got, _centred_truth())[0, 1] > 0.95
 
