@@ -856,3 +856,26 @@ def test_the_charts_front_end_is_altairs_wrapped_once(panel):
     assert esm.rstrip().endswith("export default { render: namwidgetsLiveRender };")
     # an Altair whose export this does not know: plain JupyterChart redraws
     assert live_esm("function render() {}\nexport { render as default };") is None
+
+
+def test_an_undo_to_the_unedited_model_clears_the_edit_on_screen(panel):
+    # Live redraws send the datasets that changed since the chart was built.
+    # After an undo back to no edit, the edited rows equal the built ones again,
+    # yet the browser's view still holds the edit sent before: those datasets
+    # must be sent again (once, the edited line stayed drawn after Undo).
+    s = panel.session
+    panel.feature = next(
+        n for n, k in zip(s.term_names, s.term_kinds) if k == "numeric"
+    )
+    jc = panel.shape_chart
+    built = jc.spec["datasets"]
+    panel.scale.value = 1.5
+    sent = {u["name"]: u["value"] for u in jc._live_data}
+    assert any(row.get("edited") is not None for row in sent["shape"])
+    panel.undo_button.click()
+    assert not s.edited_features
+    sent = {u["name"]: u["value"] for u in jc._live_data}
+    # what the browser is told now is the unedited chart, dataset by dataset
+    assert sent["shape"] == jc.spec["datasets"]["shape"] == built["shape"]
+    assert all(row.get("edited") is None for row in sent["shape"])
+    assert sent["shape_importance"] == built["shape_importance"] == []

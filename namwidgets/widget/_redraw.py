@@ -80,6 +80,10 @@ class LiveChart:
         self.data_updates = 0
         # the datasets of the spec the browser has (the latest build)
         self._built: dict[str, Any] = {}
+        # the datasets sent live since that build: the browser's view holds
+        # them, so they are sent again even once they equal the build's (an
+        # undo back to the unedited rows must clear the edited line on screen)
+        self._sent: set[str] = set()
         self._live = isinstance(jc, LiveJupyterChart) and live_front_end()
 
     def show(self, view: Any) -> None:
@@ -92,10 +96,11 @@ class LiveChart:
             if not self._live:
                 self.jc.spec = self.spec
                 return
+            self._sent |= {n for n, r in datasets.items() if r != self._built.get(n)}
             live = [
                 {"namespace": "data", "name": name, "scope": [], "value": rows}
                 for name, rows in datasets.items()
-                if rows != self._built.get(name)
+                if name in self._sent
             ]
             self.jc.keep_spec(self.spec)  # as shown, without sending it
             if live != self.jc._live_data:
@@ -119,6 +124,7 @@ class LiveChart:
                 self.jc._live_data = []
         self.key, self.spec = key, spec
         self._built = dict(spec.get("datasets", {}))
+        self._sent = set()
         self.builds += 1
 
     def invalidate(self) -> None:
