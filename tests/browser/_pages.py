@@ -395,7 +395,11 @@ def press_slider_key(page: Page, slider: Locator, key: str = "ArrowRight") -> No
 
 
 def line_paths(page: Page, scope: str = ".vega-embed") -> list[str]:
-    """Return the ``d`` attribute of every ``.mark-line path`` under ``scope``.
+    """Return the ``d`` attribute of every drawn ``.mark-line path`` under ``scope``.
+
+    A live chart keeps its edited line in the spec from the start, with no data
+    until there is an edit: Vega draws it as a path without ``d``, which is not a
+    line on screen and is left out.
 
     Parameters
     ----------
@@ -409,7 +413,7 @@ def line_paths(page: Page, scope: str = ".vega-embed") -> list[str]:
     """
     return page.evaluate(
         "scope => Array.from(document.querySelectorAll(scope + ' .mark-line path'))"
-        ".map(p => p.getAttribute('d'))",
+        ".map(p => p.getAttribute('d')).filter(d => d)",
         scope,
     )
 
