@@ -177,5 +177,9 @@ def test_every_slice_metric_fits_the_right_column(fitted_classifier):
     spec = p.detail_chart.spec
     n = len({row["metric"] for row in spec["datasets"]["slices"]})
     assert n >= 4  # a classifier's metrics: the panels that were clipped
-    # the slice labels (~130 px) and one panel with its spacing per metric
-    assert 130 + n * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH
+    # the slice labels (~130 px) and one panel with its spacing per metric in
+    # a row; six wrap to two rows of three, each wide enough for its header
+    per_row = spec.get("columns", n)
+    assert per_row <= 3
+    assert 130 + per_row * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH
+    assert spec["facet"]["header"]["labelLimit"] == spec["spec"]["width"] >= 60
