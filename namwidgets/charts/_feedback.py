@@ -442,12 +442,11 @@ class SliceMetricsView(ChartView):
         header = _metric_header(self.width)
         sort = list(self.key[1])
         facet = alt.Facet("metric:N", sort=sort, title=None, header=header)
-        wrap = {} if self.columns is None else {"columns": self.columns}
         chart = FacetChart(
             spec=alt.LayerChart(layer=[bars], width=self.width, height=alt.Step(9)),
             facet=facet,
             spacing=14,
-            **wrap,
+            columns=alt.Undefined if self.columns is None else self.columns,
         )
         resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
         data = alt.NamedData(name="slices")
