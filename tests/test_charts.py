@@ -241,6 +241,23 @@ def test_brush_off_and_initial_value():
         shape_chart(numeric_shape(), brush_value=(1.0, 2.0, 3.0))
 
 
+def test_a_live_charts_brush_start_is_not_structure():
+    # a live chart's brush is the user's once shown: a new start value must
+    # redraw data only (the same key), yet the chart built draws it
+    fixed = ShapeView(numeric_shape(), brush_value=(2.0, 4.5))
+    assert fixed.key != ShapeView(numeric_shape(), brush_value=(1.0, 3.0)).key
+    live = ShapeView(numeric_shape(), brush_value=(2.0, 4.5), live=True)
+    moved = dataclasses.replace(live, brush_value=(1.0, 3.0))
+    assert live.key == moved.key == ShapeView(numeric_shape(), live=True).key
+    assert live.spec_key != moved.spec_key
+    assert fixed.spec_key == (fixed.key, None)
+    for view, value in ((live, [2.0, 4.5]), (moved, [1.0, 3.0])):
+        params = view.chart().to_dict()["params"]
+        assert [p["value"] for p in params if p["name"] == "brush"] == [{"x": value}]
+    with pytest.raises(ValueError, match="brush_value"):
+        ShapeView(numeric_shape(), brush_value=(1.0,), live=True)
+
+
 def test_edited_values_drawn_and_original_dashed():
     shape = numeric_shape()
     edited = shape.values * 0.5 + 0.1
