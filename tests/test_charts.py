@@ -249,8 +249,10 @@ def test_a_live_charts_brush_start_is_not_structure():
     live = ShapeView(numeric_shape(), brush_value=(2.0, 4.5), live=True)
     moved = dataclasses.replace(live, brush_value=(1.0, 3.0))
     assert live.key == moved.key == ShapeView(numeric_shape(), live=True).key
-    assert live.spec_key != moved.spec_key
-    assert fixed.spec_key == (fixed.key, None)
+    assert live.param_values == {"brush": {"x": [2.0, 4.5]}}
+    assert moved.param_values == {"brush": {"x": [1.0, 3.0]}}
+    assert dataclasses.replace(live, brush_value=None).param_values == {"brush": None}
+    assert fixed.param_values == {}
     for view, value in ((live, [2.0, 4.5]), (moved, [1.0, 3.0])):
         params = view.chart().to_dict()["params"]
         assert [p["value"] for p in params if p["name"] == "brush"] == [{"x": value}]

@@ -97,6 +97,9 @@ def test_a_fresh_brush_clears_the_default_band_without_a_re_embed(panel):
     # the brush where it was left
     assert _brush_init(jc.spec) == {"x": [-1.0, 0.8]}
     assert jc.spec["datasets"]["region"] == []
+    # ... and is the very spec a full build gives: rebuilding sends nothing
+    panel.refresh()
+    assert sent["chart"] == sent["spec"] == 0
 
 
 def test_the_next_redraw_starts_the_brush_at_the_region(panel):

@@ -211,14 +211,18 @@ class ShapeView(ChartView):
         return (lo, hi)
 
     @property
-    def spec_key(self) -> tuple[Any, ...]:
-        """What the built spec depends on beyond :meth:`datasets`.
+    def param_values(self) -> dict[str, Any]:
+        """Start values of the selections that :attr:`key` leaves out.
 
-        :attr:`key`, and for a ``live`` chart the brush's start value, which is
-        not structure (see ``brush_value``): a redraw with a new one sends data
-        only, while the Python side's copy of the spec is built anew.
+        A ``live`` numeric chart's ``{"brush": {"x": [lo, hi]}}`` (None: no
+        start value), which is not structure (see ``brush_value``): a redraw
+        with a new one sends data only, and the Python side's copy of the spec
+        takes the value in place. Empty otherwise.
         """
-        return (self.key, self._brush_value if self.key.live else None)
+        if not (self.key.live and self.key.brush and self.key.kind == "numeric"):
+            return {}
+        value = self._brush_value
+        return {"brush": None if value is None else {"x": list(value)}}
 
     @cached_property
     def key(self) -> ShapeKey:

@@ -58,14 +58,41 @@ def _param_names(spec: dict[str, Any]) -> list[str]:
     return sorted(str(n) for n in names)
 
 
+def _with_param_values(spec: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with its named params' ``value`` set (None: removed); a copy."""
+    if not values:
+        return dict(spec)
+
+    def fix(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for param in params:
+            name = param.get("name")
+            if name in values:
+                param = {k: v for k, v in param.items() if k != "value"}
+                if values[name] is not None:
+                    param["value"] = values[name]
+            out.append(param)
+        return out
+
+    spec = dict(spec)
+    if "params" in spec:
+        spec["params"] = fix(spec["params"])
+    if "layer" in spec:
+        spec["layer"] = [
+            {**layer, "params": fix(layer["params"])} if "params" in layer else layer
+            for layer in spec["layer"]
+        ]
+    return spec
+
+
 class LiveChart:
     """Drive an ``alt.JupyterChart`` from chart views, as cheaply as can be.
 
     A new structure is assigned as ``jc.chart`` when its parameters (selections)
     differ from the shown chart's, so the selection traits are rebuilt, and as
     an unvalidated ``jc.spec`` otherwise (the views are validated in the chart
-    tests). The same key with new data (or a new ``spec_key``, where a view has
-    one: a selection's start value) sends only new datasets: in a
+    tests). The same key with new data (or new ``param_values``, where a view
+    has them: a selection's start value) sends only new datasets: in a
     :class:`~namwidgets.widget._live.LiveJupyterChart`, the datasets that differ
     from the built spec's as ``_live_data`` (the browser writes them into the
     shown view, no re-embed), while ``jc.spec`` is brought up to date on the
@@ -77,7 +104,6 @@ class LiveChart:
         self.jc = jc
         self.key: Any = None
         self.spec: dict[str, Any] | None = None
-        self._spec_key: Any = None  # the view's ``spec_key`` (default: its key)
         self.builds = 0
         self.data_updates = 0
         # the datasets of the spec the browser has (the latest build)
@@ -87,17 +113,13 @@ class LiveChart:
     def show(self, view: Any) -> None:
         """Display a view (anything with ``key``, ``datasets()`` and ``chart()``)."""
         key = view.key
-        spec_key = getattr(view, "spec_key", key)
         if key == self.key and self.spec is not None:
             datasets = view.datasets()
-            if spec_key == self._spec_key:
-                self.spec = {**self.spec, "datasets": datasets}
-            else:
-                # the same structure with a new selection start value (a brush
-                # the user drew, which the browser shows already): rebuilt on
-                # this side only, so that a view rendered later draws it too
-                self.spec = view.chart().to_dict(validate=False)
-                self._spec_key = spec_key
+            # a selection's start value that the key leaves out (a brush the
+            # user drew, which the browser shows already): set in this side's
+            # copy only, so that a view rendered later draws it too
+            values = getattr(view, "param_values", {})
+            self.spec = _with_param_values(self.spec, values) | {"datasets": datasets}
             self.data_updates += 1
             if not self._live:
                 self.jc.spec = self.spec
@@ -118,7 +140,7 @@ class LiveChart:
             # the data-only redraws since the last build led to this very spec:
             # the browser shows it (built spec and ``_live_data``); assigning
             # it would send nothing and the ``_live_data`` still apply
-            self.key, self.spec, self._spec_key = key, spec, spec_key
+            self.key, self.spec = key, spec
             return
         with self.jc.hold_sync():
             if self.jc.chart is not None and _param_names(spec) == _param_names(shown):
@@ -127,7 +149,7 @@ class LiveChart:
                 self.jc.chart = chart
             if self._live:
                 self.jc._live_data = []
-        self.key, self.spec, self._spec_key = key, spec, spec_key
+        self.key, self.spec = key, spec
         self._built = dict(spec.get("datasets", {}))
         self.builds += 1
 
