@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 import time
@@ -238,6 +239,25 @@ def test_brush_off_and_initial_value():
     assert spec["params"][0]["value"] == {"x": [2.0, 4.5]}
     with pytest.raises(ValueError, match="brush_value"):
         shape_chart(numeric_shape(), brush_value=(1.0, 2.0, 3.0))
+
+
+def test_a_live_charts_brush_start_is_not_structure():
+    # a live chart's brush is the user's once shown: a new start value must
+    # redraw data only (the same key), yet the chart built draws it
+    fixed = ShapeView(numeric_shape(), brush_value=(2.0, 4.5))
+    assert fixed.key != ShapeView(numeric_shape(), brush_value=(1.0, 3.0)).key
+    live = ShapeView(numeric_shape(), brush_value=(2.0, 4.5), live=True)
+    moved = dataclasses.replace(live, brush_value=(1.0, 3.0))
+    assert live.key == moved.key == ShapeView(numeric_shape(), live=True).key
+    assert live.param_values == {"brush": {"x": [2.0, 4.5]}}
+    assert moved.param_values == {"brush": {"x": [1.0, 3.0]}}
+    assert dataclasses.replace(live, brush_value=None).param_values == {"brush": None}
+    assert fixed.param_values == {}
+    for view, value in ((live, [2.0, 4.5]), (moved, [1.0, 3.0])):
+        params = view.chart().to_dict()["params"]
+        assert [p["value"] for p in params if p["name"] == "brush"] == [{"x": value}]
+    with pytest.raises(ValueError, match="brush_value"):
+        ShapeView(numeric_shape(), brush_value=(1.0,), live=True)
 
 
 def test_edited_values_drawn_and_original_dashed():
@@ -716,12 +736,73 @@ def test_slice_metrics_chart():
     order = {r["slice"]: r["order"] for r in rows}
     assert order == {"age < 30 (n=300)": 0, "age >= 30 (n=700)": 1}
     assert layer["encoding"]["yOffset"]["field"] == "state"
-    assert spec["facet"]["column"]["field"] == "metric"
+    assert spec["facet"]["field"] == "metric"
+    assert "columns" not in spec  # one row unless asked to wrap
 
 
 def test_slice_metrics_missing_column():
     with pytest.raises(ValueError, match=r"table.*'current'"):
         slice_metrics_chart(slice_table().drop(columns="current"))
+
+
+CLASSIFIER_METRICS = ["roc_auc", "accuracy", "balanced_accuracy", "log_loss"]
+CLASSIFIER_METRICS += ["brier", "flipped"]
+
+
+def classifier_slice_table() -> pd.DataFrame:
+    rows = [
+        {"slice": s, "n": 50, "metric": m, "original": 0.5, "current": 0.6}
+        for s in ("age < 30", "age >= 30")
+        for m in CLASSIFIER_METRICS
+    ]
+    return pd.DataFrame(rows)
+
+
+def scene_texts(node, ox=0.0, oy=0.0):
+    """(text, x, y, limit, align) of every text item, in chart coordinates."""
+    for item in node.get("items", []):
+        if node.get("marktype") == "text":
+            x, y = ox + item.get("x", 0), oy + item.get("y", 0)
+            yield item.get("text"), x, y, item.get("limit"), item.get("align")
+        elif node.get("marktype") == "group":
+            x, y = ox + item.get("x", 0), oy + item.get("y", 0)
+            for child in item.get("items", []):
+                yield from scene_texts(child, x, y)
+        else:
+            yield from scene_texts(item, ox, oy)
+
+
+def test_slice_metric_headers_stay_whole_and_apart():
+    # six classifier metrics at the panel's size (3 a row, 69 px each): the
+    # headers used to be the raw names, "accuracy"/"balanced_accuracy" on top
+    # of each other
+    view = SliceMetricsView(classifier_slice_table(), width=69, columns=3)
+    spec = view.chart().to_dict()
+    assert spec["columns"] == 3
+    assert spec["facet"]["header"]["labelLimit"] == 69
+    shown = {"ROC AUC", "accuracy", "bal. acc.", "log loss", "brier", "flipped"}
+    svg = vlc.vegalite_to_svg(view.chart().to_json())
+    texts = set(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+    assert shown <= texts  # each header whole: none cut to "…"
+    scene = vlc.vegalite_to_scenegraph(view.chart().to_json())["scenegraph"]
+    heads = [t for t in scene_texts(scene) if t[0] in shown]
+    assert len(heads) == 6
+    assert len({y for _, _, y, _, _ in heads}) == 2  # two rows of three
+    for a, b in itertools.combinations(heads, 2):
+        _, xa, ya, la, _ = a
+        _, xb, yb, lb, _ = b
+        assert a[4] == b[4] == "center" and la and lb
+        if ya == yb:  # the widest each can be drawn never reaches the other
+            assert abs(xa - xb) >= (la + lb) / 2
+    # the tooltips and data keep the metric's own name
+    assert {r["metric"] for r in rows_of(spec)} == set(CLASSIFIER_METRICS)
+    assert view.key != dataclasses.replace(view, columns=2).key
+
+
+@pytest.mark.parametrize("columns", [0, -1, 1.5, True, "3"])
+def test_slice_metrics_bad_columns(columns):
+    with pytest.raises(ValueError, match=r"columns must be a positive int"):
+        SliceMetricsView(slice_table(), columns=columns)
 
 
 def test_no_band_for_a_single_model():

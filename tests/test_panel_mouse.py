@@ -45,17 +45,61 @@ def _brush_init(spec):
     return brush.get("value")
 
 
+def _sent(jc):
+    """Count the messages that re-embed a chart (``chart``, ``spec``) or write
+    data into the shown one (``_live_data``), from now on."""
+    counts = {"chart": 0, "spec": 0, "_live_data": 0}
+
+    def bump(change):
+        counts[change["name"]] += 1
+
+    jc.observe(bump, list(counts))
+    return counts
+
+
+def _region_rows(jc):
+    """The region band's rows: the kernel's spec, then the live data sent."""
+    rows = jc.spec["datasets"]["region"]
+    for update in jc._live_data:
+        if update["name"] == "region":
+            rows = update["value"]
+    return rows
+
+
 def test_brushing_does_not_redraw_the_shape_chart_mid_drag(panel):
-    spec = panel.shape_chart.spec
+    jc = panel.shape_chart
+    sent = _sent(jc)
     # a drag streams selections: 55% -> 90% of the axis, in steps
     lo0, hi0 = panel.range.min, panel.range.max
     start = lo0 + 0.55 * (hi0 - lo0)
     for frac in np.linspace(0.6, 0.9, 6):
         _brush(panel, start, lo0 + frac * (hi0 - lo0))
-        # the same spec object: nothing re-embedded under the pointer
-        assert panel.shape_chart.spec is spec
+        # nothing re-embedded under the pointer
+        assert sent["chart"] == sent["spec"] == 0
     assert panel.region == pytest.approx((start, lo0 + 0.9 * (hi0 - lo0)))
     assert tuple(panel.range.value) == pytest.approx(panel.region)
+
+
+def test_a_fresh_brush_clears_the_default_band_without_a_re_embed(panel):
+    jc = panel.shape_chart
+    # before any brush the default region is drawn as a shaded band
+    (band,) = _region_rows(jc)
+    assert (band["lo"], band["hi"]) == pytest.approx(tuple(panel.range.value))
+    sent = _sent(jc)
+    _brush(panel, -1.0, 0.5)
+    _brush(panel, -1.0, 0.8)
+    # the band's data is emptied in the shown view: the brush is the region now
+    assert sent["chart"] == sent["spec"] == 0
+    assert sent["_live_data"] >= 1
+    assert _region_rows(jc) == []
+    assert [u["value"] for u in jc._live_data if u["name"] == "region"] == [[]]
+    # the kernel's copy reads as what is shown: a view rendered later draws
+    # the brush where it was left
+    assert _brush_init(jc.spec) == {"x": [-1.0, 0.8]}
+    assert jc.spec["datasets"]["region"] == []
+    # ... and is the very spec a full build gives: rebuilding sends nothing
+    panel.refresh()
+    assert sent["chart"] == sent["spec"] == 0
 
 
 def test_the_next_redraw_starts_the_brush_at_the_region(panel):
@@ -177,5 +221,9 @@ def test_every_slice_metric_fits_the_right_column(fitted_classifier):
     spec = p.detail_chart.spec
     n = len({row["metric"] for row in spec["datasets"]["slices"]})
     assert n >= 4  # a classifier's metrics: the panels that were clipped
-    # the slice labels (~130 px) and one panel with its spacing per metric
-    assert 130 + n * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH
+    # the slice labels (~130 px) and one panel with its spacing per metric in
+    # a row; six wrap to two rows of three, each wide enough for its header
+    per_row = spec.get("columns", n)
+    assert per_row <= 3
+    assert 130 + per_row * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH
+    assert spec["facet"]["header"]["labelLimit"] == spec["spec"]["width"] >= 60

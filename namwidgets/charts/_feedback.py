@@ -317,16 +317,32 @@ class MetricsView(ChartView):
 
 _SLICE_COLUMNS = ["slice", "n", "metric", "original", "current"]
 
+# header text for the metric names too long for a narrow panel (the data keep
+# the names; tooltips show them whole)
+_METRIC_LABELS = {
+    "balanced_accuracy": "bal. acc.",
+    "log_loss": "log loss",
+    "roc_auc": "ROC AUC",
+}
+
+
+def _metric_header(width: int) -> alt.Header:
+    """Bold metric names, shortened, cut at ``width`` so neighbours never meet."""
+    expr = "datum.label"
+    for name, label in _METRIC_LABELS.items():
+        expr = f"datum.value === {name!r} ? {label!r} : {expr}"
+    return alt.Header(labelFontWeight="bold", labelLimit=width, labelExpr=expr)
+
 
 @dataclass(frozen=True, eq=False)
 class SliceMetricsView(ChartView):
     """Per-slice metrics, original vs current, as grouped horizontal bars.
 
-    Key: the metric names and their order, ``title``, ``width``, ``configure``.
-    :meth:`datasets`: ``"slices"``, per table row and state (``"original"``,
-    ``"current"``): ``slice`` (its label with ``n``), ``metric``, ``state``,
-    ``value`` and ``order`` (the slice's first appearance in the table; the
-    chart sorts by it).
+    Key: the metric names and their order, ``title``, ``width``, ``columns``,
+    ``configure``. :meth:`datasets`: ``"slices"``, per table row and state
+    (``"original"``, ``"current"``): ``slice`` (its label with ``n``),
+    ``metric``, ``state``, ``value`` and ``order`` (the slice's first
+    appearance in the table; the chart sorts by it).
 
     Parameters
     ----------
@@ -336,7 +352,11 @@ class SliceMetricsView(ChartView):
     title : str, default="Metrics by slice"
         Chart title.
     width : int, default=160
-        Width in pixels of each metric's panel.
+        Width in pixels of each metric's panel; a metric's header is cut to it
+        (long names are shortened first, e.g. "bal. acc.").
+    columns : int or None, default=None
+        Metric panels per row (the rest wrap below); ``None`` puts them all in
+        one row.
     configure : bool, default=True
         Apply :data:`THEME`.
     """
@@ -344,6 +364,7 @@ class SliceMetricsView(ChartView):
     table: pd.DataFrame
     title: str = "Metrics by slice"
     width: int = 160
+    columns: int | None = None
     configure: bool = True
 
     def __post_init__(self) -> None:
@@ -356,13 +377,19 @@ class SliceMetricsView(ChartView):
         if missing:
             msg = f"table is missing column(s) {missing}; needs {_SLICE_COLUMNS}"
             raise InputError(msg)
+        cols = self.columns
+        if cols is not None and (isinstance(cols, bool) or not isinstance(cols, int)
+                                 or cols < 1):  # fmt: skip
+            msg = f"columns must be a positive int or None, got {cols!r}"
+            raise InputError(msg)
         return [self.table[c].tolist() for c in _SLICE_COLUMNS]
 
     @property
     def key(self) -> tuple[Any, ...]:
         """The structure key."""
         metrics = tuple(dict.fromkeys(str(m) for m in self._checked[2]))
-        return ("slices", metrics, self.title, self.width, bool(self.configure))
+        return ("slices", metrics, self.title, self.width, self.columns,
+                bool(self.configure))  # fmt: skip
 
     def datasets(self) -> Datasets:
         """``"slices"``: one row per table row and state."""
@@ -382,11 +409,14 @@ class SliceMetricsView(ChartView):
     def chart(self) -> alt.FacetChart:
         """One panel per metric (own x scale), a pair of bars per slice."""
         states = ["original", "current"]
+        # about one tick label per 30 px, so a narrow panel's labels stay apart
+        ticks = max(2, min(4, self.width // 30))
+        axis = alt.Axis(tickCount=ticks, format="~g", labelSeparation=4)
         bars = (
             alt.Chart()
             .mark_bar(height={"band": 0.85})
             .encode(
-                x=alt.X("value:Q", title=None, axis=alt.Axis(tickCount=4, format="~g")),
+                x=alt.X("value:Q", title=None, axis=axis),
                 y=alt.Y(
                     "slice:N",
                     sort=alt.EncodingSortField(field="order", op="min"),
@@ -409,13 +439,14 @@ class SliceMetricsView(ChartView):
                 ],
             )
         )
-        header = alt.Header(labelFontWeight="bold")
-        column = alt.Column("metric:N", sort=list(self.key[1]), title=None,
-                            header=header)  # fmt: skip
+        header = _metric_header(self.width)
+        sort = list(self.key[1])
+        facet = alt.Facet("metric:N", sort=sort, title=None, header=header)
         chart = FacetChart(
             spec=alt.LayerChart(layer=[bars], width=self.width, height=alt.Step(9)),
-            facet=alt.FacetMapping(column=column),
+            facet=facet,
             spacing=14,
+            columns=alt.Undefined if self.columns is None else self.columns,
         )
         resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
         data = alt.NamedData(name="slices")

@@ -116,6 +116,10 @@ class ShapeView(ChartView):
         Categorical: add a click selection on x named ``"category"`` instead.
     brush_value : tuple of float, optional
         Initial ``(lo, hi)`` of the brush, so that a rebuilt chart keeps it.
+        Part of :attr:`key` unless ``live``: a live chart's brush is the
+        user's once shown, so a new start value redraws data only (a brush
+        drawn anew is not ended by a re-embed); to move the brush from code,
+        build the chart anew.
     y_title : str, default="contribution"
         Title of the y axis, e.g. ``"contribution (logit)"``.
     density_height : int, default=10
@@ -199,8 +203,37 @@ class ShapeView(ChartView):
         )
 
     @cached_property
+    def _brush_value(self) -> tuple[float, float] | None:
+        """``brush_value`` checked, where a numeric brush is drawn."""
+        if self.brush_value is None or not self.brush or self.shape.kind != "numeric":
+            return None
+        lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
+        return (lo, hi)
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        """Start values of the selections that :attr:`key` leaves out.
+
+        A ``live`` numeric chart's ``{"brush": {"x": [lo, hi]}}`` (None: no
+        start value), which is not structure (see ``brush_value``): a redraw
+        with a new one sends data only, and the Python side's copy of the spec
+        takes the value in place. Empty otherwise.
+        """
+        if not (self.key.live and self.key.brush and self.key.kind == "numeric"):
+            return {}
+        value = self._brush_value
+        return {"brush": None if value is None else {"x": list(value)}}
+
+    @cached_property
     def key(self) -> ShapeKey:
         """The structure key: equal keys give equal specs but for ``datasets``."""
+        # live: the brush is the user's once shown (a brush drawn anew must not
+        # re-embed the chart), so its start value is not structure; a caller
+        # that moves the brush from code rebuilds (the panel does on a slider)
+        brush_value = self._brush_value  # checked in every case
+        return self._make_key(None if self.live else brush_value)
+
+    def _make_key(self, brush_value: tuple[float, float] | None) -> ShapeKey:
         shape, p = self.shape, self._prepared
         title = self.title
         if title is None:
@@ -236,10 +269,6 @@ class ShapeView(ChartView):
         edited_imp = self.edited_importance is not None and "edited" in p.cols
         if edited_imp and not live:
             subtitle = subtitle.replace("importance", "importance: original", 1)
-        brush_value = None
-        if self.brush_value is not None and self.brush and shape.kind == "numeric":
-            lo, hi = (float(v) for v in as_1d("brush_value", self.brush_value, 2))
-            brush_value = (lo, hi)
         units = self.units
         if isinstance(units, Mapping):
             units = units.get(str(shape.name))
@@ -294,7 +323,10 @@ class ShapeView(ChartView):
         -------
         altair.LayerChart
         """
-        return _shape_chart(self.key, self.datasets())
+        key = self.key
+        if key.live and self._brush_value is not None:
+            key = self._make_key(self._brush_value)
+        return _shape_chart(key, self.datasets())
 
 
 def _shape_chart(k: ShapeKey, datasets: Datasets) -> alt.LayerChart:

@@ -297,12 +297,15 @@ class NAMPanel(
         if new is not None and tuple(self.range.value) != tuple(new):
             with self._setting_controls():
                 self.range.value = new
-        if self._brushing:
-            # The browser draws this region already, as the brush being dragged:
-            # a redraw now would re-embed the chart and end the drag (the brush
-            # kept only its first few pixels). The next redraw starts the brush
-            # at this region.
-            return
+        if not self._brushing:
+            # the slider (or code) moved the region: the brush is drawn from
+            # the chart's start value, so only a rebuild moves it
+            self._live["shape"].invalidate()
+        # While brushing the browser draws this region already, as the brush
+        # being dragged: a rebuild would re-embed the chart and end the drag
+        # (the brush kept only its first few pixels). The brush's start value
+        # is not in a live chart's key, so this redraws data only: the default
+        # region's band is emptied under the new brush.
         self._redraws.schedule({"shape"})
 
     @T.observe("x_range")

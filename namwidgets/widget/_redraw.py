@@ -58,13 +58,41 @@ def _param_names(spec: dict[str, Any]) -> list[str]:
     return sorted(str(n) for n in names)
 
 
+def _with_param_values(spec: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with its named params' ``value`` set (None: removed); a copy."""
+    if not values:
+        return dict(spec)
+
+    def fix(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for param in params:
+            name = param.get("name")
+            if name in values:
+                param = {k: v for k, v in param.items() if k != "value"}
+                if values[name] is not None:
+                    param["value"] = values[name]
+            out.append(param)
+        return out
+
+    spec = dict(spec)
+    if "params" in spec:
+        spec["params"] = fix(spec["params"])
+    if "layer" in spec:
+        spec["layer"] = [
+            {**layer, "params": fix(layer["params"])} if "params" in layer else layer
+            for layer in spec["layer"]
+        ]
+    return spec
+
+
 class LiveChart:
     """Drive an ``alt.JupyterChart`` from chart views, as cheaply as can be.
 
     A new structure is assigned as ``jc.chart`` when its parameters (selections)
     differ from the shown chart's, so the selection traits are rebuilt, and as
     an unvalidated ``jc.spec`` otherwise (the views are validated in the chart
-    tests). The same key with new data sends only new datasets: in a
+    tests). The same key with new data (or new ``param_values``, where a view
+    has them: a selection's start value) sends only new datasets: in a
     :class:`~namwidgets.widget._live.LiveJupyterChart`, the datasets that differ
     from the built spec's as ``_live_data`` (the browser writes them into the
     shown view, no re-embed), while ``jc.spec`` is brought up to date on the
@@ -91,7 +119,11 @@ class LiveChart:
         key = view.key
         if key == self.key and self.spec is not None:
             datasets = view.datasets()
-            self.spec = {**self.spec, "datasets": datasets}
+            # a selection's start value that the key leaves out (a brush the
+            # user drew, which the browser shows already): set in this side's
+            # copy only, so that a view rendered later draws it too
+            values = getattr(view, "param_values", {})
+            self.spec = _with_param_values(self.spec, values) | {"datasets": datasets}
             self.data_updates += 1
             if not self._live:
                 self.jc.spec = self.spec

@@ -22,6 +22,8 @@ from ._format import scalar_metrics
 SHAPE_WIDTH, SHAPE_HEIGHT = 360, 220
 #: Width in pixels the right column's charts fit in.
 RIGHT_WIDTH = 380
+#: Most metric panels in one row of the slices chart.
+SLICE_COLUMNS = 3
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,10 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     if session.y is None:
         return NoteView("open the panel with y for slices")
     table = session.slice_metrics(term, auc=auc)
-    # every metric's panel inside the right column, the slice labels beside
+    # every metric's panel inside the right column, the slice labels beside;
+    # at most 3 panels a row (6 classifier metrics wrap to 2 rows of 3), so each
+    # is wide enough for its header ("bal. acc.") to stay whole
     n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
-    width = max(min(160, (RIGHT_WIDTH - 130) // n - 14), 30)
-    return charts.SliceMetricsView(table, width=width)
+    columns = -(-n // -(-n // SLICE_COLUMNS))  # n spread evenly over the rows
+    width = max(min(160, (RIGHT_WIDTH - 130) // columns - 14), 30)
+    return charts.SliceMetricsView(table, width=width, columns=columns)
