@@ -699,8 +699,8 @@ def test_metrics_chart_has_every_state_and_metric():
         ("mae", "before the last edit"): 0.40,
         ("mae", "current"): 0.42,
     }
-    assert spec["facet"]["column"]["field"] == "metric"
-    assert spec["facet"]["column"]["sort"] == ["rmse", "mae"]
+    assert spec["facet"]["field"] == "metric"
+    assert spec["facet"]["sort"] == ["rmse", "mae"]
     assert spec["resolve"] == {"scale": {"y": "independent"}}
     color = spec["spec"]["layer"][0]["encoding"]["color"]
     assert color["scale"]["domain"] == ["original", "before the last edit", "current"]
@@ -759,10 +759,14 @@ def classifier_slice_table() -> pd.DataFrame:
 
 
 def scene_texts(node, ox=0.0, oy=0.0):
-    """(text, x, y, limit, align) of every text item, in chart coordinates."""
+    """(text, x, y, limit, align) of every text item, in chart coordinates.
+
+    ``y`` includes the item's ``dy`` (a label set above its bar).
+    """
     for item in node.get("items", []):
         if node.get("marktype") == "text":
-            x, y = ox + item.get("x", 0), oy + item.get("y", 0)
+            x = ox + item.get("x", 0) + item.get("dx", 0)
+            y = oy + item.get("y", 0) + item.get("dy", 0)
             yield item.get("text"), x, y, item.get("limit"), item.get("align")
         elif node.get("marktype") == "group":
             x, y = ox + item.get("x", 0), oy + item.get("y", 0)
@@ -803,6 +807,42 @@ def test_slice_metric_headers_stay_whole_and_apart():
 def test_slice_metrics_bad_columns(columns):
     with pytest.raises(ValueError, match=r"columns must be a positive int"):
         SliceMetricsView(slice_table(), columns=columns)
+    with pytest.raises(ValueError, match=r"columns must be a positive int"):
+        MetricsView({s: {"rmse": 0.5} for s in STATES}, columns=columns)
+
+
+@pytest.mark.parametrize(
+    "names, width, columns",
+    [
+        (["rmse", "mae", "r2"], 73, None),  # a regressor's panel row
+        (["roc_auc", "accuracy", "balanced_accuracy", "log_loss", "brier"], 73, 3),
+    ],
+)
+def test_metric_labels_never_run_together(names, width, columns):
+    # the panel's sizes (widget._views.feedback_view): three bars of 24 px each
+    # used to carry three value labels and two change labels, drawn on top of
+    # each other ("0.3350.335"), and the classifier's five headers overlapped
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.1, 0.9, len(names))
+    table = {
+        state: dict(zip(names, base + 0.0123 * k)) for k, state in enumerate(STATES)
+    }
+    view = MetricsView(table, width=width, height=90, columns=columns)
+    scene = vlc.vegalite_to_scenegraph(view.chart().to_json())["scenegraph"]
+    texts = [t for t in scene_texts(scene) if t[4] == "center" and t[0]]
+    labels = [t for t in texts if re.match(r"^[+\u2212-]?\d", t[0])]
+    # the original and current values, and the current's change, per metric
+    assert len(labels) == 3 * len(names), labels
+    for a, b in itertools.combinations(labels, 2):
+        if abs(a[2] - b[2]) < 9:  # on one line: never closer than half each
+            wide = 0.6 * 9 * (len(a[0]) + len(b[0])) / 2
+            assert abs(a[1] - b[1]) >= wide, (a, b)
+    shown = {"ROC AUC", "accuracy", "bal. acc.", "log loss", "brier", "rmse"}
+    heads = [t for t in texts if t[0] in shown | set(names)]
+    assert len(heads) == len(names)  # each header whole, none cut to "..."
+    for a, b in itertools.combinations(heads, 2):
+        if a[2] == b[2]:
+            assert abs(a[1] - b[1]) >= (a[3] + b[3]) / 2, (a, b)
 
 
 def test_no_band_for_a_single_model():

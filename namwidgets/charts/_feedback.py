@@ -185,7 +185,7 @@ class MetricsView(ChartView):
     labelled with its change against the original.
 
     Key: the metric names and their order, ``title``, ``width``, ``height``,
-    ``configure``. :meth:`datasets`: ``"metrics"``, ``metric``, ``state``
+    ``columns``, ``configure``. :meth:`datasets`: ``"metrics"``, ``metric``, ``state``
     (``"original"``, ``"before the last edit"``, ``"current"``), ``value``,
     ``delta`` (``value`` less the original's; None for the original) and
     ``delta_label`` (its text), per metric then state.
@@ -201,7 +201,12 @@ class MetricsView(ChartView):
     title : str, default="Metrics"
         Chart title.
     width, height : int, default=120, 120
-        Size in pixels of each metric's panel.
+        Size in pixels of each metric's panel. The original and current bars
+        carry their values and the current one its change (the bar between, the
+        state before the last edit, has them in its tooltip): in a narrow panel
+        three labels side by side would run together.
+    columns : int, optional
+        Metric panels per row (the rest wrap below); None: all in one row.
     configure : bool, default=True
         Apply :data:`THEME`.
     """
@@ -210,9 +215,11 @@ class MetricsView(ChartView):
     title: str = "Metrics"
     width: int = 120
     height: int = 120
+    columns: int | None = None
     configure: bool = True
 
     def __post_init__(self) -> None:
+        _check_columns(self.columns)
         self._checked  # noqa: B018 - check the inputs now
 
     @cached_property
@@ -224,7 +231,7 @@ class MetricsView(ChartView):
     def key(self) -> tuple[Any, ...]:
         """The structure key."""
         return ("metrics", tuple(self._checked[1]), self.title, self.width,
-                self.height, bool(self.configure))  # fmt: skip
+                self.height, self.columns, bool(self.configure))  # fmt: skip
 
     def datasets(self) -> Datasets:
         """``"metrics"``: one row per metric and state, with its change."""
@@ -283,31 +290,38 @@ class MetricsView(ChartView):
                 ],
             )
         )
+        ends = alt.FieldOneOfPredicate(field="state", oneOf=[labels[0], labels[-1]])
         text = (
             alt.Chart()
-            .mark_text(dy=-5, baseline="bottom", fontSize=10, color=PALETTE["text"])
+            .mark_text(dy=-5, baseline="bottom", fontSize=9, color=PALETTE["text"])
             .encode(
                 x=x,
                 y=alt.Y("value:Q", scale=y_scale),
                 text=alt.Text("value:Q", format=".3~r"),
             )
+            .transform_filter(ends)
         )
         change = (
             alt.Chart()
-            .mark_text(dy=-17, baseline="bottom", fontSize=9, color="#666666")
+            .mark_text(dy=-16, baseline="bottom", fontSize=9, color="#666666")
             .encode(
                 x=x,
                 y=alt.Y("value:Q", scale=y_scale),
                 text=alt.Text("delta_label:N"),
             )
+            .transform_filter(alt.FieldEqualPredicate(field="state", equal=labels[-1]))
         )
-        header = alt.Header(labelFontWeight="bold")
-        column = alt.Column("metric:N", sort=names, title=None, header=header)
+        facet = alt.Facet(
+            "metric:N", sort=names, title=None, header=_metric_header(self.width)
+        )
         layer = alt.LayerChart(
             layer=[bars, text, change], width=self.width, height=self.height
         )
         chart = FacetChart(
-            spec=layer, facet=alt.FacetMapping(column=column), spacing=14
+            spec=layer,
+            facet=facet,
+            spacing=14,
+            columns=alt.Undefined if self.columns is None else self.columns,
         )
         resolve = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))
         data = alt.NamedData(name="metrics")
@@ -324,6 +338,16 @@ _METRIC_LABELS = {
     "log_loss": "log loss",
     "roc_auc": "ROC AUC",
 }
+
+
+def _check_columns(columns: Any) -> None:
+    """Panels per row: a positive int or None, else an error naming ``columns``."""
+    if columns is not None and (
+        isinstance(columns, bool)
+        or not isinstance(columns, numbers.Integral)
+        or columns < 1
+    ):
+        raise InputError(f"columns must be a positive int or None, got {columns!r}")
 
 
 def _metric_header(width: int) -> alt.Header:
@@ -377,11 +401,7 @@ class SliceMetricsView(ChartView):
         if missing:
             msg = f"table is missing column(s) {missing}; needs {_SLICE_COLUMNS}"
             raise InputError(msg)
-        cols = self.columns
-        if cols is not None and (isinstance(cols, bool) or not isinstance(cols, int)
-                                 or cols < 1):  # fmt: skip
-            msg = f"columns must be a positive int or None, got {cols!r}"
-            raise InputError(msg)
+        _check_columns(self.columns)
         return [self.table[c].tolist() for c in _SLICE_COLUMNS]
 
     @property

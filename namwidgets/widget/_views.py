@@ -22,8 +22,13 @@ from ._format import scalar_metrics
 SHAPE_WIDTH, SHAPE_HEIGHT = 360, 220
 #: Width in pixels the right column's charts fit in.
 RIGHT_WIDTH = 380
-#: Most metric panels in one row of the slices chart.
-SLICE_COLUMNS = 3
+#: Most metric panels in one row of the metrics and slices charts.
+METRIC_COLUMNS = 3
+
+
+def panels_per_row(n: int) -> int:
+    """``n`` metric panels spread evenly over rows of at most METRIC_COLUMNS."""
+    return -(-n // -(-n // METRIC_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,12 @@ def feedback_view(affected: dict[str, Any], metrics_table: Any) -> charts.ChartV
     if not scalar or not any(scalar.values()):
         return shift
     n = max(len(next(iter(scalar.values()))), 1)
-    # each metric's panel has its own y axis (~36 px) and 14 px of spacing
-    panel = max(min(120, (RIGHT_WIDTH - 10) // n - 50), 40)
-    metrics = charts.MetricsView(scalar, width=panel, height=90)
+    # at most METRIC_COLUMNS panels a row (a classifier's five wrap to two
+    # rows); each has its own y axis (~36 px) and 14 px of spacing
+    per_row = panels_per_row(n)
+    panel = max(min(120, (RIGHT_WIDTH - 10) // per_row - 50), 40)
+    columns = per_row if per_row < n else None
+    metrics = charts.MetricsView(scalar, width=panel, height=90, columns=columns)
     return charts.StackView([metrics, shift])
 
 
@@ -230,6 +238,6 @@ def slices_view(session: Any, term: str, auc: bool) -> charts.ChartView | NoteVi
     # at most 3 panels a row (6 classifier metrics wrap to 2 rows of 3), so each
     # is wide enough for its header ("bal. acc.") to stay whole
     n = max(int(table["metric"].nunique()), 1) if "metric" in table else 1
-    columns = -(-n // -(-n // SLICE_COLUMNS))  # n spread evenly over the rows
+    columns = panels_per_row(n)
     width = max(min(160, (RIGHT_WIDTH - 130) // columns - 14), 30)
     return charts.SliceMetricsView(table, width=width, columns=columns)
