@@ -32,7 +32,7 @@ class OneTorchThread(distributed.WorkerPlugin):
 
 
 def make_scorers() -> dict:
-    """R² plus two probes of where a fit ran (defined here, so pickled by value)."""
+    """R² plus probes of where a fit ran and of its pairs (pickled by value)."""
 
     def threads(estimator, X, y):
         import torch
@@ -44,7 +44,10 @@ def make_scorers() -> dict:
 
         return float(os.getpid())
 
-    return {"r2": "r2", "threads": threads, "pid": pid}
+    def pairs(estimator, X, y):
+        return float(len(estimator.term_names_) - len(estimator.feature_names_))
+
+    return {"r2": "r2", "threads": threads, "pid": pid, "pairs": pairs}
 
 
 def search() -> GridSearchCV:
@@ -55,7 +58,6 @@ def search() -> GridSearchCV:
         n_threads=1,
         verbose=0,
         random_state=0,
-        interactions=0,  # additive; with pairs, see RESULTS.md (2026-12-02)
     )
     return GridSearchCV(
         model,
@@ -101,6 +103,13 @@ def test_grid_search_on_a_local_cluster_matches_a_local_run():
             rtol=0,
             atol=1e-12,
         )
+        np.testing.assert_array_equal(
+            remote.cv_results_[f"split{split}_test_pairs"],
+            local.cv_results_[f"split{split}_test_pairs"],
+        )
     assert remote.best_params_ == local.best_params_
+    # the default fits pairs: some of these fits kept them (so the cluster and the
+    # local run agree on fits with pairs, not only on additive ones)
+    assert max(local.cv_results_[f"split{s}_test_pairs"].max() for s in (0, 1)) > 0
     # the two settings give different scores, so equal results mean something
     assert np.ptp(local.cv_results_["mean_test_r2"]) > 1e-6
