@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +63,7 @@ def finish_fit(proc: subprocess.Popen, out: Path):
     return np.load(out), stdout.strip().split("|")
 
 
+@pytest.mark.slow  # two fresh interpreters, ~10 s
 def test_a_fit_with_pairs_is_the_same_under_other_hash_seeds_and_threads(tmp_path):
     # both at once: each is mostly importing torch
     runs = [
