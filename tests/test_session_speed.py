@@ -292,3 +292,39 @@ def test_recycled_arrays_never_change_under_a_caller(big_sessions):
     del held
     while s.undo():
         pass
+
+
+def test_an_open_holds_one_contribution_matrix_until_the_first_edit():
+    # issue 15's memory budget is two n x T matrices plus the inputs; an open
+    # used to make both at once (the base and its working copy), before any
+    # edit: the copy now waits for the first edit, and the base never changes
+    import tracemalloc
+
+    from namwidgets import NAMRegressor
+
+    X, y = make_additive(3000, noise=0.2, random_state=0)
+    model = NAMRegressor(
+        random_state=0, hidden_sizes=(16,), max_epochs=3, verbose=0, n_threads=1
+    ).fit(X, y)
+    Xb = pd.concat([X] * 20, ignore_index=True)
+    yb = pd.concat([y] * 20, ignore_index=True)
+    tracemalloc.start()
+    try:
+        s = EditSession(model, Xb, yb)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    matrix = len(s.term_names) * len(Xb) * 8
+    assert held < 1.5 * matrix, held / matrix  # was 2.33 matrices
+    original = s.contributions("original").copy()
+    before = s.contributions()
+    np.testing.assert_array_equal(before, original)
+    term = s.term_names[0]
+    s.scale(term, 0.5)
+    np.testing.assert_array_equal(before, original)  # a view taken before
+    np.testing.assert_array_equal(s.contributions("original"), original)
+    after = s.contributions()
+    np.testing.assert_allclose(after[:, 0], 0.5 * original[:, 0], rtol=1e-12)
+    np.testing.assert_array_equal(after[:, 1:], original[:, 1:])
+    s.undo()
+    np.testing.assert_array_equal(s.contributions(), original)

@@ -106,11 +106,13 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._base.flags.writeable = False
         self._functions0 = [freeze(sf) for sf in model.term_functions()]
         self._refs0 = references(self._functions0)
-        self._current = self._base.copy()
         # copy-on-write: contributions() hands out views of _current, so the
         # first edit after one was handed out writes into a fresh copy (a
-        # caller's "before" array never changes under them)
-        self._current_shared = False
+        # caller's "before" array never changes under them). Unedited, the
+        # working matrix is the (read-only) base itself: the copy waits for the
+        # first edit, so an open holds one n x T matrix, not two
+        self._current = self._base
+        self._current_shared = True
         self._refs = list(self._refs0)
         self._intercept = np.asarray(model.intercept_, float).reshape(1, -1)
         self._importance = importance(self._current)
