@@ -204,9 +204,10 @@ def multiclass_live_metrics(
     Returns
     -------
     dict
-        As ``fast_classification_metrics`` (hard labels by ``argmax``, ties to
-        the first class; Brier the mean squared distance to the one-hot truth),
-        plus the AUC keys with ``auc``.
+        ``accuracy``, ``balanced_accuracy``, ``log_loss``, ``brier`` and
+        ``confusion_matrix`` (hard labels by ``argmax``, ties to the first
+        class; Brier the mean squared distance to the one-hot truth), plus the
+        AUC keys with ``auc``.
     """
     _check(targets, proba)
     n, k = proba.shape

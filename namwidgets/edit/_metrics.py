@@ -143,61 +143,6 @@ def live_roc_auc(
     return float(np.mean(values))
 
 
-def fast_classification_metrics(
-    codes: np.ndarray,
-    proba: np.ndarray,
-    n_classes: int,
-    sample_weight: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """Accuracy, balanced accuracy, log loss, Brier and confusion matrix in numpy.
-
-    The same numbers as scikit-learn's functions (the tests check them to 1e-12),
-    without their per-call label checks, which cost ~100 ms at 100k rows: the
-    panel's live path uses this on every slider move; ``EditSession.metrics``
-    uses scikit-learn's own functions.
-
-    Parameters
-    ----------
-    codes : ndarray of shape (n_samples,)
-        True class indices (0..n_classes-1).
-    proba : ndarray of shape (n_samples, n_classes)
-    n_classes : int
-    sample_weight : ndarray of shape (n_samples,), optional
-    """
-    n = len(codes)
-    w = None if sample_weight is None else np.asarray(sample_weight, float)
-    if n_classes == 2:  # comparisons, not argmax/fancy indexing: 5x faster
-        hard = _hard_labels(proba)
-        p_true = np.where(codes == 1, proba[:, 1], proba[:, 0])
-        sq = (proba[:, 1] - codes) ** 2
-    else:
-        hard = proba.argmax(1)
-        p_true = np.take_along_axis(proba, codes[:, None], 1)[:, 0]
-        sq = (proba**2).sum(1) - 2 * p_true + 1.0
-    cm = np.bincount(codes * n_classes + hard, weights=w, minlength=n_classes**2)
-    cm = cm.reshape(n_classes, n_classes)
-    support = cm.sum(1)
-    present = support > 0
-    recall = np.diag(cm)[present] / support[present]
-    log_p = np.log(np.clip(p_true, 1e-15, 1 - 1e-15))
-    if w is None:
-        total, log_sum, brier = float(n), float(log_p.sum()), float(sq.sum()) / n
-    else:
-        total = float(w.sum())
-        log_sum, brier = float(np.dot(w, log_p)), float(np.dot(w, sq)) / total
-    return {
-        "accuracy": float(np.trace(cm) / total),
-        "balanced_accuracy": float(recall.mean())
-        if present.sum() > 1
-        else float("nan"),
-        "log_loss": -log_sum / total,
-        "brier": brier,
-        "confusion_matrix": (
-            cm if sample_weight is not None else cm.astype(int)
-        ).tolist(),
-    }
-
-
 def _hard_labels(proba: np.ndarray) -> np.ndarray:
     """``proba.argmax(1)`` (ties to the first class), by a comparison for 2 classes."""
     if proba.shape[1] == 2:
