@@ -47,6 +47,12 @@ def additive_data():
 
 
 @pytest.fixture(scope="session")
+def panel_data():
+    """400 other rows of the additive task, the panel tests' validation set."""
+    return make_additive(400, random_state=7)
+
+
+@pytest.fixture(scope="session")
 def fitted_regressor(additive_data):
     from namwidgets import NAMRegressor
 

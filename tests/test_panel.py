@@ -32,14 +32,9 @@ from namwidgets.edit import (
 )
 
 
-@pytest.fixture(scope="module")
-def data():
-    return make_additive(400, random_state=7)
-
-
 @pytest.fixture()
-def panel(fitted_regressor, data):
-    X, y = data
+def panel(fitted_regressor, panel_data):
+    X, y = panel_data
     return namwidgets.explore(fitted_regressor, X, y)
 
 
@@ -124,7 +119,7 @@ def test_knot_sliders_make_one_knots_edit(panel):
     assert f"{y:.6f}"[:7] in spec
 
 
-def test_zero_toggle_and_back(panel, data):
+def test_zero_toggle_and_back(panel, panel_data):
     panel.feature = "jagged"
     panel.zero.value = True
     assert panel.session.history[-1] == [Zero(feature="jagged")]
@@ -253,8 +248,10 @@ def test_multiclass_panel_has_class_picker():
     assert p.session.history[-1][0].factor == 0.5
 
 
-def test_bursts_are_coalesced_and_the_final_state_is_drawn(fitted_regressor, data):
-    X, y = data
+def test_bursts_are_coalesced_and_the_final_state_is_drawn(
+    fitted_regressor, panel_data
+):
+    X, y = panel_data
 
     async def drag():
         p = NAMPanel(fitted_regressor, X, y, redraw_delay=0.05)

@@ -14,18 +14,12 @@ import pytest
 
 import namwidgets
 from namwidgets import InputError
-from namwidgets.datasets import make_additive
 from namwidgets.edit import Knots
 
 
-@pytest.fixture(scope="module")
-def data():
-    return make_additive(400, random_state=7)
-
-
 @pytest.fixture()
-def panel(fitted_regressor, data):
-    X, y = data
+def panel(fitted_regressor, panel_data):
+    X, y = panel_data
     p = namwidgets.explore(fitted_regressor, X, y)
     p.feature = "smooth"
     return p
@@ -158,7 +152,7 @@ def test_a_bad_commit_is_refused_and_changes_nothing(panel, commit, match):
     assert panel.drag_curve.knots_y == knots_y
 
 
-def test_the_widget_hides_with_the_numeric_controls(panel, data):
+def test_the_widget_hides_with_the_numeric_controls(panel, panel_data):
     cats = [
         n
         for n, k in zip(panel.session.term_names, panel.session.term_kinds)

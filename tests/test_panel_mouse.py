@@ -13,17 +13,11 @@ import pandas as pd
 import pytest
 
 import namwidgets
-from namwidgets.datasets import make_additive
-
-
-@pytest.fixture(scope="module")
-def data():
-    return make_additive(400, random_state=7)
 
 
 @pytest.fixture()
-def panel(fitted_regressor, data):
-    X, y = data
+def panel(fitted_regressor, panel_data):
+    X, y = panel_data
     p = namwidgets.explore(fitted_regressor, X, y)
     p.feature = "smooth"
     return p

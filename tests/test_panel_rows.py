@@ -12,17 +12,11 @@ import pytest
 
 import namwidgets
 from namwidgets import charts
-from namwidgets.datasets import make_additive
-
-
-@pytest.fixture(scope="module")
-def data():
-    return make_additive(400, random_state=7)
 
 
 @pytest.fixture()
-def panel(fitted_regressor, data):
-    X, y = data
+def panel(fitted_regressor, panel_data):
+    X, y = panel_data
     p = namwidgets.explore(fitted_regressor, X, y)
     p.detail = "row"
     return p
@@ -39,8 +33,8 @@ def _rows(panel):
     return panel.row_pick_chart.spec["datasets"]["rows"]
 
 
-def test_the_row_tab_draws_predictions_against_targets(panel, data):
-    _, y = data
+def test_the_row_tab_draws_predictions_against_targets(panel, panel_data):
+    _, y = panel_data
     assert panel.row_pick_chart in panel.what_if_box.children
     assert panel.what_if_box in panel.detail_pickers.children  # on the row tab
     rows = _rows(panel)
