@@ -11,9 +11,12 @@ into one history step: a Knots edit (:meth:`DragCurve.knots_of`). For a
 categorical term the widget draws one bar per level instead; a bar dragged
 up or down and released is one SetCategoryValue step for that level.
 
-The x axis is the shape chart's (its data window or all of it: ``x_domain``);
-in the browser the widget also takes the chart's pixel scale when it finds
-the chart above it, so that a knot sits under the chart's curve.
+The x axis is the shape chart's (its data window or all of it: ``x_domain``).
+In the panel the widget lies over the shape chart itself (:func:`overlay_box`,
+``overlay=True``): in the browser it takes both pixel scales from the chart's
+own axes, draws its knots on the chart's curve, the region's grab handle and
+the bars on the chart's bars, and lets every other pointer event through to
+the chart (its brush). Shown on its own it draws its own axes.
 
 :class:`DragMixin` is the panel's side: what the widget is sent on a redraw
 (:func:`curve_data`, :func:`bars_data`) and the history step of a commit.
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets as W
 import numpy as np
 import traitlets as T
 
@@ -62,6 +66,9 @@ class DragCurve(anywidget.AnyWidget):
     _css = T.Unicode(
         ".nam-drag svg{touch-action:none;user-select:none}"
         ".nam-drag-knot:hover{stroke:#333}"
+        ".nam-drag-region-curve:hover{stroke:rgba(242,193,78,.45)}"
+        ".nam-drag-region:hover rect{fill:#e0a800}"
+        ".nam-drag-bar-hit:hover{stroke:#333;stroke-dasharray:3 2}"
     ).tag(sync=True)
 
     x = T.List(T.Float(), help="The term's grid.").tag(sync=True)
@@ -85,8 +92,13 @@ class DragCurve(anywidget.AnyWidget):
     ).tag(sync=True)
     y_domain = T.List(T.Float(), default_value=[-1.0, 1.0]).tag(sync=True)
     region = T.List(T.Float(), allow_none=True, default_value=None).tag(sync=True)
-    width = T.Int(430).tag(sync=True)
-    height = T.Int(120).tag(sync=True)
+    width = T.Int(430, help="Width in pixels, shown on its own.").tag(sync=True)
+    height = T.Int(120, help="Height in pixels, shown on its own.").tag(sync=True)
+    overlay = T.Bool(
+        False,
+        help="Lie over the shape chart of its ``overlay_box`` (the chart's "
+        "pixels and axes); False: a plot of its own.",
+    ).tag(sync=True)
     drag = T.Dict(
         allow_none=True, default_value=None, help="The browser's commit on release."
     ).tag(sync=True)
@@ -262,6 +274,60 @@ def bars_data(session: Any, name: str, class_index: int) -> dict[str, Any]:
     }
 
 
+def nothing_data() -> dict[str, Any]:
+    """The traits of :class:`DragCurve` for a term with nothing to drag (a pair).
+
+    No curve, knots, region or bars: the widget draws nothing, and over the
+    shape chart it lets every pointer event through to the chart.
+    """
+    empty: dict[str, Any] = {
+        name: []
+        for name in (
+            "levels", "level_values", "level_original", "x", "values", "original",
+            "x_domain", "knots_x", "knots_y", "shift_x", "shift_unit",
+        )
+    }  # fmt: skip
+    return {**empty, "region": None}
+
+
+#: The class of :func:`overlay_box`'s box: the browser side finds the chart by it.
+OVERLAY_CLASS = "nam-shape-overlay"
+
+
+def overlay_box(chart: W.DOMWidget, drag: DragCurve) -> W.GridBox:
+    """``chart`` with ``drag`` lying over it, pixel for pixel: one grid cell.
+
+    Both widgets take the same grid area (the drag widget, later, on top) and
+    ``drag.overlay`` is set, so that in the browser it draws in the chart's
+    own pixels (both scales read from the chart's axes) and lets the pointer
+    through to the chart but on its knots, region handle and bars.
+
+    Parameters
+    ----------
+    chart : ipywidgets.DOMWidget
+        The shape chart (an ``alt.JupyterChart``).
+    drag : DragCurve
+        The drag widget to lay over it.
+
+    Returns
+    -------
+    ipywidgets.GridBox
+    """
+    for child in (chart, drag):
+        child.layout.grid_area = "plot"
+    drag.overlay = True
+    box = W.GridBox(
+        [chart, drag],
+        layout=W.Layout(
+            grid_template_areas='"plot"',
+            grid_template_columns="max-content",
+            grid_template_rows="max-content",
+        ),
+    )
+    box.add_class(OVERLAY_CLASS)
+    return box
+
+
 class DragMixin:
     """The panel's side of :class:`DragCurve`: what it shows, what a commit does.
 
@@ -314,5 +380,5 @@ class DragMixin:
         elif kind == "categorical":
             data = bars_data(self.session, self.feature, self.class_index)
         else:
-            return
+            data = nothing_data()
         self.drag_curve.show_curve(data)
