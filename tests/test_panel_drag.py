@@ -94,8 +94,11 @@ def test_a_slider_after_a_drag_edits_that_step(panel):
 
 def test_a_region_drag_shifts_the_region_as_one_knots_step(panel):
     s, d = panel.session, panel.drag_curve
+    # the default region: its handle only (a drag on its curve brushes)
+    assert panel.region is None and d.region and d.region_curve is False
     panel.region = (-1.0, 1.0)
     assert d.region == pytest.approx([-1.0, 1.0])
+    assert d.region_curve is True  # the user's region, the chart's brush
     assert d.shift_unit == [0.0, 1.0, 1.0, 0.0]
     assert d.shift_x[1:3] == pytest.approx([-1.0, 1.0])
     assert d.shift_x[0] < -1.0 and d.shift_x[3] > 1.0  # one grid step out
@@ -178,7 +181,7 @@ def test_the_drag_widget_lies_over_the_shape_chart(panel):
     assert shown.count(panel.shape_chart) == 1
     for controls in (panel.numeric_controls, panel.categorical_controls):
         assert d not in list(_descendants(controls))
-    assert "drag a red knot" in panel.drag_hint.value
+    assert "drag a red knot" in panel.drag_hint.value.lower()
     assert panel.drag_hint in list(_descendants(panel.numeric_controls))
 
 

@@ -92,6 +92,12 @@ class DragCurve(anywidget.AnyWidget):
     ).tag(sync=True)
     y_domain = T.List(T.Float(), default_value=[-1.0, 1.0]).tag(sync=True)
     region = T.List(T.Float(), allow_none=True, default_value=None).tag(sync=True)
+    region_curve = T.Bool(
+        False,
+        help="Over the chart: the curve inside the region is grabbed too (the "
+        "region is the chart's brush, where a drag would move the brush, not "
+        "start one); else only the region's handle.",
+    ).tag(sync=True)
     width = T.Int(430, help="Width in pixels, shown on its own.").tag(sync=True)
     height = T.Int(120, help="Height in pixels, shown on its own.").tag(sync=True)
     overlay = T.Bool(
@@ -186,6 +192,7 @@ def curve_data(
     knot_positions: tuple[float, ...],
     region: tuple[float, float] | None,
     window: tuple[float, float] | None = None,
+    brushed: bool = False,
 ) -> dict[str, Any]:
     """The traits of :class:`DragCurve` for a numeric term.
 
@@ -194,7 +201,9 @@ def curve_data(
     knots, a y domain with room to drag (half the curves' span above and
     below), and the region's shift as knots: 1 on ``region`` (clipped to the
     training range), ramping to 0 over one grid step outside it where it ends
-    inside the range.
+    inside the range. ``brushed``: the region is the one the user chose (the
+    chart draws it as its brush), whose curve is grabbed too
+    (``region_curve``).
     """
     ref = session.reference(name)
     orig = session.reference(name, original=True)
@@ -240,6 +249,7 @@ def curve_data(
         "region": None if region is None else [float(region[0]), float(region[1])],
         "shift_x": shift_x,
         "shift_unit": shift_unit,
+        "region_curve": bool(brushed and shift_x),
     }
 
 
@@ -269,6 +279,7 @@ def bars_data(session: Any, name: str, class_index: int) -> dict[str, Any]:
         "knots_y": [],
         "y_domain": [lo - pad, hi + pad],
         "region": None,
+        "region_curve": False,
         "shift_x": [],
         "shift_unit": [],
     }
@@ -287,7 +298,7 @@ def nothing_data() -> dict[str, Any]:
             "x_domain", "knots_x", "knots_y", "shift_x", "shift_unit",
         )
     }  # fmt: skip
-    return {**empty, "region": None}
+    return {**empty, "region": None, "region_curve": False}
 
 
 #: The class of :func:`overlay_box`'s box: the browser side finds the chart by it.
@@ -339,6 +350,7 @@ class DragMixin:
     session: Any
     feature: str
     class_index: int
+    region: tuple[float, float] | None  # the user's region (the chart's brush)
     drag_curve: DragCurve
     _act: Callable[[Callable[[], Any]], bool]
     _note: Callable[[], str]
@@ -376,6 +388,7 @@ class DragMixin:
                 self._knot_positions(),
                 region,
                 None if window is None else (float(window[0]), float(window[1])),
+                brushed=self.region is not None,
             )
         elif kind == "categorical":
             data = bars_data(self.session, self.feature, self.class_index)

@@ -41,9 +41,8 @@ def arrange(p: Any) -> list[W.Widget]:
     # toggle opens them: the precise, keyboard path)
     p.knot_sliders_box = W.VBox(_rows(list(p.knots)), layout=W.Layout(display="none"))
     p.drag_hint = W.HTML(
-        "<small>On the chart: drag a red knot, or the curve in the shaded "
-        "region (or its handle), up or down; brush empty plot to choose the "
-        "region</small>",
+        "<small>On the chart: drag a red knot or the region (its handle) up "
+        "or down; brush to choose the region</small>",
         layout=W.Layout(width="320px"),
     )
     p.numeric_controls = W.VBox(

@@ -30,7 +30,8 @@ const M = { left: 44, right: 10, top: 8, bottom: 22 };
 // translate, 0.5 by default), and a "middle" baseline label 0.3 font sizes
 // (rounded) below its tick: undone here, checked against the ticks
 const CRISP = 0.5, MIDDLE = 0.3;
-const ACCENT = "#e45756", REGION = "#f2c14e";
+// knots and the dragged bar; the dragged curve in the chart's edited colour
+const ACCENT = "#e45756", EDITED = "#e8590c", REGION = "#f2c14e";
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(NS, name);
@@ -293,14 +294,19 @@ function render({ model, el: host }) {
           band.addEventListener("pointerdown", (ev) => start(ev, -1));
         }
       } else if (canShift && right - left > 2) {
-        // the chart draws the band; here: the curve inside it, grabbed (a
-        // wide transparent stroke), and a handle at the band's top
-        grab = el("path", { class: "nam-drag-region-curve", fill: "none",
-          stroke: "transparent", "stroke-width": 16, "pointer-events": "stroke",
-          "stroke-linecap": "round", cursor: "ns-resize",
+        // the chart draws the band; here: a handle at the band's top and,
+        // where the band is the chart's brush (whose drag would move the
+        // brush, not start one), the curve inside it (a wide transparent
+        // stroke); elsewhere a drag that starts on the curve brushes
+        if (model.get("region_curve")) grab = el("path", {
+          class: "nam-drag-region-curve", fill: "none", stroke: "transparent",
+          "stroke-width": 16, "pointer-events": "stroke", "stroke-linecap": "round",
+          cursor: "ns-resize",
           "clip-path": `url(#${clip})` }, svg);
-        el("title", {}, grab).textContent = "drag the region's curve up or down";
-        grab.addEventListener("pointerdown", (ev) => start(ev, -1));
+        if (grab) {
+          el("title", {}, grab).textContent = "drag the region's curve up or down";
+          grab.addEventListener("pointerdown", (ev) => start(ev, -1));
+        }
         const hw = Math.min(44, right - left);
         const handle = el("g", { class: "nam-drag-region", cursor: "ns-resize",
           "pointer-events": "all" }, svg);
@@ -321,7 +327,8 @@ function render({ model, el: host }) {
     }
     // overlay: the curve shows while it is dragged, over the chart's line
     const curve = el("path", { class: "nam-drag-curve",
-      d: pathOf(xs, model.get("values"), s), fill: "none", stroke: over ? ACCENT : "#4c78a8",
+      d: pathOf(xs, model.get("values"), s), fill: "none",
+      stroke: over ? EDITED : "#4c78a8",
       "stroke-width": over ? 2.4 : 2, "pointer-events": "none",
       "clip-path": over ? `url(#${clip})` : "" }, svg);
     const kx = model.get("knots_x"), ky = model.get("knots_y");
@@ -538,8 +545,8 @@ function render({ model, el: host }) {
     });
   }
   const DATA = ["x", "values", "original", "knots_x", "knots_y", "y_domain",
-    "x_domain", "region", "shift_x", "shift_unit", "levels", "level_values",
-    "level_original"];
+    "x_domain", "region", "region_curve", "shift_x", "shift_unit", "levels",
+    "level_values", "level_original"];
   for (const name of DATA) model.on("change:" + name, onData);
   for (const name of ["width", "height", "overlay"]) model.on("change:" + name, redraw);
   redraw();
