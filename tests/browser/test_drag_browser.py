@@ -20,6 +20,7 @@ chart itself draws. In each front end:
   point (read from the Vega SVG through the chart's axis ticks);
 - before the drags, the shape chart (with the drag widget on it) and the
   metrics chart lie inside the 1280x800 viewport together;
+- on a pair term's heatmap the drag widget draws nothing and takes no pointer;
 - a click on a point of the row-pick chart sets the row box and the row chart.
 
 Printed (run with ``-s``): per front end, the frame time (a pointer move to
@@ -304,7 +305,10 @@ def brush_on_empty_area(page, panel: WidgetBox, label: str, shots: Path, tag: st
     got = read_region(page, readout)
     step = (chart["svg"]["r"] - chart["svg"]["l"]) / chart["x"]["b"] / 100
     assert got == pytest.approx((lo, hi), abs=step), (got, lo, hi, step)
-    print(f"\n[{label}] brush through the overlay: {got} in {ms:.0f} ms")
+    print(
+        f"\n[{label}] brush through the overlay: region {got} in {ms:.0f} ms "
+        "(press, 10 moves, release -> region readout)"
+    )
     screenshot(page, shots, f"{tag}-region-brushed", show=None)
 
 
@@ -540,11 +544,35 @@ def check_row_pick(page, panel: WidgetBox, label: str, shots: Path, tag: str):
     screenshot(page, shots, f"{tag}-row-picked", show=None)
 
 
+def check_pair_left_alone(page, panel: WidgetBox, label: str) -> None:
+    """A pair term's heatmap: nothing of the drag widget on it, the pointer free."""
+    terms = page.locator(f"{panel.root} .widget-select select")
+    option = next(
+        o for o in terms.locator("option").all_text_contents() if "(pair)" in o
+    )
+    terms.select_option(label=option)
+    drag = f"{panel.root} .nam-drag"
+    page.wait_for_function(
+        "d => document.querySelectorAll(d + ' .nam-drag-knot, '"
+        " + d + ' .nam-drag-bar-hit, ' + d + ' .nam-drag-region').length === 0",
+        arg=drag,
+        timeout=20_000,
+    )
+    page.wait_for_timeout(500)
+    frame = page.locator(f"{panel.charts[0]} .role-frame path.background").first
+    b = frame.bounding_box()
+    assert b is not None
+    for fx, fy in ((0.25, 0.25), (0.5, 0.5), (0.75, 0.75)):
+        hit = element_at(page, b["x"] + fx * b["width"], b["y"] + fy * b["height"])
+        assert hit.startswith("page:"), f"[{label}] {option}: {hit}"
+
+
 def check_drags(page, panel: WidgetBox, label: str, shots: Path, tag: str):
     check_in_view(page, panel, label)
     check_overlaid(page, panel, label)
     for case in CASES:
         check_drag(page, panel, label, shots, tag, case)
+    check_pair_left_alone(page, panel, label)
     check_row_pick(page, panel, label, shots, tag)
 
 

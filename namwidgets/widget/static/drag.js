@@ -248,13 +248,13 @@ function render({ model, el: host }) {
     root.dataset.aligned = String(m === "overlay");
     svg.innerHTML = "";
     parts = null;
-    const over = m === "overlay";
-    // overlay: on top of the chart, and transparent to the pointer but for
-    // the handles (each sets its own pointer-events)
-    host.style.position = over ? "relative" : "";
-    host.style.zIndex = over ? "1" : "";
-    host.style.pointerEvents = over ? "none" : "";
-    host.style.overflow = over ? "visible" : "";
+    const over = m === "overlay", above = m !== "alone";
+    // over the chart (drawn or hidden): on top of it, and transparent to the
+    // pointer but for the handles (each sets its own pointer-events)
+    host.style.position = above ? "relative" : "";
+    host.style.zIndex = above ? "1" : "";
+    host.style.pointerEvents = above ? "none" : "";
+    host.style.overflow = above ? "visible" : "";
     svg.style.position = over ? "absolute" : "";
     svg.style.pointerEvents = over ? "none" : "";
     svg.style.overflow = "visible";
