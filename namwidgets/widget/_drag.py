@@ -44,7 +44,17 @@ class DragValueError(InputError, T.TraitError):
 
 
 class DragCurve(anywidget.AnyWidget):
-    """One numeric term's curve with draggable knots.
+    """One term's curve with draggable knots (or a categorical term's bars).
+
+    With :attr:`overlay` (:func:`overlay_box` sets it) the widget lies over
+    the shape chart and draws in its pixels, both scales read in the browser
+    from the chart's axes after each of its redraws; it draws its knots on
+    the chart's knots, a handle on the region (and, with
+    :attr:`region_curve`, grabs the curve inside it), and while dragging the
+    moving curve over the chart's line; everything else passes the pointer
+    to the chart. Where the chart cannot be read it draws nothing. Without
+    :attr:`overlay` it is a plot of its own (:attr:`width`, :attr:`height`,
+    :attr:`y_domain`).
 
     The data traits are set by the panel from the session; :attr:`drag` is
     set by the browser, once per pointer release:
