@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 
+import ipywidgets as W
 import numpy as np
+import pandas as pd
 import pytest
 
 import namwidgets
 from namwidgets import InputError
 from namwidgets.edit import Knots
+from namwidgets.widget._drag import OVERLAY_CLASS, DragCurve, overlay_box
 
 
 @pytest.fixture()
@@ -91,8 +94,11 @@ def test_a_slider_after_a_drag_edits_that_step(panel):
 
 def test_a_region_drag_shifts_the_region_as_one_knots_step(panel):
     s, d = panel.session, panel.drag_curve
+    # the default region: its handle only (a drag on its curve brushes)
+    assert panel.region is None and d.region and d.region_curve is False
     panel.region = (-1.0, 1.0)
     assert d.region == pytest.approx([-1.0, 1.0])
+    assert d.region_curve is True  # the user's region, the chart's brush
     assert d.shift_unit == [0.0, 1.0, 1.0, 0.0]
     assert d.shift_x[1:3] == pytest.approx([-1.0, 1.0])
     assert d.shift_x[0] < -1.0 and d.shift_x[3] > 1.0  # one grid step out
@@ -152,17 +158,77 @@ def test_a_bad_commit_is_refused_and_changes_nothing(panel, commit, match):
     assert panel.drag_curve.knots_y == knots_y
 
 
-def test_the_widget_hides_with_the_numeric_controls(panel, panel_data):
-    cats = [
-        n
-        for n, k in zip(panel.session.term_names, panel.session.term_kinds)
-        if k == "categorical"
-    ]
-    assert panel.drag_curve in panel.numeric_controls.children
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+
+
+def test_the_drag_widget_lies_over_the_shape_chart(panel):
+    """One grid cell holds the chart and, on top, the drag widget (overlay)."""
+    box, d = panel.shape_box, panel.drag_curve
+    assert isinstance(box, W.GridBox)
+    assert box.children == (panel.shape_chart, d)  # the drag widget on top
+    assert box.layout.grid_template_areas == '"plot"'
+    assert [c.layout.grid_area for c in box.children] == ["plot", "plot"]
+    assert OVERLAY_CLASS in box._dom_classes
+    assert d.overlay is True and d.get_state()["overlay"] is True  # synced
+    # the browser side looks for that box by this class name
+    assert f'closest(".{OVERLAY_CLASS}")' in d._esm
+    # the panel shows the box, and the drag widget nowhere else: no own row
+    shown = list(_descendants(panel))
+    assert box in shown and shown.count(d) == 1
+    assert shown.count(panel.shape_chart) == 1
+    for controls in (panel.numeric_controls, panel.categorical_controls):
+        assert d not in list(_descendants(controls))
+    assert "drag a red knot" in panel.drag_hint.value.lower()
+    assert panel.drag_hint in list(_descendants(panel.numeric_controls))
+
+
+def test_a_drag_widget_alone_draws_its_own_plot():
+    d = DragCurve()
+    assert d.overlay is False
+    box = overlay_box(W.HTML("a chart"), d)
+    assert d.overlay is True and box.children[1] is d
+
+
+def test_the_numeric_and_categorical_controls_swap_with_the_term(panel):
     assert panel.controls.children == (panel.numeric_controls,)
-    if cats:
-        panel.feature = cats[0]
-        assert panel.controls.children == (panel.categorical_controls,)
+    panel.feature = "colour"
+    assert panel.controls.children == (panel.categorical_controls,)
+
+
+@pytest.fixture(scope="module")
+def pair_panel():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"a": rng.uniform(-1, 1, n), "b": rng.uniform(-1, 1, n)})
+    y = np.sin(2 * X.a) + 2 * X.a * X.b + rng.normal(scale=0.1, size=n)
+    model = namwidgets.NAMRegressor(
+        interactions=[("a", "b")],
+        hidden_sizes=(8,),
+        max_epochs=3,
+        verbose=0,
+        random_state=0,
+        n_threads=1,
+    ).fit(X, y)
+    return namwidgets.explore(model, X, y)
+
+
+def test_a_pair_term_leaves_nothing_to_drag_over_its_heatmap(pair_panel):
+    p, d = pair_panel, pair_panel.drag_curve
+    p.feature = "a"
+    assert len(d.knots_x) == p.n_knots and d.x
+    p.feature = "a & b"
+    # a curve of "a" over the heatmap would be dragged as "a": nothing drawn
+    assert d.x == d.values == d.knots_x == d.knots_y == d.levels == []
+    assert d.shift_x == [] and d.region is None
+    n = len(p.session.history)
+    with pytest.raises(InputError, match="index"):
+        d.drag = {"kind": "knot", "index": 0, "value": 0.1}
+    assert len(p.session.history) == n
+    p.feature = "a"
+    assert len(d.knots_x) == p.n_knots and d.x
 
 
 def test_the_knot_sliders_fold_away_under_the_drag_widget(panel):
@@ -196,7 +262,7 @@ def test_a_categorical_term_shows_one_bar_a_level(panel):
     assert d.x == [] and d.knots_x == []  # no curve, no knots
     lo, hi = d.y_domain
     assert lo < min(min(values), 0) and max(max(values), 0) < hi
-    assert d in panel.categorical_controls.children
+    assert d.overlay  # drawn over the chart's bars (browser test)
     panel.feature = "smooth"  # back to a curve
     assert d.levels == [] and len(d.knots_x) == panel.n_knots
 

@@ -155,7 +155,9 @@ def test_the_layout_fits_a_laptop_screen(panel):
     widths = [v.get("width", 0) for v in feedback.get("vconcat", [])]
     assert widths and max(widths) <= 380
     # the edit controls sit right under the chart: scale and shift side by side
-    assert middle.children[0] is panel.shape_chart
+    # (the shape chart's box: the chart with the drag widget lying over it)
+    assert middle.children[0] is panel.shape_box
+    assert panel.shape_box.children == (panel.shape_chart, panel.drag_curve)
     assert panel.numeric_controls.children[0].children == (panel.scale, panel.shift)
 
 

@@ -11,9 +11,12 @@ into one history step: a Knots edit (:meth:`DragCurve.knots_of`). For a
 categorical term the widget draws one bar per level instead; a bar dragged
 up or down and released is one SetCategoryValue step for that level.
 
-The x axis is the shape chart's (its data window or all of it: ``x_domain``);
-in the browser the widget also takes the chart's pixel scale when it finds
-the chart above it, so that a knot sits under the chart's curve.
+The x axis is the shape chart's (its data window or all of it: ``x_domain``).
+In the panel the widget lies over the shape chart itself (:func:`overlay_box`,
+``overlay=True``): in the browser it takes both pixel scales from the chart's
+own axes, draws its knots on the chart's curve, the region's grab handle and
+the bars on the chart's bars, and lets every other pointer event through to
+the chart (its brush). Shown on its own it draws its own axes.
 
 :class:`DragMixin` is the panel's side: what the widget is sent on a redraw
 (:func:`curve_data`, :func:`bars_data`) and the history step of a commit.
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets as W
 import numpy as np
 import traitlets as T
 
@@ -40,7 +44,17 @@ class DragValueError(InputError, T.TraitError):
 
 
 class DragCurve(anywidget.AnyWidget):
-    """One numeric term's curve with draggable knots.
+    """One term's curve with draggable knots (or a categorical term's bars).
+
+    With :attr:`overlay` (:func:`overlay_box` sets it) the widget lies over
+    the shape chart and draws in its pixels, both scales read in the browser
+    from the chart's axes after each of its redraws; it draws its knots on
+    the chart's knots, a handle on the region (and, with
+    :attr:`region_curve`, grabs the curve inside it), and while dragging the
+    moving curve over the chart's line; everything else passes the pointer
+    to the chart. Where the chart cannot be read it draws nothing. Without
+    :attr:`overlay` it is a plot of its own (:attr:`width`, :attr:`height`,
+    :attr:`y_domain`).
 
     The data traits are set by the panel from the session; :attr:`drag` is
     set by the browser, once per pointer release:
@@ -62,6 +76,9 @@ class DragCurve(anywidget.AnyWidget):
     _css = T.Unicode(
         ".nam-drag svg{touch-action:none;user-select:none}"
         ".nam-drag-knot:hover{stroke:#333}"
+        ".nam-drag-region-curve:hover{stroke:rgba(242,193,78,.45)}"
+        ".nam-drag-region:hover rect{fill:#e0a800}"
+        ".nam-drag-bar-hit:hover{stroke:#333;stroke-dasharray:3 2}"
     ).tag(sync=True)
 
     x = T.List(T.Float(), help="The term's grid.").tag(sync=True)
@@ -85,8 +102,19 @@ class DragCurve(anywidget.AnyWidget):
     ).tag(sync=True)
     y_domain = T.List(T.Float(), default_value=[-1.0, 1.0]).tag(sync=True)
     region = T.List(T.Float(), allow_none=True, default_value=None).tag(sync=True)
-    width = T.Int(430).tag(sync=True)
-    height = T.Int(120).tag(sync=True)
+    region_curve = T.Bool(
+        False,
+        help="Over the chart: the curve inside the region is grabbed too (the "
+        "region is the chart's brush, where a drag would move the brush, not "
+        "start one); else only the region's handle.",
+    ).tag(sync=True)
+    width = T.Int(430, help="Width in pixels, shown on its own.").tag(sync=True)
+    height = T.Int(120, help="Height in pixels, shown on its own.").tag(sync=True)
+    overlay = T.Bool(
+        False,
+        help="Lie over the shape chart of its ``overlay_box`` (the chart's "
+        "pixels and axes); False: a plot of its own.",
+    ).tag(sync=True)
     drag = T.Dict(
         allow_none=True, default_value=None, help="The browser's commit on release."
     ).tag(sync=True)
@@ -174,6 +202,7 @@ def curve_data(
     knot_positions: tuple[float, ...],
     region: tuple[float, float] | None,
     window: tuple[float, float] | None = None,
+    brushed: bool = False,
 ) -> dict[str, Any]:
     """The traits of :class:`DragCurve` for a numeric term.
 
@@ -182,7 +211,9 @@ def curve_data(
     knots, a y domain with room to drag (half the curves' span above and
     below), and the region's shift as knots: 1 on ``region`` (clipped to the
     training range), ramping to 0 over one grid step outside it where it ends
-    inside the range.
+    inside the range. ``brushed``: the region is the one the user chose (the
+    chart draws it as its brush), whose curve is grabbed too
+    (``region_curve``).
     """
     ref = session.reference(name)
     orig = session.reference(name, original=True)
@@ -228,6 +259,7 @@ def curve_data(
         "region": None if region is None else [float(region[0]), float(region[1])],
         "shift_x": shift_x,
         "shift_unit": shift_unit,
+        "region_curve": bool(brushed and shift_x),
     }
 
 
@@ -257,9 +289,64 @@ def bars_data(session: Any, name: str, class_index: int) -> dict[str, Any]:
         "knots_y": [],
         "y_domain": [lo - pad, hi + pad],
         "region": None,
+        "region_curve": False,
         "shift_x": [],
         "shift_unit": [],
     }
+
+
+def nothing_data() -> dict[str, Any]:
+    """The traits of :class:`DragCurve` for a term with nothing to drag (a pair).
+
+    No curve, knots, region or bars: the widget draws nothing, and over the
+    shape chart it lets every pointer event through to the chart.
+    """
+    empty: dict[str, Any] = {
+        name: []
+        for name in (
+            "levels", "level_values", "level_original", "x", "values", "original",
+            "x_domain", "knots_x", "knots_y", "shift_x", "shift_unit",
+        )
+    }  # fmt: skip
+    return {**empty, "region": None, "region_curve": False}
+
+
+#: The class of :func:`overlay_box`'s box: the browser side finds the chart by it.
+OVERLAY_CLASS = "nam-shape-overlay"
+
+
+def overlay_box(chart: W.DOMWidget, drag: DragCurve) -> W.GridBox:
+    """``chart`` with ``drag`` lying over it, pixel for pixel: one grid cell.
+
+    Both widgets take the same grid area (the drag widget, later, on top) and
+    ``drag.overlay`` is set, so that in the browser it draws in the chart's
+    own pixels (both scales read from the chart's axes) and lets the pointer
+    through to the chart but on its knots, region handle and bars.
+
+    Parameters
+    ----------
+    chart : ipywidgets.DOMWidget
+        The shape chart (an ``alt.JupyterChart``).
+    drag : DragCurve
+        The drag widget to lay over it.
+
+    Returns
+    -------
+    ipywidgets.GridBox
+    """
+    for child in (chart, drag):
+        child.layout.grid_area = "plot"
+    drag.overlay = True
+    box = W.GridBox(
+        [chart, drag],
+        layout=W.Layout(
+            grid_template_areas='"plot"',
+            grid_template_columns="max-content",
+            grid_template_rows="max-content",
+        ),
+    )
+    box.add_class(OVERLAY_CLASS)
+    return box
 
 
 class DragMixin:
@@ -273,6 +360,7 @@ class DragMixin:
     session: Any
     feature: str
     class_index: int
+    region: tuple[float, float] | None  # the user's region (the chart's brush)
     drag_curve: DragCurve
     _act: Callable[[Callable[[], Any]], bool]
     _note: Callable[[], str]
@@ -310,9 +398,10 @@ class DragMixin:
                 self._knot_positions(),
                 region,
                 None if window is None else (float(window[0]), float(window[1])),
+                brushed=self.region is not None,
             )
         elif kind == "categorical":
             data = bars_data(self.session, self.feature, self.class_index)
         else:
-            return
+            data = nothing_data()
         self.drag_curve.show_curve(data)

@@ -1,6 +1,7 @@
 """Where the panel's controls go: three columns that fit a 1280-px laptop screen.
 
-Terms and history on the left, the shape chart with its edit controls in the
+Terms and history on the left, the shape chart (the drag widget lying over
+it, :func:`~namwidgets.widget._drag.overlay_box`) with its edit controls in the
 middle, the effect (metrics, how predictions moved, the detail tabs) on the
 right: at 1280x800 cause and effect show together without scrolling. In a
 narrow output the columns wrap under each other in that order.
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as W
+
+from ._drag import overlay_box
 
 #: Widths in pixels of the left and middle columns (the charts size the right).
 LEFT_WIDTH = 200
@@ -34,22 +37,18 @@ def arrange(p: Any) -> list[W.Widget]:
     for slider in (p.scale, p.shift, *p.knots):
         slider.layout.width = HALF_SLIDER
         slider.style.description_width = "48px"
-    # the knot sliders fold away under the drag widget (the toggle opens them)
+    # the knots are dragged on the chart itself; their sliders fold away (the
+    # toggle opens them: the precise, keyboard path)
     p.knot_sliders_box = W.VBox(_rows(list(p.knots)), layout=W.Layout(display="none"))
+    p.drag_hint = W.HTML(
+        "<small>On the chart: drag a red knot or the region (its handle) up "
+        "or down; brush to choose the region</small>",
+        layout=W.Layout(width="320px"),
+    )
     p.numeric_controls = W.VBox(
         [
             W.HBox([p.scale, p.shift]),
-            W.HBox(
-                [
-                    W.HTML(
-                        "<small>Drag a red knot, or the shaded region, up or "
-                        "down</small>",
-                        layout=W.Layout(width="320px"),
-                    ),
-                    p.knot_sliders_toggle,
-                ]
-            ),
-            p.drag_curve,
+            W.HBox([p.drag_hint, p.knot_sliders_toggle]),
             p.knot_sliders_box,
             p.range,
             W.HBox([*p.region_buttons.values(), p.clamp_button]),
@@ -57,7 +56,11 @@ def arrange(p: Any) -> list[W.Widget]:
         ]
     )
     p.categorical_controls = W.VBox(
-        [W.HBox([p.scale, p.shift]), p.drag_curve, p.category_box]
+        [
+            W.HBox([p.scale, p.shift]),
+            W.HTML("<small>On the chart: drag a bar up or down</small>"),
+            p.category_box,
+        ]
     )
     # a pair term: the edits of a whole 2-D function (no knots, 1-D region,
     # category or missing-value sliders: those are a main effect's)
@@ -80,7 +83,9 @@ def arrange(p: Any) -> list[W.Widget]:
         ],
         layout=W.Layout(width=f"{LEFT_WIDTH}px"),
     )
-    middle_items = [p.shape_chart, W.HBox([p.zero, p.x_range_toggle]), p.controls]
+    # the drag widget lies over the shape chart: one chart to the eye
+    p.shape_box = overlay_box(p.shape_chart, p.drag_curve)
+    middle_items = [p.shape_box, W.HBox([p.zero, p.x_range_toggle]), p.controls]
     if p.class_picker is not None:
         middle_items.insert(0, p.class_picker)
     middle = W.VBox(middle_items, layout=W.Layout(width=f"{MIDDLE_WIDTH}px"))
