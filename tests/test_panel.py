@@ -476,10 +476,14 @@ def test_the_row_title_stays_on_a_data_only_redraw(panel):
 def test_pickers_follow_the_tab(panel):
     panel.detail = "importance"
     assert panel.detail_pickers.children == ()
+    assert panel.feedback_chart.layout.display == ""
     panel.detail = "row"
-    assert panel.detail_pickers.children == (panel.row_picker, panel.what_if_box)
+    assert panel.detail_pickers.children == (panel.what_if_box,)
+    # the row tab shows the row in the metrics chart's place (1280x800)
+    assert panel.feedback_chart.layout.display == "none"
     panel.detail = "slices"
     assert panel.detail_pickers.children == (panel.slice_picker,)
+    assert panel.feedback_chart.layout.display == ""
 
 
 def test_a_refused_value_rolls_back_inside_held_notifications(panel):
@@ -876,3 +880,16 @@ def test_an_undo_to_the_unedited_model_clears_the_edit_on_screen(panel):
     assert sent["shape"] == jc.spec["datasets"]["shape"] == built["shape"]
     assert all(row.get("edited") is None for row in sent["shape"])
     assert sent["shape_importance"] == built["shape_importance"] == []
+
+
+def test_the_panel_ships_its_slider_key_guard(panel):
+    """Notebook 7 takes arrow keys from a focused slider without it (``_keys``)."""
+    from namwidgets.widget._keys import PANEL_CLASS, SliderKeys
+
+    assert PANEL_CLASS in panel._dom_classes
+    (guard,) = [w for w in panel.children if isinstance(w, SliderKeys)]
+    # the guard marks a handle of this panel for Lumino's shortcut matcher
+    assert ".nam-panel" in guard._esm and "data-lm-suppress-shortcuts" in guard._esm
+    assert 'addEventListener("keydown", guardSliderKeys, { capture: true })' in (
+        guard._esm
+    )
