@@ -459,11 +459,17 @@ def test_the_row_title_stays_on_a_data_only_redraw(panel):
     live = panel._live["detail"]
     builds = live.builds
     title = panel.detail_chart.spec["datasets"]["contributions_title"]
-    assert title == [{"title": "Row 3"}]
+    p = float(panel.session.predictions()[3])
+    assert title == [{"title": f"Row 3 · prediction {p:.4g} → {p:.4g} after edits"}]
     panel.feature = "smooth"
     panel.scale.value = 0.2  # an edit: the row view redraws its data only
     assert live.builds == builds
-    assert panel.detail_chart.spec["datasets"]["contributions_title"] == title
+    # the title still names the row, and its prediction under the edit
+    p1 = float(panel.session.predictions()[3])
+    assert p1 != p
+    assert panel.detail_chart.spec["datasets"]["contributions_title"] == [
+        {"title": f"Row 3 · prediction {p:.4g} → {p1:.4g} after edits"}
+    ]
     after = [
         r["value"]
         for r in panel.detail_chart.spec["datasets"]["contributions"]
