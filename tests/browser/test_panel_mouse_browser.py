@@ -10,12 +10,19 @@ feature ``smooth``. In each front end, offline:
 - the metrics chart's text must change after that edit;
 - the shape chart and the metrics chart must lie inside the 1280x800 viewport
   together, without scrolling;
-- on the row tab, typing a new value of ``smooth`` for the row (Enter) must
-  redraw the row chart as a what-if with a different prediction.
+- ArrowLeft on the region slider's upper handle must move the drawn brush's
+  right edge to the slider's new value, without re-embedding the shape chart;
+- on the row tab, with the panel scrolled to its top, the row-pick chart, the
+  row's values and its contributions chart (titled with its prediction
+  before/after the edits) must all be shown inside 1280x800; typing a new
+  value of ``smooth`` for the row (Enter) must redraw the row chart as a
+  what-if with a different prediction.
 
-Before the brush, three steps of the "scale" slider (the term's first edit,
-then two more) must each redraw the shape chart's lines and the metrics
-chart's text without re-embedding the shape chart.
+Before the brush, three ArrowLeft presses on the focused "scale" slider handle
+(the term's first edit, then two more) must each redraw the shape chart's
+lines and the metrics chart's text without re-embedding the shape chart, and
+the history must name the slider's value: in Notebook 7 too (its arrow-key
+shortcuts took the keys until the panel shipped ``widget/_keys.py``).
 
 Printed (run with ``-s``): per front end, the key-to-redraw times of those
 steps (first edit and later), the frame time (a mouse move to the brush drawn
