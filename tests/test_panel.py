@@ -459,11 +459,17 @@ def test_the_row_title_stays_on_a_data_only_redraw(panel):
     live = panel._live["detail"]
     builds = live.builds
     title = panel.detail_chart.spec["datasets"]["contributions_title"]
-    assert title == [{"title": "Row 3"}]
+    p = float(panel.session.predictions()[3])
+    assert title == [{"title": f"Row 3 · prediction {p:.4g} → {p:.4g} after edits"}]
     panel.feature = "smooth"
     panel.scale.value = 0.2  # an edit: the row view redraws its data only
     assert live.builds == builds
-    assert panel.detail_chart.spec["datasets"]["contributions_title"] == title
+    # the title still names the row, and its prediction under the edit
+    p1 = float(panel.session.predictions()[3])
+    assert p1 != p
+    assert panel.detail_chart.spec["datasets"]["contributions_title"] == [
+        {"title": f"Row 3 · prediction {p:.4g} → {p1:.4g} after edits"}
+    ]
     after = [
         r["value"]
         for r in panel.detail_chart.spec["datasets"]["contributions"]
@@ -476,10 +482,14 @@ def test_the_row_title_stays_on_a_data_only_redraw(panel):
 def test_pickers_follow_the_tab(panel):
     panel.detail = "importance"
     assert panel.detail_pickers.children == ()
+    assert panel.feedback_chart.layout.display == ""
     panel.detail = "row"
-    assert panel.detail_pickers.children == (panel.row_picker, panel.what_if_box)
+    assert panel.detail_pickers.children == (panel.what_if_box,)
+    # the row tab shows the row in the metrics chart's place (1280x800)
+    assert panel.feedback_chart.layout.display == "none"
     panel.detail = "slices"
     assert panel.detail_pickers.children == (panel.slice_picker,)
+    assert panel.feedback_chart.layout.display == ""
 
 
 def test_a_refused_value_rolls_back_inside_held_notifications(panel):
@@ -876,3 +886,16 @@ def test_an_undo_to_the_unedited_model_clears_the_edit_on_screen(panel):
     assert sent["shape"] == jc.spec["datasets"]["shape"] == built["shape"]
     assert all(row.get("edited") is None for row in sent["shape"])
     assert sent["shape_importance"] == built["shape_importance"] == []
+
+
+def test_the_panel_ships_its_slider_key_guard(panel):
+    """Notebook 7 takes arrow keys from a focused slider without it (``_keys``)."""
+    from namwidgets.widget._keys import PANEL_CLASS, SliderKeys
+
+    assert PANEL_CLASS in panel._dom_classes
+    (guard,) = [w for w in panel.children if isinstance(w, SliderKeys)]
+    # the guard marks a handle of this panel for Lumino's shortcut matcher
+    assert ".nam-panel" in guard._esm and "data-lm-suppress-shortcuts" in guard._esm
+    assert 'addEventListener("keydown", guardSliderKeys, { capture: true })' in (
+        guard._esm
+    )

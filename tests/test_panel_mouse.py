@@ -223,3 +223,60 @@ def test_every_slice_metric_fits_the_right_column(fitted_classifier):
     assert per_row <= 3
     assert 130 + per_row * (spec["spec"]["width"] + 14) <= RIGHT_WIDTH
     assert spec["facet"]["header"]["labelLimit"] == spec["spec"]["width"] >= 60
+
+
+def test_the_region_slider_moves_the_brush_by_data_not_a_new_spec(panel):
+    jc = panel.shape_chart
+    live = panel._live["shape"]
+    builds = live.builds
+    sent = _sent(jc)
+    panel.range.value = (-0.5, 1.0)  # as the browser sends a slider move
+    # no re-embed: the brush moves in the shown chart through Vega signals
+    assert sent["chart"] == sent["spec"] == 0
+    assert live.builds == builds
+    assert sent["_live_data"] == 1
+    signals = [u for u in jc._live_data if u["namespace"] == "signal"]
+    assert [(u["name"], u["scope"], u["value"]) for u in signals] == [
+        ("brush_x", [], [-0.5, 1.0]),
+        ("brush_scale_trigger", [], {}),
+    ]
+    # the default band is emptied under the brush, before the brush moves
+    names = [u["name"] for u in jc._live_data]
+    assert names.index("region") < names.index("brush_x")
+    assert _region_rows(jc) == []
+    # the kernel's copy starts the brush there (a view rendered later)
+    assert _brush_init(jc.spec) == {"x": [-0.5, 1.0]}
+    # a later data-only redraw (an edit) does not move the brush again: the
+    # user may have brushed anew in the browser since
+    panel.scale.value = 0.8
+    assert sent["chart"] == sent["spec"] == 0
+    assert not [u for u in jc._live_data if u["namespace"] == "signal"]
+
+
+def test_the_moved_brushs_echo_keeps_the_sliders_values(panel):
+    panel.range.value = (-0.5, 1.0)
+    # the browser reports the moved brush back through its pixel round trip
+    _brush(panel, -0.5 + 1e-15, 1.0 - 2e-16)
+    assert tuple(panel.range.value) == (-0.5, 1.0)
+    assert panel.region == (-0.5, 1.0)
+    # a real brush still counts
+    _brush(panel, -0.25, 1.0)
+    assert panel.region == pytest.approx((-0.25, 1.0))
+
+
+def test_the_brush_signals_are_the_compiled_charts(panel):
+    """The signal names of ``ShapeView.selection_updates`` are Vega-Lite's."""
+    vlc = pytest.importorskip("vl_convert")
+    vega = vlc.vegalite_to_vega(panel.shape_chart.spec)
+    signals = {s["name"]: s for s in vega["signals"]}  # top level: a layer chart
+    pixels = signals["brush_x_1"]
+    # the brush mark's pixels follow brush_x when brush_scale_trigger changes
+    (on_trigger,) = [
+        h for h in pixels["on"] if h["events"] == {"signal": "brush_scale_trigger"}
+    ]
+    assert on_trigger["update"] == '[scale("x", brush_x[0]), scale("x", brush_x[1])]'
+    # ... and brush_x (so the selection's store) follows the pixels
+    (back,) = signals["brush_x"]["on"]
+    assert back["events"] == {"signal": "brush_x_1"}
+    assert "brush_x_1[0] === brush_x_1[1] ? null" in back["update"]
+    assert signals["brush_tuple"]["on"][0]["events"] == [{"signal": "brush_x"}]

@@ -35,7 +35,12 @@ def _rows(panel):
 
 def test_the_row_tab_draws_predictions_against_targets(panel, panel_data):
     _, y = panel_data
-    assert panel.row_pick_chart in panel.what_if_box.children
+    # beside the row's number and its reset button, the values under them
+    (top, values) = panel.what_if_box.children
+    pick, side = top.children
+    assert pick is panel.row_pick_chart
+    assert side.children == (panel.row_picker, panel.what_if_note, panel.what_if_reset)
+    assert values.children == tuple(panel.what_if_inputs.values())
     assert panel.what_if_box in panel.detail_pickers.children  # on the row tab
     rows = _rows(panel)
     numbers = [r["row"] for r in rows]

@@ -224,6 +224,32 @@ class ShapeView(ChartView):
         value = self._brush_value
         return {"brush": None if value is None else {"x": list(value)}}
 
+    def selection_updates(self) -> list[dict[str, Any]]:
+        """Vega signal updates that move a shown live chart's brush to the value.
+
+        For a redraw that moves the brush from code (a region slider) without
+        a re-embed: Altair's data/signal updates (``{"namespace": "signal",
+        "name", "scope": [], "value"}``, applied in order). Vega-Lite compiles
+        the x-interval selection ``brush`` of a layer chart into top-level
+        signals ``brush_x`` (the interval in data units), ``brush_x_1`` (in
+        pixels, which the brush mark is drawn from; recomputed from
+        ``brush_x`` when ``brush_scale_trigger`` changes) and the selection's
+        store follows ``brush_x``: so ``brush_x`` is set, then
+        ``brush_scale_trigger`` to a new object. No value: ``brush_x_1`` set
+        to an empty extent, which clears the brush. Empty where
+        :attr:`param_values` is (no live numeric brush).
+        """
+        if "brush" not in self.param_values:
+            return []
+        value = self._brush_value
+
+        def signal(name: str, v: Any) -> dict[str, Any]:
+            return {"namespace": "signal", "name": name, "scope": [], "value": v}
+
+        if value is None:
+            return [signal("brush_x_1", [0, 0])]
+        return [signal("brush_x", list(value)), signal("brush_scale_trigger", {})]
+
     @cached_property
     def key(self) -> ShapeKey:
         """The structure key: equal keys give equal specs but for ``datasets``."""

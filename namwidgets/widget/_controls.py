@@ -21,9 +21,14 @@ from ..edit import Knots, Scale, Shift
 from ..exceptions import InputError
 from ._drag import DragCurve
 from ._format import label_for, on_step_grid
+from ._keys import PANEL_CLASS, SliderKeys
 from ._live import LiveJupyterChart
 
 Layout = W.Layout
+
+
+#: Width of one what-if text box: three fit the panel's right column.
+WHAT_IF_BOX_WIDTH = "138px"
 
 
 def _embed() -> dict[str, Any]:
@@ -64,6 +69,7 @@ class ControlsMixin:
     class_index: int
     region: tuple[float, float] | None
     hold_sync: Callable[[], Any]
+    add_class: Callable[[str], Any]
     # placed by ``_layout.arrange``
     numeric_controls: W.VBox
     knot_sliders_box: W.VBox
@@ -98,6 +104,9 @@ class ControlsMixin:
     # ------------------------------------------------------------ the widgets
     def _build_controls(self) -> None:
         s = self.session
+        # the sliders' keys reach them in Notebook 7 too (see ``_keys``)
+        self.add_class(PANEL_CLASS)
+        self.slider_keys = SliderKeys()
         self.features = W.Select(rows=8, layout=Layout(width="230px"))
         self.history_list = W.HTML(
             layout=Layout(width="230px", max_height="160px", overflow="auto")
@@ -205,26 +214,28 @@ class ControlsMixin:
             description="row",
             layout=Layout(width="160px"),
         )
-        # what-if: one text box per feature, the picked row's value in it
+        # what-if: one text box per feature, the picked row's value in it,
+        # three to a line (the row tab fits 1280x800 with the row's chart)
         self.what_if_inputs = {
             name: W.Text(
                 description=name,
+                tooltip=name,
                 continuous_update=False,
-                layout=Layout(width="250px"),
-                style={"description_width": "90px"},
+                layout=Layout(width=WHAT_IF_BOX_WIDTH),
+                style={"description_width": "60px"},
             )
             for name in s.model.feature_names_
         }
         self.what_if_reset = W.Button(
             description="Row's own values", layout=Layout(width="150px")
         )
-        self.what_if_box = W.VBox(
-            [
-                W.HTML("<small>What if: edit a value, press Enter</small>"),
-                *self.what_if_inputs.values(),
-                self.what_if_reset,
-            ]
+        self.what_if_note = W.HTML("<small>What if: edit a value, press Enter</small>")
+        self.what_if_grid = W.Box(
+            list(self.what_if_inputs.values()),
+            layout=Layout(flex_flow="row wrap", width="100%"),
         )
+        # the row-pick chart goes beside the picker (``_whatif``)
+        self.what_if_box = W.VBox([self.what_if_grid])
         self.what_if_box.add_class("nam-what-if")  # found by the browser tests
         self.slice_picker = W.Dropdown(
             options=list(s.main_effects),

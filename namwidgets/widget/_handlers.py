@@ -138,6 +138,13 @@ class HandlersMixin(T.HasTraits):
             return
         lo, hi = sorted(float(v) for v in values[0])
         lo, hi = max(lo, self.range.min), min(hi, self.range.max)
+        # the echo of a brush moved from here (the region slider): Vega's
+        # pixel round trip gives the slider's values back within float noise,
+        # which must not replace them
+        now = tuple(self.range.value)
+        tol = 1e-9 * max(abs(self.range.max - self.range.min), 1e-300)
+        if abs(lo - now[0]) <= tol and abs(hi - now[1]) <= tol:
+            return
         if hi > lo:
             self._brushing = True
             try:

@@ -123,7 +123,7 @@ class NAMPanel(
         self._redraws = RedrawScheduler(self._redraw, redraw_delay)
         self._shapes = {sf.name: sf for sf in session.term_functions("original")}
         self._build_controls()
-        self.children = arrange(self)
+        self.children = [*arrange(self), self.slider_keys]
         self._connect()
         names, kinds = session.term_names, session.term_kinds
         mains = session.main_effects
@@ -298,9 +298,9 @@ class NAMPanel(
             with self._setting_controls():
                 self.range.value = new
         if not self._brushing:
-            # the slider (or code) moved the region: the brush is drawn from
-            # the chart's start value, so only a rebuild moves it
-            self._live["shape"].invalidate()
+            # the slider (or code) moved the region: the redraw moves the
+            # brush in the shown chart (Vega signals, no re-embed)
+            self._live["shape"].move_selections()
         # While brushing the browser draws this region already, as the brush
         # being dragged: a rebuild would re-embed the chart and end the drag
         # (the brush kept only its first few pixels). The brush's start value

@@ -113,10 +113,14 @@ class LiveChart:
         # undo back to the unedited rows must clear the edited line on screen)
         self._sent: set[str] = set()
         self._live = isinstance(jc, LiveJupyterChart) and live_front_end()
+        # the next data-only redraw also moves the shown selections (a brush)
+        # to the view's start values: see :meth:`move_selections`
+        self._move = False
 
     def show(self, view: Any) -> None:
         """Display a view (anything with ``key``, ``datasets()`` and ``chart()``)."""
         key = view.key
+        move, self._move = self._move, False
         if key == self.key and self.spec is not None:
             datasets = view.datasets()
             # a selection's start value that the key leaves out (a brush the
@@ -134,6 +138,9 @@ class LiveChart:
                 for name, rows in datasets.items()
                 if name in self._sent
             ]
+            if move:
+                # after the data: the brush's rows (a cleared band) come first
+                live += list(getattr(view, "selection_updates", list)())
             self.jc.keep_spec(self.spec)  # as shown, without sending it
             if live != self.jc._live_data:
                 self.jc._live_data = live
@@ -162,6 +169,17 @@ class LiveChart:
     def invalidate(self) -> None:
         """Force the next view to be built (e.g. after the model was refit)."""
         self.key = None
+
+    def move_selections(self) -> None:
+        """Make the next redraw move the shown selections to the view's values.
+
+        For a selection moved from code (the region slider moves the brush):
+        with the same key, the redraw sends the view's ``selection_updates()``
+        (Vega signals) after its data, so the browser moves the brush in the
+        shown chart, no re-embed; a new key builds the chart, which starts the
+        brush there. In a plain ``JupyterChart`` the new spec does it.
+        """
+        self._move = True
 
 
 class RedrawScheduler:
@@ -260,6 +278,7 @@ class RedrawMixin:
     range: Any
     drag_curve: Any
     affected_html: Any
+    feedback_chart: Any
     history_list: Any
     undo_button: Any
     redo_button: Any
@@ -344,9 +363,14 @@ class RedrawMixin:
         s = self.session
         self.detail_pickers.children = {
             "importance": (),
-            "row": (self.row_picker, self.what_if_box),
+            "row": (self.what_if_box,),
             "slices": (self.slice_picker,),
         }[self.detail]
+        # the row tab: the row is the effect shown (its prediction and
+        # contributions, before/after), in the metrics chart's place, so that
+        # the pick chart, the row's values and its chart fit 1280x800 (the
+        # rows-moved line stays); the other tabs show the metrics again
+        self.feedback_chart.layout.display = "none" if self.detail == "row" else ""
         if self.detail == "importance":
             return importance_view(s)
         if self.detail == "row":

@@ -171,13 +171,16 @@ def row_view(session: Any, row: int, class_index: int) -> charts.ContributionsVi
     if np.ndim(p0):
         k = 1 if len(p0) == 2 else class_index
         p0, p1 = p0[k], p1[k]
+    p0, p1 = float(p0), float(p1)
     return charts.ContributionsView(
         session.term_names,
         before,
         after,
-        prediction_before=float(p0),
-        prediction_after=float(p1),
-        title=f"Row {r}",
+        prediction_before=p0,
+        prediction_after=p1,
+        # the row's prediction in the title (read from data: an edit redraws
+        # it without a rebuild)
+        title=f"Row {r} · prediction {p0:.4g} → {p1:.4g} after edits",
         width=RIGHT_WIDTH - 120,
     )
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import ipywidgets as W
 import numpy as np
 import traitlets as T
 
@@ -27,6 +28,8 @@ from ._views import row_values
 
 #: Rows drawn in the row-pick chart (evenly spread, the picked row among them).
 PICK_ROWS = 300
+#: The row-pick chart's plot size in pixels (beside the row picker).
+PICK_WIDTH, PICK_HEIGHT = 170, 80
 
 
 def row_pick_view(session: Any, row: int, class_index: int) -> charts.RowPickView:
@@ -57,8 +60,8 @@ def row_pick_view(session: Any, row: int, class_index: int) -> charts.RowPickVie
         picked=int(row),
         x_title=x_title,
         y_title=y_title,
-        width=190,
-        height=130,
+        width=PICK_WIDTH,
+        height=PICK_HEIGHT,
     )
 
 
@@ -75,6 +78,7 @@ class WhatIfMixin(T.HasTraits):
     what_if_inputs: dict[str, Any]
     what_if_reset: Any
     what_if_box: Any
+    what_if_note: Any
     row_picker: Any
     _redraws: Any
     _bind: Callable[..., None]
@@ -98,7 +102,17 @@ class WhatIfMixin(T.HasTraits):
         self.row_pick_chart.add_class("nam-row-pick")  # found by the browser tests
         self._live_pick = LiveChart(self.row_pick_chart)
         self._pick_watched: Any = None
-        self.what_if_box.children = (self.row_pick_chart, *self.what_if_box.children)
+        # the row tab, at 1280x800 with the row's contributions below: the
+        # pick chart beside the row's number and the reset, the values under
+        self.what_if_box.children = (
+            W.HBox(
+                [
+                    self.row_pick_chart,
+                    W.VBox([self.row_picker, self.what_if_note, self.what_if_reset]),
+                ]
+            ),
+            *self.what_if_box.children,
+        )
         self.row_picker.add_class("nam-row-picker")
 
     def _show_row_pick(self) -> None:

@@ -10,12 +10,19 @@ feature ``smooth``. In each front end, offline:
 - the metrics chart's text must change after that edit;
 - the shape chart and the metrics chart must lie inside the 1280x800 viewport
   together, without scrolling;
-- on the row tab, typing a new value of ``smooth`` for the row (Enter) must
-  redraw the row chart as a what-if with a different prediction.
+- ArrowLeft on the region slider's upper handle must move the drawn brush's
+  right edge to the slider's new value, without re-embedding the shape chart;
+- on the row tab, with the panel scrolled to its top, the row-pick chart, the
+  row's values and its contributions chart (titled with its prediction
+  before/after the edits) must all be shown inside 1280x800; typing a new
+  value of ``smooth`` for the row (Enter) must redraw the row chart as a
+  what-if with a different prediction.
 
-Before the brush, three steps of the "scale" slider (the term's first edit,
-then two more) must each redraw the shape chart's lines and the metrics
-chart's text without re-embedding the shape chart.
+Before the brush, three ArrowLeft presses on the focused "scale" slider handle
+(the term's first edit, then two more) must each redraw the shape chart's
+lines and the metrics chart's text without re-embedding the shape chart, and
+the history must name the slider's value: in Notebook 7 too (its arrow-key
+shortcuts took the keys until the panel shipped ``widget/_keys.py``).
 
 Printed (run with ``-s``): per front end, the key-to-redraw times of those
 steps (first edit and later), the frame time (a mouse move to the brush drawn
@@ -47,7 +54,12 @@ from ._pages import (
     wait_for_chart,
     wait_for_lab_cells_run,
 )
-from .test_panel_browser import N_ROWS, find_panel, wait_for_svg_text_change
+from .test_panel_browser import (
+    N_ROWS,
+    SCALE_STEP,
+    find_panel,
+    wait_for_svg_text_change,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -295,6 +307,11 @@ def time_scale_steps(page, panel: WidgetBox, label: str, presses: int = 3):
         rows.append(probe)
         assert probe["same"], f"[{label}] press {k + 1} re-embedded the shape chart"
         page.wait_for_timeout(800)  # the debounced trailing redraw, then quiet
+    # the session's history took the keyboard's value (steps merge into one)
+    expected = 1.0 - presses * SCALE_STEP
+    page.locator(
+        f"{panel.root} .nam-history-entry", has_text=f"factor={expected:.3g}"
+    ).first.wait_for(state="attached", timeout=20_000)
     print(f"\n[{label}] scale key -> shape lines / metrics text (settle), ms:")
     for k, row in enumerate(rows):
         what = "first edit of the term" if k == 0 else "a later step"
@@ -303,28 +320,19 @@ def time_scale_steps(page, panel: WidgetBox, label: str, presses: int = 3):
     return rows
 
 
-def check_panel(
-    page,
-    panel: WidgetBox,
-    label: str,
-    screenshot_dir: Path,
-    tag: str,
-    scale_steps: bool = True,
-):
-    """Layout at 1280x800, then the brush drag and "Monotone ↑" on its region.
+def check_panel(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: str):
+    """Keyboard steps, layout at 1280x800, the brush drag and "Monotone ↑".
 
-    ``scale_steps``: first :func:`time_scale_steps`. Off in Notebook 7, where a
-    key press on the focused slider handle moved nothing in this test (not yet
-    understood; the slider timing test in ``test_panel_browser`` runs in
-    JupyterLab and Voila only too); there the first edit is the knot drag of
-    ``test_drag_browser``, which goes the same data-only way.
+    First :func:`time_scale_steps` (keys on a focused slider handle: in
+    Notebook 7 too, where the notebook's arrow-key shortcuts took them until
+    the panel shipped its guard, ``widget/_keys.py``); after the edit on the
+    brushed region, :func:`check_region_keys`; last, :func:`check_what_if`.
     """
     shape, metrics = panel.charts[0], panel.charts[1]
     page.locator(shape).scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     screenshot(page, screenshot_dir, f"{tag}-mouse-before", show=None)
-    if scale_steps:
-        time_scale_steps(page, panel, label)
+    time_scale_steps(page, panel, label)
     lo, hi, step = drag_brush(page, panel, label)
     got = read_region(page, region_readout(page, panel))
     assert got[0] == pytest.approx(lo, abs=step), (got, lo, hi, step)
@@ -356,7 +364,47 @@ def check_panel(
             and b["y"] + b["height"] <= VIEWPORT["height"]
         )
         assert inside, f"[{label}] the {name} is not inside 1280x800: {b}"
+    check_region_keys(page, panel, label)
     check_what_if(page, panel, label, screenshot_dir, tag)
+
+
+def check_region_keys(page, panel: WidgetBox, label: str, presses: int = 10) -> None:
+    """ArrowLeft on the region slider's upper handle moves the drawn brush.
+
+    As a data-only redraw: the shape chart's ``<svg>`` stays the same node,
+    and the brush's right edge ends at the pixel of the slider's new upper
+    value (within 3 px).
+    """
+    shape = panel.charts[0]
+    readout = region_readout(page, panel)
+    lo0, hi0 = read_region(page, readout)
+    text0 = page.locator(readout).first.text_content()
+    page.evaluate(_ARM_EDIT_PROBE, [shape, panel.charts[1]])
+    handle = page.locator(f"{panel.root} .nam-region .noUi-handle-upper")
+    handle.scroll_into_view_if_needed()
+    for _ in range(presses):
+        handle.focus()
+        handle.press("ArrowLeft")
+        page.wait_for_timeout(80)
+    page.wait_for_function(
+        "([sel, before]) => document.querySelector(sel).textContent !== before",
+        arg=[readout, text0],
+        timeout=20_000,
+    )
+    page.wait_for_timeout(1_500)  # the redraw, and the brush's echo, settle
+    lo1, hi1 = read_region(page, readout)
+    assert lo1 == pytest.approx(lo0) and hi1 < hi0, (lo0, hi0, lo1, hi1)
+    assert page.evaluate("() => window.__nwEdit.sameSvg()"), (
+        f"[{label}] the region slider re-embedded the shape chart"
+    )
+    axis = page.evaluate(_AXIS_MAP, shape)
+    brush = page.locator(f"{shape} [class*='brush_brush'] path").first.bounding_box()
+    assert brush is not None
+    right = brush["x"] + brush["width"]
+    expected = axis["px"] + (hi1 - axis["value"]) / axis["slope"]
+    assert right == pytest.approx(expected, abs=3), (brush, expected, hi1)
+    print(f"\n[{label}] region keys: {lo0:.3g}-{hi0:.3g} -> {lo1:.3g}-{hi1:.3g}, "
+          f"brush's right edge {right:.0f} px (expected {expected:.0f})")  # fmt: skip
 
 
 def check_what_if(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag: str):
@@ -372,6 +420,8 @@ def check_what_if(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag:
         arg=detail,
         timeout=20_000,
     )
+    check_row_tab_fits(page, panel, label)
+    screenshot(page, screenshot_dir, f"{tag}-mouse-row-tab", show=None)
     before = svg_text(page, detail)
     box = page.locator(f"{panel.root} .nam-what-if .widget-text").filter(
         has=page.locator(".widget-label", has_text=re.compile(r"^\s*smooth\s*$"))
@@ -386,6 +436,47 @@ def check_what_if(page, panel: WidgetBox, label: str, screenshot_dir: Path, tag:
     assert match is not None and match.group(1) != match.group(2), after
     print(f"\n[{label}] what-if: {match.group(0)}")
     screenshot(page, screenshot_dir, f"{tag}-mouse-what-if", show=None)
+
+
+_VISIBLE = """
+([selector, chart]) => {
+  // the element's box, and whether its bottom edge is really shown: what is
+  // drawn just above the bottom middle belongs to it (not a status bar)
+  const el = document.querySelector(selector);
+  const b = el.getBoundingClientRect();
+  const top = document.elementFromPoint(b.x + b.width / 2, b.y + b.height - 3);
+  const owner = chart ? document.querySelector(chart) : el;
+  return {x: b.x, y: b.y, width: b.width, height: b.height,
+          shown: top !== null && owner.contains(top)};
+}
+"""
+
+
+def check_row_tab_fits(page, panel: WidgetBox, label: str) -> None:
+    """On the row tab, with the panel scrolled to its top, at 1280x800: the
+    row-pick chart, the row's what-if values and the row's contributions chart
+    (its title: the prediction before/after) are all inside the viewport and
+    shown (nothing drawn over their bottom edge)."""
+    page.locator(panel.root).evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    detail = panel.charts[2]
+    parts = {
+        "row-pick chart": (f"{panel.root} .nam-row-pick svg", None),
+        "what-if values": (f"{panel.root} .nam-what-if", None),
+        "contributions chart": (f"{detail} svg", detail),
+    }
+    for name, (selector, chart) in parts.items():
+        b = page.evaluate(_VISIBLE, [selector, chart])
+        inside = (
+            b["x"] >= 0
+            and b["y"] >= 0
+            and b["x"] + b["width"] <= VIEWPORT["width"]
+            and b["y"] + b["height"] <= VIEWPORT["height"]
+        )
+        assert inside and b["shown"], f"[{label}] the row tab's {name}: {b}"
+    text = svg_text(page, detail)
+    heading = r"Row 0 · prediction -?[\d.e+-]+ → -?[\d.e+-]+ after edits"
+    assert re.search(heading, text), text
 
 
 def test_mouse_brush_and_layout_in_jupyterlab(
@@ -405,7 +496,7 @@ def test_mouse_brush_and_layout_in_notebook7(
     lap = Laps("Notebook 7 mouse")
     panel = open_panel("nb7", notebook7, page, "mouse")
     lap("panel drawn")
-    check_panel(page, panel, "Notebook 7", screenshot_dir, "nb7", scale_steps=False)
+    check_panel(page, panel, "Notebook 7", screenshot_dir, "nb7")
     lap("checked")
     assert_no_external_requests(request_log)
 
