@@ -309,8 +309,9 @@ def fit_interactions(
         record["stage"] = "pairs"
     est.history_ = list(est.history_) + history
     keep = not pm.is_zero()
-    if keep and valid_idx is not None:
-        # what the pairs carry of the main effects is no reason to keep them
+    if keep and valid_idx is not None and not isinstance(spec, list):
+        # what searched pairs carry of the main effects is no reason to keep
+        # them (pairs the user named are kept where the pair stage helps)
         keep = pure_pairs_help(est, pm, data, valid_idx, eta)
     if not keep:  # no pair helped beyond validation noise: stay additive
         est.pair_counts_ = []
