@@ -71,6 +71,12 @@ def search() -> GridSearchCV:
 
 def test_grid_search_on_a_local_cluster_matches_a_local_run():
     X, y = make_additive(400, random_state=0)
+    # a real interaction, so that some fits keep pairs (purely additive data and
+    # 5 epochs kept only spurious ones, which the pair keep test now refuses)
+    product = (X["smooth"] - X["smooth"].mean()) * (
+        X["quadratic"] - X["quadratic"].mean()
+    )
+    y = y + 2.0 * product.fillna(0.0).to_numpy()
     local = search().set_params(n_jobs=1).fit(X, y)
 
     with (

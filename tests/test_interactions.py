@@ -272,3 +272,19 @@ def test_the_pair_stage_gives_up_early_where_no_pair_helps(fitted):
     # where pairs help, the stage trains on past that many epochs
     helped = [r for r in fitted[0].history_ if r.get("stage") == "pairs"]
     assert len(helped) > interactions.PAIR_START_PATIENCE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("classification", [False, True])
+def test_a_short_budget_on_additive_data_keeps_no_pair(classification):
+    # 15 epochs leave the main effects under-trained: the pair stage fits what
+    # they miss, beats them on validation, and six spurious pairs were kept
+    # (the keep test credited the pairs with main-effect signal); the pairs'
+    # interaction, purified of it, does not beat validation noise
+    from namwidgets.datasets import make_additive
+
+    X, y = make_additive(2000, classification=classification, random_state=0)
+    cls = NAMClassifier if classification else NAMRegressor
+    model = cls(max_epochs=15, random_state=0, verbose=0, n_threads=1).fit(X, y)
+    assert [r for r in model.history_ if r.get("stage") == "pairs"]  # it tried
+    assert model.pair_module_ is None and model.term_names_ == list(X.columns)

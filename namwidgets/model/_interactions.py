@@ -6,13 +6,17 @@
    rows, and the best ones kept (or the pairs the user named);
 3. the pair nets (:mod:`._pair_nets`) are trained with the main effects held
    as a fixed offset, with the same optimiser, early stopping and validation
-   split as the main effects;
+   split as the main effects; they are kept only where the whole pair stage,
+   and then their interaction purified of what they carry of the main effects
+   (:func:`pure_pairs_help`), beat the main effects alone on validation by more
+   than its noise;
 4. each pair is purified on the fit rows' weights: its axis means go into the
    main effects, its constant into the intercept; predictions do not change.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..exceptions import InputError
@@ -27,7 +32,7 @@ from ._nets import NAMModule
 from ._pair_nets import PairModule
 from ._pair_purify import cell_totals, purify_pairs
 from ._pair_search import rank_pairs
-from ._training import TensorData, train
+from ._training import TensorData, significantly_better, train
 
 if TYPE_CHECKING:
     from ._base import NAMBase
@@ -303,7 +308,12 @@ def fit_interactions(
     for record in history:
         record["stage"] = "pairs"
     est.history_ = list(est.history_) + history
-    if pm.is_zero():  # no pair helped beyond validation noise: stay additive
+    keep = not pm.is_zero()
+    if keep and valid_idx is not None and not isinstance(spec, list):
+        # what searched pairs carry of the main effects is no reason to keep
+        # them (pairs the user named are kept where the pair stage helps)
+        keep = pure_pairs_help(est, pm, data, valid_idx, eta)
+    if not keep:  # no pair helped beyond validation noise: stay additive
         est.pair_counts_ = []
         return None
     with torch.no_grad():  # one intercept, the main effects'
@@ -330,6 +340,52 @@ def fit_interactions(
         est.module_.intercept.add_(const.to(est.module_.intercept))
     est.pair_counts_ = pair_counts(pm, totals)
     return pm
+
+
+def _eta_losses(eta: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+    """Per-row loss (n,) of an ensemble's linear predictor eta (n, C)."""
+    if task == "regression":
+        return (eta[:, 0] - y) ** 2
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(eta[:, 0], y, reduction="none")
+    return F.cross_entropy(eta, y.long(), reduction="none")
+
+
+@torch.no_grad()
+def pure_pairs_help(
+    est: NAMBase,
+    pm: PairModule,
+    data: TensorData,
+    valid_idx: torch.Tensor,
+    eta: np.ndarray,
+) -> bool:
+    """Whether the pairs' pure interaction beats validation noise.
+
+    The pair stage's own test (``score_start``) compares the whole pair stage
+    with the main effects alone, so it credits the pairs with whatever of a
+    main effect they learn: an under-trained main-effect model (a short
+    ``max_epochs``) leaves main-effect signal that a pair net fits as well, and
+    pairs were kept on purely additive data. Here a copy of the pairs is
+    purified as the fit will purify them (on every fit row's weights), their
+    axis means go to the main effects, and the validation losses with and
+    without the pure interaction left are compared with the same paired test.
+    """
+    probe = copy.deepcopy(pm).double()
+    numeric, categorical = column_maps(est)
+    x64 = data.x_num.to(torch.float64)
+    totals = cell_totals(probe, x64, data.missing, data.x_cat, data.w)
+    const = purify_pairs(probe, totals, numeric, categorical)
+    v = data.rows(valid_idx)
+    xv = v.x_num.to(torch.float64)
+    base = torch.from_numpy(eta).to(xv)[valid_idx.cpu().numpy()]  # mains, (n, C)
+    members = (probe.intercept + const.to(probe.intercept))[:, None, :]  # (E, 1, C)
+    mains = members + probe.main_corrections(xv, v.missing, v.x_cat).sum(2)
+    pairs = probe(xv, v.missing, v.x_cat).sum(2)  # (E, n, C)
+    task = est._task_name()
+    y = v.y.double()
+    without = _eta_losses(base + mains.mean(0), y, task)
+    with_pairs = _eta_losses(base + (mains + pairs).mean(0), y, task)
+    return significantly_better(without, with_pairs, v.w)
 
 
 def pair_counts(pm: PairModule, totals: list[torch.Tensor]) -> list[np.ndarray]:
