@@ -80,8 +80,9 @@ class ProbabilityBins:
     ----------
     n_bins : int
     exact : tuple of int
-        The top bin when ``hi`` is 1.0 (a probability rounded to one: no other
-        value shares its bin, so its pairs are exact ties).
+        The top bin when ``hi`` is past the log-odds limit: then it is 1.0 (a
+        probability rounded to one), which no other value shares the bin with,
+        so its pairs are exact ties.
     """
 
     def __init__(self, lo: float, hi: float, bins: int) -> None:
@@ -93,8 +94,8 @@ class ProbabilityBins:
         while span >> self.shift >= bins:
             self.shift += 1
         self.n_bins = (span >> self.shift) + 1
-        # above the limit only 1.0 itself (1 - 2**-53 has log-odds 53)
-        self.exact = (self.n_bins - 1,) if hi == 1.0 and self.clip_hi else ()
+        # above the limit only 1.0 itself (1 - 2**-53 has base-2 log-odds 53)
+        self.exact = (self.n_bins - 1,) if self.clip_hi else ()
 
     def ids(self, p: Array, out: Array, buf: Array) -> Array:
         """The bin of each probability of ``p``, as ints into ``out``."""
