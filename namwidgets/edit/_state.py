@@ -18,7 +18,7 @@ from ._links import link_into
 
 STATES = ("original", "last", "current")
 #: Up to this many rows the live AUC is scikit-learn's exact sort; beyond, an
-#: O(n) histogram (``_metrics.live_roc_auc``), exact to 1e-4.
+#: O(n) histogram (``_live_cls``) where its error bound is under 1e-4.
 LIVE_AUC_MAX_ROWS = 50_000
 # fields a dragged control changes; every other field names the control's "slot"
 _DRAGGED = {"factor", "amount", "offsets", "value", "message"}
