@@ -22,32 +22,92 @@ import numpy.typing as npt
 
 #: Rows per block: a few float64 buffers of this length stay in L2 cache.
 BLOCK = 1 << 16
-#: Equal-width score bins of the histogram AUC.
+#: Most bins of the histogram AUC.
 AUC_BINS = 1 << 16
+#: Base-2 log-odds beyond which probabilities share the end bins (as int keys).
+_ODDS_LIMIT = 64 << 52
 
 Array = npt.NDArray[Any]
 
 
-def auc_from_histogram(p: Array, q: Array) -> tuple[float, float]:
+def auc_from_histogram(
+    p: Array, q: Array, exact: tuple[int, ...] = ()
+) -> tuple[float, float]:
     """AUC and its error bound from positive and negative weight per score bin.
 
     Pairs in different bins are ordered exactly; a pair inside one bin is
     counted half whatever its order, so the estimate is within ``bound = 0.5 *
     sum_b p_b q_b / (P Q)`` of the exact AUC (``P``, ``Q``: total positive and
-    negative weight). NaN and 0.0 when one class has no weight.
+    negative weight). The bins listed in ``exact`` hold one score value only:
+    their pairs are ties, which the exact AUC counts half too, so they add
+    nothing to the bound. NaN and 0.0 when one class has no weight.
     """
     total = float(p.sum()) * float(q.sum())
     if total <= 0:
         return float("nan"), 0.0
     below = np.cumsum(q) - q  # negative weight strictly below each bin
     ties = float(np.dot(p, q))
-    return (float(np.dot(p, below)) + 0.5 * ties) / total, 0.5 * ties / total
+    loose = ties - sum(float(p[b]) * float(q[b]) for b in exact)
+    return (float(np.dot(p, below)) + 0.5 * ties) / total, 0.5 * max(loose, 0) / total
 
 
-def score_range(score: Array, bins: int) -> tuple[float, float]:
-    """The offset and factor that map scores to bin ids ``0..bins-1``."""
-    lo, hi = float(score.min()), float(score.max())
-    return lo, ((bins - 1) / (hi - lo) if hi > lo else 0.0)
+def odds_key(p: Any) -> Any:
+    """An int64 key of a probability that rises with it: ``bits(p) - bits(1 - p)``.
+
+    The bit pattern of a float >= 0 read as an integer rises with the float
+    and is close to ``2**52 * (log2(x) + 1023)``; so the key is about ``2**52``
+    times the base-2 log-odds. Bins of equal width in it split the tails near
+    0 and 1, where the probabilities of a confident model crowd, as finely as
+    the middle (equal-width bins in ``p`` put a million such rows in a few
+    bins). ``1 - p`` rounds monotonically, so the key never falls as ``p``
+    rises: binning by it orders every pair in different bins exactly.
+    """
+    arr = np.asarray(p, np.float64)
+    return arr.view(np.int64) - (1.0 - arr).view(np.int64)
+
+
+class ProbabilityBins:
+    """Equal-width bins in :func:`odds_key` between two probabilities.
+
+    Parameters
+    ----------
+    lo, hi : float
+        The smallest and largest probability to bin.
+    bins : int
+        At most this many bins (a power-of-two width: between half and all).
+
+    Attributes
+    ----------
+    n_bins : int
+    exact : tuple of int
+        The top bin when ``hi`` is past the log-odds limit: then it is 1.0 (a
+        probability rounded to one), which no other value shares the bin with,
+        so its pairs are exact ties.
+    """
+
+    def __init__(self, lo: float, hi: float, bins: int) -> None:
+        g_lo, g_hi = int(odds_key(lo)), int(odds_key(hi))
+        self.clip_lo, self.clip_hi = g_lo < -_ODDS_LIMIT, g_hi > _ODDS_LIMIT
+        self.origin = max(g_lo, -_ODDS_LIMIT)
+        span = max(min(g_hi, _ODDS_LIMIT) - self.origin, 0)
+        self.shift = 0
+        while span >> self.shift >= bins:
+            self.shift += 1
+        self.n_bins = (span >> self.shift) + 1
+        # above the limit only 1.0 itself (1 - 2**-53 has base-2 log-odds 53)
+        self.exact = (self.n_bins - 1,) if self.clip_hi else ()
+
+    def ids(self, p: Array, out: Array, buf: Array) -> Array:
+        """The bin of each probability of ``p``, as ints into ``out``."""
+        np.subtract(1.0, p, out=buf)
+        np.subtract(p.view(np.int64), buf.view(np.int64), out=out)
+        out -= self.origin
+        out >>= self.shift
+        if self.clip_lo:
+            np.maximum(out, 0, out=out)
+        if self.clip_hi:
+            np.minimum(out, self.n_bins - 1, out=out)
+        return out
 
 
 def regression_live_metrics(

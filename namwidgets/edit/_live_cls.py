@@ -1,15 +1,17 @@
-"""The classifiers' live metrics: one pass over contiguous, cache-sized blocks.
+"""The classifiers' live metrics: one pass over cache-sized blocks, then the AUC.
 
-At 1M rows the time of a metric goes to memory traffic and to how numpy runs a
-ufunc, not to arithmetic: a ufunc over a strided column of the (n, K)
-probabilities runs without SIMD (a log ~10x slower than on a contiguous
-array), a masked ``copyto(..., where=)`` costs ~20x a plain copy, and mixed
-float/bool arithmetic goes through a casting loop. So each block's class
-columns are copied once into contiguous buffers, the truth enters as float
-arrays computed once per session (:class:`LiveTargets`), and every sum is a
-dot product: the per-row terms are the same as scikit-learn's, summed in
-another order (the tests check 1e-12). AUC is read from a histogram of the
-scores with its stated error bound (``_live.auc_from_histogram``).
+At 1M rows the time of a metric goes to memory traffic, to transcendental
+functions (this numpy's float64 ``log`` and ``exp`` run ~7 ns per element
+without AVX-512) and to how numpy runs a ufunc, not to arithmetic: an axis-1
+reduction or ``argmax`` over (n, K) runs an inner loop of K elements per row,
+``np.clip`` is several ufuncs, and mixed float/bool arithmetic goes through a
+casting loop. So the truth enters as float arrays computed once per session
+(:class:`LiveTargets`), every sum is a dot product or a block sum, a row's log
+loss is one ``log`` of its true class's probability (not one per class), hard
+labels come from K - 1 element-wise comparisons, and the per-row terms are the
+same as scikit-learn's, summed in another order (the tests check 1e-12). AUC
+is read from a histogram of the scores in bins of equal log-odds width, with
+its stated error bound (``_live.auc_from_histogram``, ``ProbabilityBins``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._live import AUC_BINS, BLOCK, auc_from_histogram, score_range
+from ._live import AUC_BINS, BLOCK, ProbabilityBins, auc_from_histogram
 
 Array = npt.NDArray[Any]
 
@@ -38,15 +40,20 @@ class LiveTargets:
 
     Attributes
     ----------
-    truth : ndarray of shape (n_samples, n_classes)
-        One-hot truth as float64, C-contiguous (a block of it is one flat run);
-        multiclass only (None for two classes).
-    weighted : ndarray of shape (n_samples, n_classes)
-        ``truth`` times each row's weight (``truth`` itself without weights);
-        multiclass only.
+    truth : ndarray of shape (n_classes, n_samples)
+        Multiclass only (None for two classes): class-major one-hot truth as
+        float64, each class's row contiguous.
+    flat_true : ndarray of int, shape (n_samples,)
+        Multiclass only: each row's index of its true class's probability in a
+        C-contiguous (n_samples, n_classes) array (``row * K + code``).
+    cm_offset : ndarray of int, shape (n_samples,)
+        ``code * K``: a row's confusion-matrix cell is this plus its hard label.
     columns : list of ndarray of shape (n_samples,)
         Binary only: per class, its rows' weight (1.0 without weights) and 0.0
         elsewhere, each contiguous. ``truth1``: the positive rows as 1.0.
+    ids : ndarray of int, shape (n_samples,)
+        Scratch for the histogram AUC's bin ids of one class at a time, kept
+        between calls (its pages fault in once, not per edit).
     """
 
     def __init__(
@@ -58,8 +65,9 @@ class LiveTargets:
         self.w = w = sample_weight
         self.total = float(n) if w is None else float(w.sum())
         self.truth: Array | None = None
-        self.weighted: Array | None = None
         self.columns: list[Array] = []
+        self.cm_offset = self.codes * k
+        self.ids = np.empty(0, np.intp)
         if k == 2:
             self.truth1 = (self.codes == 1).astype(np.float64)
             pos = self.truth1 if w is None else self.truth1 * w
@@ -67,10 +75,17 @@ class LiveTargets:
             self.columns = [neg, pos]
             self.support = np.array([neg.sum(), pos.sum()])
         else:
-            self.truth = np.zeros((n, k))
-            self.truth[np.arange(n), self.codes] = 1.0
-            self.weighted = self.truth if w is None else self.truth * w[:, None]
-            self.support = self.weighted.sum(0)
+            self.truth = np.zeros((k, n))
+            self.truth[self.codes, np.arange(n)] = 1.0
+            self.flat_true = np.arange(n, dtype=np.intp) * k + self.codes
+            weighted = self.truth if w is None else self.truth * w
+            self.support = weighted.sum(1)
+
+    def scratch_ids(self, n: int) -> Array:
+        """The kept n-long int buffer for the AUC's bin ids."""
+        if len(self.ids) != n:
+            self.ids = np.empty(n, np.intp)
+        return self.ids
 
 
 def _check(targets: LiveTargets, proba: Array) -> None:
@@ -98,6 +113,39 @@ def _finish(
         "brier": sq_sum / total,
         "confusion_matrix": (cm if targets.w is not None else cm.astype(int)).tolist(),
     }
+
+
+def _log_clipped(p: Array) -> Array:
+    """``log(clip(p, eps, 1 - eps))`` in place (two ufuncs, not ``np.clip``)."""
+    np.maximum(p, _EPS, out=p)
+    np.minimum(p, 1 - _EPS, out=p)
+    return np.log(p, out=p)
+
+
+def _auc(
+    proba: Array,
+    c: int,
+    lo: float,
+    hi: float,
+    targets: LiveTargets,
+    positive: Array,
+    bins: int,
+    buf: Array,
+) -> tuple[float, float]:
+    """The histogram AUC of class ``c``'s scores (one-vs-rest) and its bound.
+
+    The bins are equal-width in the log-odds (``_live.ProbabilityBins``); the
+    ids go into the targets' kept buffer, block by block.
+    """
+    n = len(proba)
+    edges = ProbabilityBins(lo, hi, bins)
+    ids = targets.scratch_ids(n)
+    for a in range(0, n, BLOCK):
+        m = min(a + BLOCK, n) - a
+        edges.ids(proba[a : a + m, c], ids[a : a + m], buf[:m])
+    both = np.bincount(ids, weights=targets.w, minlength=edges.n_bins)
+    pos = np.bincount(ids, weights=positive, minlength=edges.n_bins)
+    return auc_from_histogram(pos, both - pos, edges.exact)
 
 
 def binary_live_metrics(
@@ -132,6 +180,14 @@ def binary_live_metrics(
         true class; ints without weights) and, with ``auc``, roc_auc and
         roc_auc_bound. Hard labels are ``p1 > p0`` (ties to the first class,
         as ``argmax``); log loss clips probabilities to ``[1e-15, 1 - 1e-15]``.
+
+    Notes
+    -----
+    A row's log loss is ``log`` of its true class's clipped probability (the
+    one non-zero term of scikit-learn's sum over classes), read as ``p0 +
+    t * (p1 - p0)``, ``t`` its truth (0 or 1): exactly ``p0`` or ``p1``. So one
+    ``log`` per row, not two. The scores' range for the AUC's bins is taken in
+    the same pass; the bins in a second one, into a kept buffer.
     """
     w = sample_weight
     if targets is None:
@@ -139,41 +195,30 @@ def binary_live_metrics(
     _check(targets, proba)
     n = len(proba)
     size = min(n, BLOCK)
-    c0, c1, hard, l0, l1 = (np.empty(size) for _ in range(5))
-    ids = np.empty(size, np.intp)
-    hist = np.zeros(2 * bins if auc else 0)
-    lo, factor = score_range(proba[:, 1], bins) if auc and n else (0.0, 0.0)
+    c0, c1, hard, tmp = (np.empty(size) for _ in range(4))
     neg_w, pos_w = targets.columns
     truth1 = targets.truth1
     tp = n_hard = log_sum = sq_sum = 0.0
+    lo, hi = np.inf, -np.inf
     for a in range(0, n, BLOCK):
         m = min(a + BLOCK, n) - a
         b = slice(a, a + m)
-        P0, P1, H, L0, L1 = c0[:m], c1[:m], hard[:m], l0[:m], l1[:m]
+        P0, P1, H, T = c0[:m], c1[:m], hard[:m], tmp[:m]
         np.copyto(P0, proba[b, 0])  # strided -> contiguous, once per block
         np.copyto(P1, proba[b, 1])
         np.greater(P1, P0, out=H)  # 1.0 where the hard label is class 1
-        wp, wn = pos_w[b], neg_w[b]
-        tp += float(H @ wp)
+        tp += float(H @ pos_w[b])
         n_hard += float(H.sum()) if w is None else float(H @ w[b])
-        np.clip(P0, _EPS, 1 - _EPS, out=L0)
-        np.log(L0, out=L0)
-        np.clip(P1, _EPS, 1 - _EPS, out=L1)
-        np.log(L1, out=L1)
-        log_sum += float(L1 @ wp) + float(L0 @ wn)
-        S = L0  # its log is summed: reuse the buffer
-        np.subtract(P1, truth1[b], out=S)
-        sq_sum += float(S @ S) if w is None else float((S * S) @ w[b])
-        if auc:  # id = 2 * bin + positive: one unweighted histogram, both classes
-            np.subtract(P1, lo, out=P1)
-            P1 *= factor
-            np.floor(P1, out=P1)
-            P1 *= 2.0
-            P1 += truth1[b]
-            J = ids[:m]
-            np.copyto(J, P1, casting="unsafe")  # whole numbers >= 0: exact
-            wb = None if w is None else w[b]
-            hist += np.bincount(J, weights=wb, minlength=2 * bins)
+        if auc:
+            lo, hi = min(lo, float(P1.min())), max(hi, float(P1.max()))
+        np.subtract(P1, truth1[b], out=T)
+        sq_sum += float(T @ T) if w is None else float((T * T) @ w[b])
+        # the true class's probability: p0 + t * (p1 - p0), exactly p0 or p1
+        np.subtract(P1, P0, out=T)
+        T *= truth1[b]
+        T += P0
+        _log_clipped(T)
+        log_sum += float(T.sum()) if w is None else float(T @ w[b])
     n_pos = float(targets.support[1])
     fp, fn = n_hard - tp, n_pos - tp
     tn = targets.total - n_pos - fp
@@ -181,9 +226,26 @@ def binary_live_metrics(
     cm = np.array([[max(tn, 0.0), max(fp, 0.0)], [max(fn, 0.0), tp]])
     out: dict[str, Any] = {}
     if auc:
-        hist_q, hist_p = hist[0::2], hist[1::2]
-        out["roc_auc"], out["roc_auc_bound"] = auc_from_histogram(hist_p, hist_q)
+        auc_bound = _auc(proba, 1, lo, hi, targets, pos_w, bins, tmp)
+        out["roc_auc"], out["roc_auc_bound"] = auc_bound
     return out | _finish(targets, cm, log_sum, sq_sum)
+
+
+def _hard_labels(P: Array, best: Array, gt: Array, label: Array, tmp: Array) -> Array:
+    """``argmax`` of each row of the (m, K) block ``P`` (ties to the first), ints.
+
+    K - 1 element-wise passes over the class columns instead of an axis-1
+    argmax, whose inner loop is K elements long.
+    """
+    np.copyto(best, P[:, 0])
+    label[:] = 0
+    for c in range(1, P.shape[1]):
+        np.greater(P[:, c], best, out=gt)
+        np.maximum(best, P[:, c], out=best)
+        np.subtract(c, label, out=tmp)  # label := c where greater
+        np.multiply(tmp, gt, out=tmp)
+        label += tmp
+    return label
 
 
 def multiclass_live_metrics(
@@ -208,50 +270,58 @@ def multiclass_live_metrics(
         ``confusion_matrix`` (hard labels by ``argmax``, ties to the first
         class; Brier the mean squared distance to the one-hot truth), plus the
         AUC keys with ``auc``.
+
+    Notes
+    -----
+    Each block's class columns are read where they lie (strided) by
+    element-wise ufuncs; a row's log loss is ``log`` of its true class's
+    clipped probability, gathered by index (the one non-zero term of
+    scikit-learn's sum over classes): one ``log`` per row, not K. The classes'
+    score ranges are taken in the same pass, their bins in a second one.
     """
     _check(targets, proba)
+    proba = np.ascontiguousarray(proba)
     n, k = proba.shape
     w = targets.w
-    assert targets.truth is not None and targets.weighted is not None
+    assert targets.truth is not None
     size = min(n, BLOCK)
-    flat_l, flat_s = np.empty(size * k), np.empty(size * k)
-    hard = np.empty(size, np.intp)
-    ids = np.empty((k, n if auc else 0), np.intp)
-    ranges = [score_range(proba[:, c], bins) for c in range(k)] if auc and n else []
+    true_p, sq, tmp, best = (np.empty(size) for _ in range(4))
+    gt = np.empty(size, bool)
+    label, ltmp = np.empty(size, np.intp), np.empty(size, np.intp)
     cm = np.zeros(k * k)
+    lo, hi = np.full(k, np.inf), np.full(k, -np.inf)
     log_sum = sq_sum = 0.0
-    t_flat, wt_flat = targets.truth.reshape(-1), targets.weighted.reshape(-1)
+    flat = proba.reshape(-1)
     for a in range(0, n, BLOCK):
         m = min(a + BLOCK, n) - a
-        b, f = slice(a, a + m), slice(a * k, (a + m) * k)
-        block = np.ascontiguousarray(proba[b])
-        flat = block.reshape(-1)
-        L, S, H = flat_l[: m * k], flat_s[: m * k], hard[:m]
-        np.clip(flat, _EPS, 1 - _EPS, out=L)
-        np.log(L, out=L)
-        log_sum += float(L @ wt_flat[f])
-        np.subtract(flat, t_flat[f], out=S)
-        S *= S
-        if w is None:
-            sq_sum += float(S.sum())
-        else:
-            sq_sum += float(S.reshape(m, k).sum(1) @ w[b])
-        np.argmax(block, axis=1, out=H)
-        H += targets.codes[b] * k
+        b = slice(a, a + m)
+        P = proba[b]
+        Y, S, T = true_p[:m], sq[:m], tmp[:m]
+        np.take(flat, targets.flat_true[b], out=Y)
+        _log_clipped(Y)
+        log_sum += float(Y.sum()) if w is None else float(Y @ w[b])
+        for c in range(k):
+            np.subtract(P[:, c], targets.truth[c, b], out=T)
+            if c == 0:
+                np.multiply(T, T, out=S)
+            else:
+                T *= T
+                S += T
+            if auc:
+                lo[c] = min(lo[c], float(P[:, c].min()))
+                hi[c] = max(hi[c], float(P[:, c].max()))
+        sq_sum += float(S.sum()) if w is None else float(S @ w[b])
+        H = _hard_labels(P, best[:m], gt[:m], label[:m], ltmp[:m])
+        H += targets.cm_offset[b]
         cm += np.bincount(H, weights=None if w is None else w[b], minlength=k * k)
-        if auc:
-            for c, (lo, factor) in enumerate(ranges):
-                X = L[:m]  # the log is summed: reuse the buffer
-                np.subtract(block[:, c], lo, out=X)
-                X *= factor
-                np.copyto(ids[c, b], X, casting="unsafe")
     out: dict[str, Any] = {}
     if auc:
         values, bounds = [], []
         for c in range(k):
-            p = np.bincount(ids[c], weights=targets.weighted[:, c], minlength=bins)
-            both = np.bincount(ids[c], weights=w, minlength=bins)
-            value, bound = auc_from_histogram(p, both - p)
+            positive = targets.truth[c] if w is None else targets.truth[c] * w
+            value, bound = _auc(
+                proba, c, float(lo[c]), float(hi[c]), targets, positive, bins, tmp
+            )
             values.append(value)
             bounds.append(bound)
         out["roc_auc"] = float(np.mean(values))

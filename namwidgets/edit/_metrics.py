@@ -11,8 +11,7 @@ import sklearn
 from sklearn import metrics as skm
 
 from ..exceptions import InputError
-from ._live import AUC_BINS, BLOCK, auc_from_histogram, binary_or_regression_affected
-from ._state import LIVE_AUC_MAX_ROWS
+from ._live import BLOCK, binary_or_regression_affected
 
 
 def compute_metrics(
@@ -69,78 +68,6 @@ def roc_auc(
 
 #: The histogram AUC is used only where its error bound is below this.
 HISTOGRAM_AUC_TOLERANCE = 1e-4
-_AUC_BINS = AUC_BINS
-
-
-def histogram_auc(
-    positive: np.ndarray,
-    score: np.ndarray,
-    sample_weight: np.ndarray | None = None,
-    bins: int = _AUC_BINS,
-) -> tuple[float, float]:
-    """ROC AUC in O(n) from a histogram of the scores, with its error bound.
-
-    AUC is the chance that a positive row scores above a negative one, ties
-    counted half. Scores cut into ``bins`` equal-width bins over their range give
-    every pair in different bins exactly; a pair inside one bin is counted half,
-    whatever its order. So the result is within ``bound = 0.5 * sum_b P_b N_b /
-    (P N)`` of the exact AUC (``P_b``, ``N_b``: positive and negative weight in bin
-    b), and ``bound`` is computed from the same histogram.
-
-    Parameters
-    ----------
-    positive : ndarray of bool, shape (n_samples,)
-    score : ndarray of shape (n_samples,)
-        Any increasing transform of the score gives the same exact AUC.
-    sample_weight : ndarray of shape (n_samples,), optional
-    bins : int
-
-    Returns
-    -------
-    auc, bound : float
-        NaN and 0.0 where one class has no weight.
-    """
-    pos = np.asarray(positive, dtype=bool)
-    lo, hi = float(score.min()), float(score.max())
-    if hi > lo:
-        scaled = score - lo
-        scaled *= (bins - 1) / (hi - lo)
-        idx = scaled.astype(np.intp)
-    else:
-        idx = np.zeros(len(score), dtype=np.intp)
-    if sample_weight is None:
-        p = np.bincount(idx, weights=pos, minlength=bins)
-        q = np.bincount(idx, minlength=bins) - p
-    else:
-        w = np.asarray(sample_weight, dtype=np.float64)
-        p = np.bincount(idx, weights=np.where(pos, w, 0.0), minlength=bins)
-        q = np.bincount(idx, weights=w, minlength=bins) - p
-    return auc_from_histogram(p, q)
-
-
-def live_roc_auc(
-    codes: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray | None = None
-) -> float:
-    """ROC AUC for the live path: O(n) by histogram when it is exact enough.
-
-    Equal to :func:`roc_auc` within :data:`HISTOGRAM_AUC_TOLERANCE` (the
-    histogram's own error bound is checked; where it is larger, or the data are
-    small, the exact sort-based AUC is computed instead). One-vs-rest macro
-    average for multiclass, as scikit-learn's.
-    """
-    n, k = proba.shape
-    if n <= LIVE_AUC_MAX_ROWS:
-        return roc_auc(codes, proba, sample_weight)
-    classes = [1] if k == 2 else list(range(k))
-    values = []
-    for c in classes:
-        auc, bound = histogram_auc(codes == c, proba[:, c], sample_weight)
-        if not np.isfinite(auc):
-            return float("nan") if k == 2 else roc_auc(codes, proba, sample_weight)
-        if bound > HISTOGRAM_AUC_TOLERANCE:
-            return roc_auc(codes, proba, sample_weight)
-        values.append(auc)
-    return float(np.mean(values))
 
 
 def _hard_labels(proba: np.ndarray) -> np.ndarray:

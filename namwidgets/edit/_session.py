@@ -26,6 +26,7 @@ from ._base import Edit
 from ._edited import EditedModel
 from ._feedback import SessionFeedback
 from ._io import SessionFiles
+from ._links import matches_model
 from ._reference import FeatureReference
 from ._replay import (
     ReplayMemo,
@@ -118,6 +119,8 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         self._importance = importance(self._current)
         self._importance_base = self._importance.copy()
         self._set_eta()
+        # the blocked in-place link, where it is the model's to the bit
+        self._link = model.link if matches_model(model, self._eta) else None
 
     def _set_eta(self) -> None:
         pool = self.__dict__.setdefault("_pool", Recycler())
@@ -356,7 +359,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         eta = self.linear_predictor(state)
 
         def compute() -> npt.NDArray[np.float64]:
-            pred = predictions_of(self.model, eta, self.__dict__.get("_pool"))
+            pred = predictions_of(
+                self.model, eta, self.__dict__.get("_pool"), link=self._link
+            )
             pred.flags.writeable = False
             return pred
 

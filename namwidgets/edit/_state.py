@@ -14,10 +14,11 @@ import pandas as pd
 
 from ..exceptions import InputError, InputTypeError
 from ._base import Edit
+from ._links import link_into
 
 STATES = ("original", "last", "current")
 #: Up to this many rows the live AUC is scikit-learn's exact sort; beyond, an
-#: O(n) histogram (``_metrics.live_roc_auc``), exact to 1e-4.
+#: O(n) histogram (``_live_cls``) where its error bound is under 1e-4.
 LIVE_AUC_MAX_ROWS = 50_000
 # fields a dragged control changes; every other field names the control's "slot"
 _DRAGGED = {"factor", "amount", "offsets", "value", "message"}
@@ -313,7 +314,11 @@ def term_major_contributions(
 
 
 def predictions_of(
-    model: Any, eta: npt.NDArray[np.float64], pool: Recycler | None = None
+    model: Any,
+    eta: npt.NDArray[np.float64],
+    pool: Recycler | None = None,
+    *,
+    link: str | None = None,
 ) -> npt.NDArray[Any]:
     """``model.inverse_link(eta)`` as float64, called block by block.
 
@@ -321,8 +326,16 @@ def predictions_of(
     temporaries (a sigmoid's, a softmax's) then stay cache-sized instead of
     several n-long arrays per state. The result is written into an array of
     ``pool`` when given. The identity link is called whole (it returns a view).
+    With ``link`` ("logit" or "softmax"; the caller has checked with
+    ``_links.matches_model`` that it reproduces this model's ``inverse_link``
+    to the bit) the blocked in-place link of ``_links`` runs instead of the
+    model's.
     """
     n = len(eta)
+    if link is not None and eta.ndim == 2:
+        k = 2 if link == "logit" else eta.shape[1]
+        out = np.empty((n, k)) if pool is None else pool.empty((n, k))
+        return link_into(link, eta, out)
     if n <= BLOCK or getattr(model, "link", None) == "identity":
         return np.asarray(model.inverse_link(eta), dtype=np.float64)
     first = np.asarray(model.inverse_link(eta[:BLOCK]), dtype=np.float64)

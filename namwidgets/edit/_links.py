@@ -1,0 +1,117 @@
+"""The classifiers' inverse links on the live path: blocked, in place, in cache.
+
+``NAMClassifier.inverse_link`` (and the EBM adapter's) compute a softmax as
+``e = exp(eta - eta.max(1)); e / e.sum(1)``: at 1M rows x 3 classes each
+axis-1 reduction and each broadcast runs an inner loop of 3 elements per row,
+and every step makes a fresh (n, K) temporary (8 MB per class per 1M rows,
+whose pages fault in on first touch). Here the same operations run block by
+block over buffers that stay in cache, each reduction written as K - 1
+element-wise operations on the block's class columns (numpy adds a short row
+left to right, so ``e0 + e1 + e2`` is its ``sum(1)`` to the bit; from 8
+classes on, where numpy sums pairwise, the block's own ``sum(1)`` is used),
+and ``exp`` runs on the contiguous block as the model's does. The result is
+the model's ``inverse_link``, bit for bit: the session checks that on its
+first rows before it uses this path (:func:`matches_model`) and otherwise
+calls the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+
+#: Rows per block: a few (rows, K) float64 buffers of this length stay in L2.
+LINK_BLOCK = 1 << 13
+#: numpy sums a row of fewer than this many elements left to right.
+_SEQUENTIAL_SUM = 8
+
+
+def sigmoid_into(eta: Array, out: Array) -> Array:
+    """Two class probabilities ``[1 - p, p]``, ``p = 1 / (1 + exp(-eta))``.
+
+    Parameters
+    ----------
+    eta : ndarray of shape (n_samples, 1)
+    out : ndarray of shape (n_samples, 2)
+        Written in place and returned.
+    """
+    n = len(eta)
+    x = eta.reshape(n)
+    buf = np.empty(min(n, LINK_BLOCK))
+    for a in range(0, n, LINK_BLOCK):
+        m = min(a + LINK_BLOCK, n) - a
+        P = buf[:m]
+        np.negative(x[a : a + m], out=P)
+        np.exp(P, out=P)
+        P += 1.0
+        np.divide(1.0, P, out=P)
+        out[a : a + m, 1] = P
+        np.subtract(1.0, P, out=out[a : a + m, 0])
+    return out
+
+
+def softmax_into(eta: Array, out: Array) -> Array:
+    """Class probabilities ``exp(z) / sum(exp(z))``, ``z = eta - max(eta)`` per row.
+
+    Parameters
+    ----------
+    eta : ndarray of shape (n_samples, n_classes)
+    out : ndarray of shape (n_samples, n_classes)
+        Written in place and returned (may not be ``eta``).
+    """
+    n, k = eta.shape
+    size = min(n, LINK_BLOCK)
+    z, top, total = np.empty((size, k)), np.empty(size), np.empty(size)
+    for a in range(0, n, LINK_BLOCK):
+        m = min(a + LINK_BLOCK, n) - a
+        E, Z, M, S = eta[a : a + m], z[:m], top[:m], total[:m]
+        np.maximum(E[:, 0], E[:, 1], out=M)
+        for c in range(2, k):
+            np.maximum(M, E[:, c], out=M)
+        for c in range(k):
+            np.subtract(E[:, c], M, out=Z[:, c])
+        np.exp(Z, out=Z)  # contiguous, as the model's exp of its (m, K) array
+        if k < _SEQUENTIAL_SUM:
+            np.add(Z[:, 0], Z[:, 1], out=S)
+            for c in range(2, k):
+                S += Z[:, c]
+        else:
+            Z.sum(1, out=S)
+        for c in range(k):
+            np.divide(Z[:, c], S, out=out[a : a + m, c])
+    return out
+
+
+def link_into(link: str, eta: Array, out: Array) -> Array:
+    """``out`` = the inverse of ``link`` ("logit" or "softmax") at ``eta``."""
+    if link == "logit":
+        return sigmoid_into(eta, out)
+    if link == "softmax":
+        return softmax_into(eta, out)
+    raise ValueError(f"no blocked inverse for link {link!r}")
+
+
+def matches_model(model: Any, eta: Array) -> bool:
+    """Whether :func:`link_into` gives the model's ``inverse_link`` to the bit.
+
+    Checked on (the first block of) ``eta``: the model's link is its own
+    code, and a model whose link is not the plain sigmoid / softmax (or a numpy
+    whose ``exp`` or ``sum`` differ) keeps its own ``inverse_link``.
+    """
+    link = getattr(model, "link", None)
+    if link not in ("logit", "softmax") or eta.ndim != 2:
+        return False
+    sample = np.ascontiguousarray(eta[:LINK_BLOCK])
+    expected = np.asarray(model.inverse_link(sample), dtype=np.float64)
+    k = 2 if link == "logit" else sample.shape[1]
+    if (link == "logit") != (sample.shape[1] == 1) or expected.shape != (
+        len(sample),
+        k,
+    ):
+        return False
+    got = link_into(link, sample, np.empty((len(sample), k)))
+    return bool(np.array_equal(got, expected))

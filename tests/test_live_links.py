@@ -1,0 +1,183 @@
+"""The live path's own sigmoid/softmax and its log-odds AUC bins.
+
+The blocked, in-place links must give the model's ``inverse_link`` bit for bit
+(the session uses them only after checking that on its first rows); the
+histogram AUC binned by log-odds must stay within its stated bound of
+scikit-learn's, including where a confident model's probabilities crowd near
+0 and 1 (where equal-width bins in p failed the 1e-4 tolerance) and where many
+probabilities are exactly 1.0 (ties, which leave the bound).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAST
+from sklearn import metrics as skm
+
+from namwidgets import EditSession, NAMClassifier
+from namwidgets.datasets import make_additive
+from namwidgets.edit._links import LINK_BLOCK, link_into, matches_model
+from namwidgets.edit._live import ProbabilityBins, auc_from_histogram, odds_key
+from namwidgets.edit._live_cls import (
+    LiveTargets,
+    binary_live_metrics,
+    multiclass_live_metrics,
+)
+from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE
+
+
+class _Softmax:
+    """The models' softmax as ``NAMClassifier.inverse_link`` writes it."""
+
+    link = "softmax"
+
+    def inverse_link(self, eta):
+        z = eta - eta.max(1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(1, keepdims=True)
+
+
+class _Sigmoid:
+    link = "logit"
+
+    def inverse_link(self, eta):
+        p = 1.0 / (1.0 + np.exp(-eta[:, 0]))
+        return np.column_stack([1.0 - p, p])
+
+
+class _Tempered(_Softmax):
+    """Says "softmax" but is not the plain one: the session must not replace it."""
+
+    def inverse_link(self, eta):
+        return super().inverse_link(eta / 2.0)
+
+
+@pytest.mark.parametrize(("k", "model"), [(1, _Sigmoid()), (3, _Softmax())])
+def test_the_blocked_links_are_the_models_bit_for_bit(k, model):
+    rng = np.random.default_rng(k)
+    n = 3 * LINK_BLOCK + 17  # several blocks and a short one
+    eta = rng.normal(0, 4, (n, k))
+    eta[::50] *= 400  # exp overflows and underflows, as the model's does
+    with np.errstate(over="ignore"):
+        expected = model.inverse_link(eta)
+        got = link_into(model.link, eta, np.empty_like(expected))
+        assert matches_model(model, eta)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("k", [4, 7, 8, 11])
+def test_the_blocked_softmax_sums_a_row_as_numpy_does_for_any_k(k):
+    # numpy adds fewer than 8 numbers left to right, more pairwise
+    eta = np.random.default_rng(k).normal(0, 3, (2 * LINK_BLOCK + 5, k))
+    expected = _Softmax().inverse_link(eta)
+    got = link_into("softmax", eta, np.empty_like(expected))
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_link_that_is_not_the_plain_one_keeps_the_models():
+    eta = np.random.default_rng(0).normal(size=(500, 3))
+    assert not matches_model(_Tempered(), eta)
+
+    class Identity:
+        link = "identity"
+
+    assert not matches_model(Identity(), eta)
+
+
+@pytest.fixture(scope="module")
+def multiclass_session():
+    X, y = make_additive(70_000, random_state=3)
+    labels = pd.cut(y, [-np.inf, -0.5, 0.5, np.inf], labels=["lo", "mid", "hi"])
+    clf = NAMClassifier(random_state=0, **{**FAST, "max_epochs": 3}).fit(
+        X.iloc[:1500], labels[:1500]
+    )
+    return clf, EditSession(clf, X, labels)
+
+
+def test_a_multiclass_sessions_predictions_are_the_models_inverse_link(
+    multiclass_session,
+):
+    clf, s = multiclass_session
+    assert s._link == "softmax"
+    before = s.predictions()
+    kept = before.copy()
+    s.scale("smooth", 0.3).set_category("colour", "red", 0.8)
+    for state in ("original", "last", "current"):
+        eta = s.linear_predictor(state)
+        np.testing.assert_array_equal(s.predictions(state), clf.inverse_link(eta))
+    np.testing.assert_array_equal(before, kept)  # the caller's array never moved
+    s.undo()
+    s.undo()
+    np.testing.assert_array_equal(s.predictions(), kept)  # undo: bit for bit
+
+
+def test_odds_key_rises_with_the_probability():
+    p = np.sort(
+        np.concatenate(
+            [
+                [0.0, 5e-324, 1e-300, 1e-20, 0.5, 1 - 2**-53, 1.0],
+                np.random.default_rng(0).random(10_000),
+                1 - np.random.default_rng(1).random(1000) * 1e-12,
+            ]
+        )
+    )
+    assert np.all(np.diff(odds_key(p)) >= 0)
+    bins = ProbabilityBins(float(p.min()), float(p.max()), 1 << 12)
+    ids = bins.ids(p, np.empty(len(p), np.intp), np.empty(len(p)))
+    assert np.all(np.diff(ids) >= 0)
+    assert ids[0] == 0 and ids[-1] == bins.n_bins - 1 <= (1 << 12) - 1
+    assert bins.exact == (bins.n_bins - 1,)  # p == 1.0 alone in the top bin
+    assert ids[-2] < ids[-1]
+
+
+def _confident(n, k, seed, saturate=False):
+    """Probabilities of a confident model: most rows within 1e-6 of 0 or 1."""
+    rng = np.random.default_rng(seed)
+    eta = rng.normal(0, 12, (n, k))
+    if saturate:
+        eta[: n // 3, 0] = 800.0  # a third of the rows at p == 1.0 exactly
+    p = np.exp(eta - eta.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    truth = np.argmax(eta + rng.gumbel(size=(n, k)) * 6, 1)
+    truth[:k] = np.arange(k)
+    return truth, p
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+def test_the_histogram_auc_of_a_confident_model_is_within_its_bound(saturate):
+    codes, p = _confident(200_000, 3, seed=1, saturate=saturate)
+    live = multiclass_live_metrics(LiveTargets(codes, 3), p)
+    exact = skm.roc_auc_score(codes, p, multi_class="ovr")
+    assert abs(live["roc_auc"] - exact) <= live["roc_auc_bound"] + 1e-12
+    assert live["roc_auc_bound"] < HISTOGRAM_AUC_TOLERANCE
+    # the bins equal-width in p, as before, could not vouch for this AUC
+    for c in range(3):
+        score = p[:, c]
+        lin = ((score - score.min()) * ((1 << 16) - 1) / np.ptp(score)).astype(int)
+        pos = np.bincount(lin, weights=codes == c, minlength=1 << 16)
+        neg = np.bincount(lin, minlength=1 << 16) - pos
+        if auc_from_histogram(pos, neg)[1] > HISTOGRAM_AUC_TOLERANCE:
+            break
+    else:
+        pytest.fail("equal-width bins in p were tight enough: not a hard case")
+    # binary, weighted, saturated: the ties at 1.0 are exact
+    y = (codes == 0).astype(int)
+    proba = np.column_stack([1 - p[:, 0], p[:, 0]])
+    w = np.random.default_rng(2).uniform(0.2, 3.0, len(y))
+    live = binary_live_metrics(y == 1, proba, w)
+    exact = skm.roc_auc_score(y, proba[:, 1], sample_weight=w)
+    assert abs(live["roc_auc"] - exact) <= live["roc_auc_bound"] + 1e-12
+    assert live["roc_auc_bound"] < HISTOGRAM_AUC_TOLERANCE
+
+
+def test_kept_targets_give_the_numbers_of_fresh_ones_call_after_call():
+    # the AUC's id buffer is kept between calls: no call may see another's
+    codes, p = _confident(90_000, 4, seed=3)
+    _, q = _confident(90_000, 4, seed=4)
+    kept = LiveTargets(codes, 4)
+    for proba in (p, q, p):
+        assert multiclass_live_metrics(kept, proba) == multiclass_live_metrics(
+            LiveTargets(codes, 4), proba
+        )
