@@ -248,6 +248,15 @@ def save_chart(chart: Any, folder: Path, stem: str) -> list[Path]:
 
 
 # ------------------------------------------------------------------ report
+def mark_older(summary: pd.DataFrame, older: dict[str, str]) -> pd.DataFrame:
+    """``summary`` with the rows measured on older code named with the mark."""
+    return summary.assign(
+        model=summary["model"].map(
+            lambda m: f"{m} {OLDER_CODE_MARK}" if m in older else m
+        )
+    )
+
+
 def report(
     *,
     quick: bool,
@@ -273,11 +282,7 @@ def report(
         m: d for m, d in (older or {}).items() if m in {r["model"] for r in records}
     }
     summary = accuracy.summarize(records)
-    marked = summary.assign(
-        model=summary["model"].map(
-            lambda m: f"{m} {OLDER_CODE_MARK}" if m in older else m
-        )
-    )
+    marked = mark_older(summary, older)
     targets, missed = accuracy.target_table(marked)
     provenance = [measured] if measured else []
     for date in dict.fromkeys(older.values()):
@@ -527,16 +532,16 @@ def main(argv: list[str] | None = None) -> Path:
     accuracy.write_records(folds_csv, kept + records)
     if not args.report_only:
         wall["accuracy"] = time.perf_counter() - t0
-    summary = accuracy.summarize(records)
-    paths = save_chart(accuracy_chart(summary), figures, "accuracy")
-    paths += save_chart(fit_time_chart(summary), figures, "fit_time")
-    paths.append(folds_csv)
     reused = {
         r["model"]
         for r in records
         if "score" in r and (r["dataset"], r["model"], r["fold"]) not in fresh
     }
     older = {m: d for m, d in OLDER_CODE_ROWS.items() if m in reused}
+    summary = mark_older(accuracy.summarize(records), older)
+    paths = save_chart(accuracy_chart(summary), figures, "accuracy")
+    paths += save_chart(fit_time_chart(summary), figures, "fit_time")
+    paths.append(folds_csv)
     speed: str | None = None
     latency: str | None = None
     if not args.skip_speed:

@@ -288,3 +288,6 @@ def test_report_only_keeps_the_dated_sections_and_marks_older_rows(tmp_path):
     assert "| COMPAS | NAM ExU † |" in text  # the targets table marks it too
     # the records themselves are written back unchanged
     assert acc.read_records(folds) == recs
+    # and so do the charts
+    spec = (tmp_path / "figures" / "accuracy.svg").read_text()
+    assert "NAM ExU †" in spec and "NAM ReLU (defaults) †" not in spec
