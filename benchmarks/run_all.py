@@ -11,6 +11,11 @@ markdown goes into the report as it is; a script that fails leaves its error in 
 report instead of stopping the run. Per-fold accuracy records are appended to
 ``accuracy_folds.csv`` in the figures folder as they come, and ``--resume`` skips
 the folds already there.
+
+Where the report file exists, only the sections this run wrote replace theirs
+(``## Accuracy`` with its tables and figures, the speed sections unless
+``--skip-speed``, ``## Notes``); every other ``## `` section of the file (the
+dated, hand-written ones) is kept as it is, in its place (:func:`merge_report`).
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ import accuracy  # noqa: E402
 # reproduces them in RESULTS.md. Update them when the numbers change.
 NOTES = """\
 Notes on the full run of 2026-11-25 (written by hand; rerunning keeps them, so
-update them when the numbers change):
+update them when the numbers change). Its `NAM ReLU (defaults)` row was the
+additive model of then (California 0.574, Adult 0.9173); that row and `NAM ReLU,
+additive` were re-measured on 2026-12-02 (the table above, and the dated
+sections above these notes), the other NAM rows were not:
 
 - **How this file was made.** The accuracy folds come from three runs on the
   same code, folds and seeds: the NAM rows from 15:21 to 16:00 UTC on a quiet
@@ -92,6 +100,35 @@ update them when the numbers change):
 """
 
 
+# Rows whose records in the folds CSV were measured on older code and not rerun
+# since, with the date: where they come from the CSV (--report-only, --resume)
+# the report marks them and says so under the table. Remove a row when its
+# records are rerun.
+OLDER_CODE_ROWS = {
+    "NAM ExU": "2026-11-25",
+    "NAM ReLU ensemble": "2026-11-25",
+    "NAM ExU ensemble": "2026-11-25",
+}
+OLDER_CODE_MARK = "†"
+OLDER_CODE_NOTE = (
+    "measured on the code of that date and not rerun: additive (no pairs; "
+    "these rows' settings now fit pairs, as the defaults do), before the "
+    "step tables (per distinct value up to 256, else 64 points), the grid "
+    "feature nets and the intercept re-estimated at the end of fit"
+)
+# When the other rows' records were measured (the first line under the table).
+MEASURED = (
+    "Measured: the `NAM ReLU (defaults)` and `NAM ReLU, additive` rows on "
+    "2026-12-02, COMPAS, breast cancer and diabetes at 50ec548 (load 6-8), "
+    "California Housing and Adult in the issue-16 run of the second session "
+    "(`figures/accuracy_folds_issue16b.csv`: after the step tables, before their "
+    "rows-per-point rule, which keeps every table on those two datasets; load "
+    "11-14), so their fit seconds are inflated several-fold against the quiet "
+    "2026-11-25 runs; the peers' rows (EBM, pyGAM, linear / logistic, the tree, "
+    "HistGradientBoosting: their own libraries' code) on 2026-11-25."
+)
+
+
 def versions() -> dict[str, str]:
     """Installed versions of the packages the numbers depend on."""
     out = {"python": platform.python_version()}
@@ -105,10 +142,14 @@ def versions() -> dict[str, str]:
         "scipy",
         "pandas",
     ):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
+        out[pkg] = "not installed"
+        # EBM comes as interpret or as interpret-core (the bench extra's)
+        for dist in (pkg, "interpret-core") if pkg == "interpret" else (pkg,):
+            try:
+                out[pkg] = importlib.metadata.version(dist)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                pass
     return out
 
 
@@ -207,19 +248,46 @@ def save_chart(chart: Any, folder: Path, stem: str) -> list[Path]:
 
 
 # ------------------------------------------------------------------ report
+def mark_older(summary: pd.DataFrame, older: dict[str, str]) -> pd.DataFrame:
+    """``summary`` with the rows measured on older code named with the mark."""
+    return summary.assign(
+        model=summary["model"].map(
+            lambda m: f"{m} {OLDER_CODE_MARK}" if m in older else m
+        )
+    )
+
+
 def report(
     *,
     quick: bool,
     records: list[dict[str, Any]],
-    speed: str,
-    latency: str,
+    speed: str | None,
+    latency: str | None,
     figures: list[Path],
     out: Path,
     wall: dict[str, float],
     command: str,
+    older: dict[str, str] | None = None,
+    measured: str = "",
 ) -> str:
+    """The report's markdown, every section this run writes.
+
+    ``speed`` / ``latency``: the speed scripts' output, or None where they did
+    not run (their sections are left out, so :func:`merge_report` keeps the
+    file's). ``older`` maps the rows whose records were measured on older code to the
+    date: they are marked in the tables and named under the accuracy table,
+    after ``measured`` (where the other rows' records come from).
+    """
+    older = {
+        m: d for m, d in (older or {}).items() if m in {r["model"] for r in records}
+    }
     summary = accuracy.summarize(records)
-    targets, missed = accuracy.target_table(summary)
+    marked = mark_older(summary, older)
+    targets, missed = accuracy.target_table(marked)
+    provenance = [measured] if measured else []
+    for date in dict.fromkeys(older.values()):
+        rows = ", ".join(f"`{m}`" for m, d in older.items() if d == date)
+        provenance.append(f"{OLDER_CODE_MARK} {rows}: {date}, {OLDER_CODE_NOTE}.")
     b = accuracy.QUICK if quick else accuracy.FULL
     k = max((r["fold"] for r in records if "score" in r), default=-1) + 1
     ver = ", ".join(f"{k_} {v}" for k_, v in versions().items())
@@ -252,8 +320,9 @@ def report(
             else ""
         ),
         "",
-        accuracy.markdown_table(summary),
+        accuracy.markdown_table(marked),
         "",
+        *[line for text in provenance for line in (text, "")],
         "Settings, the same for every dataset:",
         "",
         f"- NAM rows: `max_epochs={b.max_epochs}`, `patience={b.patience}`"
@@ -267,7 +336,10 @@ def report(
         "with the best weights restored, `n_threads=1`, `random_state=0`, the rest "
         "at the estimator's defaults (ReLU `hidden_sizes=(64, 64, 32)`, "
         "`learning_rate=3e-3`, `batch_size='auto'`: an eighth of the training "
-        "rows between 32 and 512, no regularisation). "
+        "rows between 32 and 512, no regularisation; `interactions='auto'`: as "
+        "many pairs as features, kept only where they beat the main effects on "
+        "validation). `NAM ReLU, additive`: `interactions=0`, the defaults' "
+        "main-effect stage alone. "
         f"ExU: `units='exu', hidden_sizes={b.exu_hidden}` (the paper's first "
         "layer, without its two further layers: `(1024, 64, 32)` costs about three "
         "times as much per epoch for no better RMSE on California Housing). "
@@ -322,19 +394,66 @@ def report(
         "",
         *[f"- [{p}]({p})" for p in rel],
         "",
-        "## Training speed (`train_speed.py`)",
-        "",
-        speed,
-        "",
-        "## Edit latency (`edit_latency.py`)",
-        "",
-        latency,
-        "",
+        *(
+            ["## Training speed (`train_speed.py`)", "", speed, ""]
+            if speed is not None
+            else []
+        ),
+        *(
+            ["## Edit latency (`edit_latency.py`)", "", latency, ""]
+            if latency is not None
+            else []
+        ),
         "## Notes",
         "",
         NOTES,
     ]
     return "\n".join(lines)
+
+
+def sections(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A report's preamble and its ``## `` sections (heading line, whole text).
+
+    A section runs from its heading to the next ``## `` line outside a code
+    fence; ``### `` subsections and a script's own ``# `` title stay inside it.
+    """
+    pre: list[str] = []
+    out: list[tuple[str, list[str]]] = []
+    fence = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            fence = not fence
+        if not fence and line.startswith("## "):
+            out.append((line.strip(), [line]))
+        else:
+            (out[-1][1] if out else pre).append(line)
+    return "".join(pre), [(h, "".join(body)) for h, body in out]
+
+
+def merge_report(new: str, old: str | None) -> str:
+    """``new`` where it has a section, ``old``'s other sections kept in place.
+
+    Each section of ``old`` whose heading ``new`` also has is replaced by
+    ``new``'s; the others (the dated, hand-written ones, and sections this run
+    did not write, such as the speed tables under ``--skip-speed``) stay as
+    they were, in their order, and the preamble names them. ``new``'s sections
+    that ``old`` lacks follow at the end. The preamble is ``new``'s.
+    """
+    if old is None:
+        return new.rstrip("\n") + "\n"
+    new_pre, new_secs = sections(new)
+    _, old_secs = sections(old)
+    written = dict(new_secs)
+    kept = [h for h, _ in old_secs if h not in written]
+    body = [written.get(h, text) for h, text in old_secs]
+    seen = {h for h, _ in old_secs}
+    body += [text for h, text in new_secs if h not in seen]
+    pre = new_pre.rstrip("\n") + "\n"
+    if kept:
+        names = "; ".join(f"'{h.removeprefix('## ')}'" for h in kept)
+        pre += f"- Kept as they were in the file (not written by this run): {names}\n"
+    parts = [pre, *(t.rstrip("\n") + "\n" for t in body)]
+    return "\n".join(parts)
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -383,7 +502,10 @@ def main(argv: list[str] | None = None) -> Path:
     if not reuse or not folds_csv.exists():
         accuracy.write_records(folds_csv, [])
 
+    fresh: set[tuple[str, str, int]] = set()  # the folds this run fits
+
     def append(rec: dict[str, Any]) -> None:
+        fresh.add((rec["dataset"], rec["model"], rec["fold"]))
         with open(folds_csv, "a", newline="") as fh:
             csv.DictWriter(fh, accuracy.FIELDS).writerow(rec)
 
@@ -410,11 +532,18 @@ def main(argv: list[str] | None = None) -> Path:
     accuracy.write_records(folds_csv, kept + records)
     if not args.report_only:
         wall["accuracy"] = time.perf_counter() - t0
-    summary = accuracy.summarize(records)
+    reused = {
+        r["model"]
+        for r in records
+        if "score" in r and (r["dataset"], r["model"], r["fold"]) not in fresh
+    }
+    older = {m: d for m, d in OLDER_CODE_ROWS.items() if m in reused}
+    summary = mark_older(accuracy.summarize(records), older)
     paths = save_chart(accuracy_chart(summary), figures, "accuracy")
     paths += save_chart(fit_time_chart(summary), figures, "fit_time")
     paths.append(folds_csv)
-    speed = latency = "(skipped: --skip-speed)"
+    speed: str | None = None
+    latency: str | None = None
     if not args.skip_speed:
         limit = 600 if args.quick else 1800
         for name in ("train_speed.py", "edit_latency.py"):
@@ -430,18 +559,19 @@ def main(argv: list[str] | None = None) -> Path:
         argv if argv is not None else sys.argv[1:]
     )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        report(
-            quick=args.quick,
-            records=records,
-            speed=speed,
-            latency=latency,
-            figures=paths,
-            out=out,
-            wall=wall,
-            command=command.strip(),
-        )
+    text = report(
+        quick=args.quick,
+        records=records,
+        speed=speed,
+        latency=latency,
+        figures=paths,
+        out=out,
+        wall=wall,
+        command=command.strip(),
+        older=older,
+        measured=MEASURED if reused and not args.quick else "",
     )
+    out.write_text(merge_report(text, out.read_text() if out.exists() else None))
     log(f"wrote {out}")
     return out
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 
 # the quick run takes 2-5 minutes on 2 idle cores, far longer on a loaded machine
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# (those tests are marked slow; the report's own logic is tested fast below)
 
 
 def _load_accuracy():
@@ -58,6 +58,8 @@ def quick_report(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_quick_report_has_a_number_for_every_dataset_and_model(quick_report):
     acc = _load_accuracy()
     text = quick_report.read_text()
@@ -91,6 +93,8 @@ def test_quick_report_has_a_number_for_every_dataset_and_model(quick_report):
                 assert mean > 0, (model.name, dataset, mean)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_quick_report_has_the_other_sections(quick_report):
     text = quick_report.read_text()
     for section in (
@@ -115,6 +119,8 @@ def test_quick_report_has_the_other_sections(quick_report):
         assert re.search(r"^\|.*\|$", part, re.M), part
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_quick_report_charts_are_written(quick_report):
     figures = quick_report.parent / f"{quick_report.stem}-figures"
     png = figures / "accuracy.png"
@@ -156,3 +162,132 @@ def test_summary_and_target_check_on_known_records():
     table, missed = acc.target_table(acc.summarize(recs))
     assert "| d | NAM x | yes (+0.0100, 0.0141) | – | NO | – |" in table
     assert missed == ["d: NAM x is not ahead of linear / logistic"]
+
+
+def _load_run_all():
+    _load_accuracy()
+    spec = importlib.util.spec_from_file_location("run_all", BENCH / "run_all.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+OLD_FILE = """\
+# Benchmark results
+
+Written by an earlier run.
+
+## Accuracy
+
+| model | d (AUC) |
+|---|---:|
+| NAM ReLU (defaults) | 0.574 ± 0.007 (1.0 s) |
+
+### Targets
+
+old targets
+
+## Pair terms, added 2026-12-01
+
+Written by hand: 0.490.
+
+```
+## a line in a code block, not a heading
+```
+
+### A subsection of it
+
+| kept | 1 |
+
+## Training speed (`train_speed.py`)
+
+the old speed table
+
+## Notes
+
+old notes
+"""
+
+
+def test_merge_report_replaces_what_the_run_wrote_and_keeps_the_rest():
+    run_all = _load_run_all()
+    new = (
+        "# Benchmark results\n\nWritten now.\n\n- Versions: x\n\n"
+        "## Accuracy\n\n| model | d (AUC) |\n|---|---:|\n| NAM | 0.494 |\n\n"
+        "## Notes\n\nnew notes"
+    )
+    merged = run_all.merge_report(new, OLD_FILE)
+    pre, secs = run_all.sections(merged)
+    assert [h for h, _ in secs] == [
+        "## Accuracy",
+        "## Pair terms, added 2026-12-01",
+        "## Training speed (`train_speed.py`)",
+        "## Notes",
+    ]
+    body = dict(secs)
+    assert "0.494" in body["## Accuracy"] and "0.574" not in merged
+    assert "old targets" not in merged  # a ### subsection goes with its section
+    _, old_secs = run_all.sections(OLD_FILE)
+    for h in (
+        "## Pair terms, added 2026-12-01",
+        "## Training speed (`train_speed.py`)",
+    ):
+        assert body[h].rstrip("\n") == dict(old_secs)[h].rstrip("\n")
+    assert body["## Notes"].strip() == "## Notes\n\nnew notes"
+    assert "Written now." in pre and "Written by an earlier run." not in merged
+    assert "(not written by this run): 'Pair terms, added 2026-12-01'; " in pre
+    # no file yet: the report as it is
+    assert run_all.merge_report(new, None) == new + "\n"
+
+
+def test_report_only_keeps_the_dated_sections_and_marks_older_rows(tmp_path):
+    """``run_all.py --report-only --skip-speed`` on a file with dated sections."""
+    run_all = _load_run_all()
+    acc = _load_accuracy()
+    recs = [
+        {
+            "dataset": "COMPAS",
+            "model": model,
+            "fold": fold,
+            "metric": "AUC",
+            "score": score + fold / 100,
+            "fit_s": 1.0,
+            "search_s": 0.0,
+        }
+        for model, score in (
+            ("NAM ReLU (defaults)", 0.74),
+            ("NAM ExU", 0.72),
+            ("EBM", 0.73),
+        )
+        for fold in range(2)
+    ]
+    folds = tmp_path / "folds.csv"
+    acc.write_records(folds, recs)
+    out = tmp_path / "RESULTS.md"
+    out.write_text(OLD_FILE)
+    run_all.main(
+        ["--report-only", "--skip-speed", "--out", str(out), "--folds-csv", str(folds)]
+        + ["--figures", str(tmp_path / "figures")]
+    )
+    text = out.read_text()
+    _, secs = run_all.sections(text)
+    body = dict(secs)
+    assert [h for h, _ in secs][:3] == [
+        "## Accuracy",
+        "## Pair terms, added 2026-12-01",
+        "## Training speed (`train_speed.py`)",
+    ]
+    assert "Written by hand: 0.490." in body["## Pair terms, added 2026-12-01"]
+    assert "## a line in a code block" in body["## Pair terms, added 2026-12-01"]
+    assert "the old speed table" in body["## Training speed (`train_speed.py`)"]
+    table = _table(body["## Accuracy"], "model")
+    assert [r[0] for r in table[1:]] == ["NAM ReLU (defaults)", "NAM ExU †", "EBM"]
+    assert table[1][1].startswith("0.7450 ± 0.0071")
+    date = run_all.OLDER_CODE_ROWS["NAM ExU"]
+    assert f"† `NAM ExU`: {date}, measured on the code of that date" in text
+    assert "| COMPAS | NAM ExU † |" in text  # the targets table marks it too
+    # the records themselves are written back unchanged
+    assert acc.read_records(folds) == recs
+    # and so do the charts
+    spec = (tmp_path / "figures" / "accuracy.svg").read_text()
+    assert "NAM ExU †" in spec and "NAM ReLU (defaults) †" not in spec

@@ -141,6 +141,10 @@ def test_the_adapter_reads_bins_scores_std_and_weights(reg):
     np.testing.assert_array_equal(ab.density, reg.bin_weights_[3][1:-1, 1:-1])
     np.testing.assert_array_equal(ab.nan_x, reg.term_scores_[3][0, 1:-1])
     assert ac.kinds == ("numeric", "categorical") and ac.nan_y is None
+    # an EBM's function is its bags' processed mean, not a plain mean of members:
+    # like the adapter's shape functions, its pairs carry none
+    assert ab.members is None and ab.to_dict()["members"] is None
+    assert a.members is None
     w, s = reg.bin_weights_[1], np.abs(reg.term_scores_[1])
     assert ad.term_importances()[1] == pytest.approx((w * s).sum() / w.sum())
 

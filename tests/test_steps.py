@@ -293,3 +293,16 @@ def test_missing_values_keep_their_own_value_and_are_not_a_step():
     assert out["g"].iloc[:100].nunique() == 1  # the learned missing value
     nan_value = model.feature_contributions("g", np.array([np.nan]))[0, 0]
     assert out["g"].iloc[0] == pytest.approx(nan_value)
+
+
+def test_the_encoder_lists_a_features_values_where_a_step_table_can_sit(monkeypatch):
+    """The shape grid's distinct values follow ``STEP_MAX_VALUES``, read at fit."""
+    from namwidgets.model._encoder import FeatureEncoder
+
+    X = pd.DataFrame({"five": np.arange(60) % 5, "six": np.arange(60) % 6 + 0.5})
+    monkeypatch.setattr(_grid, "STEP_MAX_VALUES", 5)
+    enc = FeatureEncoder().fit(X)
+    assert enc.summary(0)["values"] == [0, 1, 2, 3, 4]
+    assert "values" not in enc.summary(1)
+    monkeypatch.setattr(_grid, "STEP_MAX_VALUES", 6)
+    assert FeatureEncoder().fit(X).summary(1)["values"] == [0.5 + k for k in range(6)]

@@ -50,7 +50,7 @@ warn with a ``DeprecationWarning``.
 """
 
 from ._compare import CompareView
-from ._feedback import MetricsView, PredictionShiftView, SliceMetricsView, StackView
+from ._feedback import MetricsView
 from ._legacy import (
     contributions_chart,
     contributions_data,
@@ -68,6 +68,9 @@ from ._legacy import (
 from ._pair import PairKey, PairView
 from ._rows import PICK, RowPickView, sample_rows
 from ._shape import ShapeKey, ShapeView
+from ._shift import PredictionShiftView
+from ._slices import SliceMetricsView
+from ._stack import StackView
 from ._static import static_figures
 from ._summary import ContributionsView, ImportanceView, ShapeGridView
 from ._theme import PALETTE, THEME, ChartView, Datasets, apply_theme

@@ -1,35 +1,29 @@
-"""Feedback on edits: prediction shift, metrics, metrics by slice, and stacks.
+"""Feedback on edits: the metrics view (original, before the last edit, current).
 
-:class:`PredictionShiftView`, :class:`MetricsView`, :class:`SliceMetricsView`,
-and :class:`StackView` to show views one above another.
+The other feedback views have modules of their own: :class:`PredictionShiftView`
+(``_shift``), :class:`SliceMetricsView` (``_slices``) and :class:`StackView`
+(``_stack``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import altair as alt
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from ..exceptions import InputError
 from ._theme import (
     PALETTE,
-    THEME,
     ChartView,
     Datasets,
     FacetChart,
-    LayerChart,
-    as_1d,
     finish,
     floats,
-    records,
     unvalidated,
 )
 
@@ -38,97 +32,6 @@ _STATE_LABELS = {
     "last": "before the last edit",
     "current": "current",
 }
-
-# ---------------------------------------------------------------- prediction shift
-
-
-@dataclass(frozen=True, eq=False)
-class PredictionShiftView(ChartView):
-    """Histogram of per-row prediction changes, from pre-binned counts.
-
-    Key: ``title``, ``x_title``, ``width``, ``height``, ``configure``.
-    :meth:`datasets`: ``"shift"`` (``lo``, ``hi``, ``count`` per bin) and
-    ``"shift_zero"`` (``[{"zero": 0.0}]`` when zero is within the bins, else
-    empty: the rule at zero change).
-
-    Parameters
-    ----------
-    bin_edges : array-like of shape (n_bins + 1,)
-        Increasing bin edges of the change in prediction.
-    counts : array-like of shape (n_bins,)
-        Rows per bin.
-    title, x_title : str
-        Chart and x-axis titles.
-    width, height : int, default=300, 140
-        Size in pixels.
-    configure : bool, default=True
-        Apply :data:`THEME`.
-    """
-
-    bin_edges: npt.ArrayLike
-    counts: npt.ArrayLike
-    title: str = "How predictions moved"
-    x_title: str = "prediction after edits − before"
-    width: int = 300
-    height: int = 140
-    configure: bool = True
-
-    def __post_init__(self) -> None:
-        self._checked  # noqa: B018 - check the inputs now
-
-    @cached_property
-    def _checked(self) -> tuple[list[float], list[float]]:
-        c = as_1d("counts", self.counts)
-        edges = as_1d("bin_edges", self.bin_edges, c.size + 1)
-        if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
-            msg = "bin_edges must be finite and increasing"
-            raise InputError(msg)
-        if np.any(~np.isfinite(c)) or np.any(c < 0):
-            msg = "counts must be finite and non-negative"
-            raise InputError(msg)
-        return edges.tolist(), c.tolist()
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        """The structure key."""
-        return ("shift", self.title, self.x_title, self.width, self.height,
-                bool(self.configure))  # fmt: skip
-
-    def datasets(self) -> Datasets:
-        """``"shift"`` and ``"shift_zero"``."""
-        e, c = self._checked
-        rows = records({"lo": e[:-1], "hi": e[1:], "count": c})
-        zero = [{"zero": 0.0}] if e[0] <= 0 <= e[-1] else []
-        return {"shift": rows, "shift_zero": zero}
-
-    @unvalidated
-    def chart(self) -> alt.LayerChart:
-        """Bars over the bins, with a rule at zero change when zero is in range."""
-        bars = (
-            alt.Chart(alt.NamedData(name="shift"))
-            .mark_rect(color=PALETTE["edited"], opacity=0.85, stroke="white")
-            .encode(
-                x=alt.X("lo:Q", title=self.x_title, scale=alt.Scale(zero=False)),
-                x2=alt.X2(field="hi"),
-                y=alt.Y("count:Q", title="rows"),
-                y2=alt.Y2Datum(0),
-                tooltip=[
-                    alt.Tooltip("lo:Q", title="from", format="+.3~r"),
-                    alt.Tooltip("hi:Q", title="to", format="+.3~r"),
-                    alt.Tooltip("count:Q", title="rows", format=","),
-                ],
-            )
-        )
-        rule = (
-            alt.Chart(alt.NamedData(name="shift_zero"))
-            .mark_rule(color=PALETTE["zero"], strokeWidth=1, opacity=0.7)
-            .encode(x=alt.X("zero:Q"))
-        )
-        chart = LayerChart(layer=[bars, rule], width=self.width, height=self.height)
-        return finish(chart, self.configure, self.datasets(), title=self.title)
-
-
-# ------------------------------------------------------------------------ metrics
 
 
 def _as_nested(metrics: Any) -> Mapping[str, Mapping[str, Any]]:
@@ -174,6 +77,33 @@ def _metric_names(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
         msg = "metrics['original'] names no metric"
         raise InputError(msg)
     return [str(n) for n in names]
+
+
+def _check_columns(columns: Any) -> None:
+    """Panels per row: a positive int or None, else an error naming ``columns``."""
+    if columns is not None and (
+        isinstance(columns, bool)
+        or not isinstance(columns, numbers.Integral)
+        or columns < 1
+    ):
+        raise InputError(f"columns must be a positive int or None, got {columns!r}")
+
+
+# header text for the metric names too long for a narrow panel (the data keep
+# the names; tooltips show them whole)
+_METRIC_LABELS = {
+    "balanced_accuracy": "bal. acc.",
+    "log_loss": "log loss",
+    "roc_auc": "ROC AUC",
+}
+
+
+def _metric_header(width: int) -> alt.Header:
+    """Bold metric names, shortened, cut at ``width`` so neighbours never meet."""
+    expr = "datum.label"
+    for name, label in _METRIC_LABELS.items():
+        expr = f"datum.value === {name!r} ? {label!r} : {expr}"
+    return alt.Header(labelFontWeight="bold", labelLimit=width, labelExpr=expr)
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,202 +257,3 @@ class MetricsView(ChartView):
         data = alt.NamedData(name="metrics")
         return finish(chart, self.configure, self.datasets(), title=self.title,
                       resolve=resolve, data=data)  # fmt: skip
-
-
-_SLICE_COLUMNS = ["slice", "n", "metric", "original", "current"]
-
-# header text for the metric names too long for a narrow panel (the data keep
-# the names; tooltips show them whole)
-_METRIC_LABELS = {
-    "balanced_accuracy": "bal. acc.",
-    "log_loss": "log loss",
-    "roc_auc": "ROC AUC",
-}
-
-
-def _check_columns(columns: Any) -> None:
-    """Panels per row: a positive int or None, else an error naming ``columns``."""
-    if columns is not None and (
-        isinstance(columns, bool)
-        or not isinstance(columns, numbers.Integral)
-        or columns < 1
-    ):
-        raise InputError(f"columns must be a positive int or None, got {columns!r}")
-
-
-def _metric_header(width: int) -> alt.Header:
-    """Bold metric names, shortened, cut at ``width`` so neighbours never meet."""
-    expr = "datum.label"
-    for name, label in _METRIC_LABELS.items():
-        expr = f"datum.value === {name!r} ? {label!r} : {expr}"
-    return alt.Header(labelFontWeight="bold", labelLimit=width, labelExpr=expr)
-
-
-@dataclass(frozen=True, eq=False)
-class SliceMetricsView(ChartView):
-    """Per-slice metrics, original vs current, as grouped horizontal bars.
-
-    Key: the metric names and their order, ``title``, ``width``, ``columns``,
-    ``configure``. :meth:`datasets`: ``"slices"``, per table row and state
-    (``"original"``, ``"current"``): ``slice`` (its label with ``n``),
-    ``metric``, ``state``, ``value`` and ``order`` (the slice's first
-    appearance in the table; the chart sorts by it).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Long form, one row per (slice, metric), with columns ``slice``, ``n``
-        (rows in the slice), ``metric``, ``original`` and ``current``.
-    title : str, default="Metrics by slice"
-        Chart title.
-    width : int, default=160
-        Width in pixels of each metric's panel; a metric's header is cut to it
-        (long names are shortened first, e.g. "bal. acc.").
-    columns : int or None, default=None
-        Metric panels per row (the rest wrap below); ``None`` puts them all in
-        one row.
-    configure : bool, default=True
-        Apply :data:`THEME`.
-    """
-
-    table: pd.DataFrame
-    title: str = "Metrics by slice"
-    width: int = 160
-    columns: int | None = None
-    configure: bool = True
-
-    def __post_init__(self) -> None:
-        self._checked  # noqa: B018 - check the inputs now
-
-    @cached_property
-    def _checked(self) -> list[list[Any]]:
-        columns = list(getattr(self.table, "columns", []))
-        missing = [c for c in _SLICE_COLUMNS if c not in columns]
-        if missing:
-            msg = f"table is missing column(s) {missing}; needs {_SLICE_COLUMNS}"
-            raise InputError(msg)
-        _check_columns(self.columns)
-        return [self.table[c].tolist() for c in _SLICE_COLUMNS]
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        """The structure key."""
-        metrics = tuple(dict.fromkeys(str(m) for m in self._checked[2]))
-        return ("slices", metrics, self.title, self.width, self.columns,
-                bool(self.configure))  # fmt: skip
-
-    def datasets(self) -> Datasets:
-        """``"slices"``: one row per table row and state."""
-        order: dict[str, int] = {}
-        rows = []
-        for sl, n, metric, orig, cur in zip(*self._checked):
-            label = f"{sl} (n={int(n):,})"
-            rank = order.setdefault(label, len(order))
-            for state, value in zip(("original", "current"), floats([orig, cur])):
-                rows.append(
-                    {"slice": label, "metric": str(metric), "state": state}
-                    | {"value": value, "order": rank}
-                )
-        return {"slices": rows}
-
-    @unvalidated
-    def chart(self) -> alt.FacetChart:
-        """One panel per metric (own x scale), a pair of bars per slice."""
-        states = ["original", "current"]
-        # about one tick label per 30 px, so a narrow panel's labels stay apart
-        ticks = max(2, min(4, self.width // 30))
-        axis = alt.Axis(tickCount=ticks, format="~g", labelSeparation=4)
-        bars = (
-            alt.Chart()
-            .mark_bar(height={"band": 0.85})
-            .encode(
-                x=alt.X("value:Q", title=None, axis=axis),
-                y=alt.Y(
-                    "slice:N",
-                    sort=alt.EncodingSortField(field="order", op="min"),
-                    title=None,
-                ),
-                yOffset=alt.YOffset("state:N", sort=states),
-                color=alt.Color(
-                    "state:N",
-                    sort=states,
-                    scale=alt.Scale(
-                        domain=states, range=[PALETTE["original"], PALETTE["edited"]]
-                    ),
-                    legend=alt.Legend(orient="top", title=None),
-                ),
-                tooltip=[
-                    alt.Tooltip("slice:N"),
-                    alt.Tooltip("metric:N"),
-                    alt.Tooltip("state:N"),
-                    alt.Tooltip("value:Q", format=".4~r"),
-                ],
-            )
-        )
-        header = _metric_header(self.width)
-        sort = list(self.key[1])
-        facet = alt.Facet("metric:N", sort=sort, title=None, header=header)
-        chart = FacetChart(
-            spec=alt.LayerChart(layer=[bars], width=self.width, height=alt.Step(9)),
-            facet=facet,
-            spacing=14,
-            columns=alt.Undefined if self.columns is None else self.columns,
-        )
-        resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
-        data = alt.NamedData(name="slices")
-        return finish(chart, self.configure, self.datasets(), title=self.title,
-                      resolve=resolve, data=data)  # fmt: skip
-
-
-# ------------------------------------------------------------------ composition
-
-
-@dataclass(frozen=True, eq=False)
-class StackView(ChartView):
-    """Views one above another (a ``vconcat``), themed once as a whole.
-
-    Key: the parts' keys. :meth:`datasets`: the parts' datasets together; the
-    parts must use different dataset names (views of different kinds do).
-
-    Parameters
-    ----------
-    views : sequence of view
-        The parts, top first; each is drawn with ``configure=False``.
-    configure : bool, default=True
-        Apply :data:`THEME` to the stack.
-    """
-
-    views: Sequence[Any]
-    configure: bool = True
-
-    def __post_init__(self) -> None:
-        self.datasets()  # names must not clash
-
-    @cached_property
-    def _parts(self) -> list[Any]:
-        return [dataclasses.replace(v, configure=False) for v in self.views]
-
-    @property
-    def key(self) -> tuple[Any, ...]:
-        """The structure key."""
-        return ("stack", *(v.key for v in self._parts), bool(self.configure))
-
-    def datasets(self) -> Datasets:
-        """Every part's datasets."""
-        out: Datasets = {}
-        for view in self._parts:
-            own = view.datasets()
-            clash = sorted(set(own) & set(out))
-            if clash:
-                msg = f"views in a stack share dataset name(s) {clash}"
-                raise InputError(msg)
-            out |= own
-        return out
-
-    @unvalidated
-    def chart(self) -> alt.VConcatChart:
-        """The parts in a ``vconcat``."""
-        chart = alt.vconcat(*(v.chart() for v in self._parts))
-        if self.configure:
-            chart.config = alt.Config(**THEME)
-        return chart

@@ -9,8 +9,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ._feedback import MetricsView, PredictionShiftView, SliceMetricsView
+from ._feedback import MetricsView
 from ._shape import ShapeView
+from ._shift import PredictionShiftView
+from ._slices import SliceMetricsView
 from ._summary import ContributionsView, ImportanceView
 from ._theme import Datasets
 

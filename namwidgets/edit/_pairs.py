@@ -97,6 +97,7 @@ def edited_pair(
         lower=np.minimum(np.minimum(lo, hi), values),
         upper=np.maximum(np.maximum(lo, hi), values),
         importance=float(importance),
+        members=None,  # an edit acts on the mean function, not on members
     )
 
 

@@ -43,6 +43,12 @@ class PairFunction:
         Mean |f_ab| over the training data (summed over classes).
     classes : list or None
         Class labels for a multiclass model's last axis, else None.
+    members : ndarray of shape (n_members, len(x), len(y)[, n_classes]) or None
+        Each ensemble member's purified pair function on the grid; ``values`` is
+        their mean, and ``lower`` / ``upper`` their percentiles. None for a
+        single model (its one member is ``values``) and where the function is
+        not one of a fitted ensemble: an edited pair's function has none, as an
+        edit acts on the ensemble's mean function, not on its members.
     """
 
     name: str
@@ -58,6 +64,7 @@ class PairFunction:
     nan_y: npt.NDArray[np.float64] | None = None
     importance: float = 0.0
     classes: list[Any] | None = field(default=None)
+    members: npt.NDArray[np.float64] | None = field(default=None)
 
     kind = "pair"
 
@@ -78,6 +85,7 @@ class PairFunction:
             "nan_y": None if self.nan_y is None else _jsonable(self.nan_y),
             "importance": float(self.importance),
             "classes": None if self.classes is None else _jsonable(list(self.classes)),
+            "members": None if self.members is None else _jsonable(self.members),
         }
 
 
@@ -128,6 +136,8 @@ def pair_function(model: Any, term: str | int) -> PairFunction:
         nan_y=nan_y,
         importance=float(model.term_importances()[t]),
         classes=classes,
+        # (E, A, B[, C]): each member's grid, as the band is taken from them
+        members=_squeeze(grid) if grid.shape[0] > 1 else None,
     )
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.utils import check_array
 
 from ..exceptions import DataWarning, InputError, InputTypeError
+from . import _grid
 
 MISSING_LABEL = "(missing)"
 OTHER_LABEL = "(other)"
@@ -299,7 +300,7 @@ class FeatureEncoder:
                 "n": int(x.size),
             }
         )
-        if distinct.size <= _N_KNOTS:
+        if distinct.size <= _grid.STEP_MAX_VALUES:  # read at the call, as there
             # the values a step table sits on (_grid.step_points): shape grids
             # include them, so a plotted function shows its jumps
             self.stats_[-1]["values"] = distinct.tolist()
