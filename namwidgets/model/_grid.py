@@ -24,7 +24,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-GRID_KNOTS = 256  # knots per numeric feature (benchmarks/grid_speed.py)
+# knots per numeric feature. 256 until 2026-12-02 (third session): 128 cost
+# ~22% less per main-effect step (the nets' batched matmuls halve) for the same
+# accuracy in 5-fold CV (benchmarks/RESULTS.md, "Fit time (issue 15, ...
+# third session)"); the 64-point step tables carry the finer detail
+GRID_KNOTS = 128
 
 
 def feature_knots(x_num: torch.Tensor, missing: torch.Tensor) -> torch.Tensor:
