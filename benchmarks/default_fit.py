@@ -25,10 +25,11 @@ seconds: on a loaded machine the CPU time of a one-thread fit is the steadier
 measure of its work (the wall time is mostly waiting for a core).
 
 ``--profile`` fits the default NAMRegressor() on ``--big``'s data once and
-prints where its time goes, stage by stage: the main-effect epochs (training
-steps and validation passes apart), the pair search, the pair and joint stages,
-purification and the final centring and summary (each timed by wrapping the
-function that does it; "other" is the rest: encoding, knots, the split).
+prints where its time goes (CPU seconds), stage by stage: the main-effect
+epochs (training steps and validation passes apart), the pair search, the pair
+and joint stages, purification and the final centring and summary (each timed
+by wrapping the function that does it; "other" is the rest: encoding, knots,
+the split).
 
 Run ``python3 benchmarks/default_fit.py`` (two fits, ~10-60 s each) or
 ``python3 benchmarks/default_fit.py --grid`` (13 fits). Needs
@@ -209,7 +210,11 @@ def big_data(rows: int) -> tuple[np.ndarray, ...]:
 
 
 def profile_fit(rows: int, threads: int | None) -> None:
-    """Where a default fit's time goes on --big's data, stage by stage."""
+    """Where a default fit's time goes on --big's data, stage by stage.
+
+    CPU seconds of this process (one training thread by default): on a loaded
+    machine they measure the work where wall seconds measure the wait.
+    """
     import namwidgets.model._base as base
     import namwidgets.model._interactions as inter
     import namwidgets.model._training as training
@@ -221,12 +226,12 @@ def profile_fit(rows: int, threads: int | None) -> None:
         f = getattr(owner, name)
 
         def wrapper(*a: Any, **k: Any) -> Any:
-            t = time.perf_counter()
+            t = time.process_time()
             try:
                 return f(*a, **k)
             finally:
                 label = key() if callable(key) else key
-                spent.setdefault(label, []).append(time.perf_counter() - t)
+                spent.setdefault(label, []).append(time.process_time() - t)
 
         setattr(owner, name, wrapper)
 
@@ -237,12 +242,12 @@ def profile_fit(rows: int, threads: int | None) -> None:
             cfg = a[2]
             pairs = type(module).__name__ == "PairModule"
             stage[0] = "pairs" if pairs else ("joint" if cfg.score_start else "main")
-            t = time.perf_counter()
+            t = time.process_time()
             try:
                 return f(module, *a, **k)
             finally:
                 label = f"{stage[0]} stage"
-                spent.setdefault(label, []).append(time.perf_counter() - t)
+                spent.setdefault(label, []).append(time.process_time() - t)
 
         owner.train = wrapper
 
@@ -257,9 +262,9 @@ def profile_fit(rows: int, threads: int | None) -> None:
     timed(base.NAMBase, "_finish", "final intercept, centring, summary")
     X_tr, _, y_tr, _ = big_data(rows)
     model = NAMRegressor(n_threads=threads, random_state=0, verbose=0)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     model.fit(X_tr, y_tr)
-    total = time.perf_counter() - t0
+    total = time.process_time() - t0
     epochs: dict[str, int] = {}
     for h in model.history_:
         epochs[h.get("stage", "main")] = epochs.get(h.get("stage", "main"), 0) + 1
@@ -267,7 +272,7 @@ def profile_fit(rows: int, threads: int | None) -> None:
         f"- NAMRegressor() on --big's {rows:,} x 8, n_threads={threads}, load "
         f"average {os.getloadavg()[0]:.1f} at the end; epochs per stage: {epochs}\n"
     )
-    print("| part | calls | seconds | share of the fit |")
+    print("| part | calls | CPU seconds | share of the fit |")
     print("|---|---:|---:|---:|")
     inside = 0.0
     for label, ts in spent.items():
