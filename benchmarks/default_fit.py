@@ -20,7 +20,16 @@ its best in <= 3 s on 2 cores.
 ``--big`` fits NAMRegressor(interactions=0), the default NAMRegressor() and
 scikit-learn's HistGradientBoostingRegressor on a synthetic additive 100k x 8 task
 (noise floor 0.5) in the same run, and prints their full-fit times and test RMSEs
-(issue 15: the NAM's full fit <= 10x HistGradientBoosting's).
+(issue 15: the NAM's full fit <= 10x HistGradientBoosting's), wall and CPU
+seconds: on a loaded machine the CPU time of a one-thread fit is the steadier
+measure of its work (the wall time is mostly waiting for a core).
+
+``--profile`` fits the default NAMRegressor() on ``--big``'s data once and
+prints where its time goes (CPU seconds), stage by stage: the main-effect
+epochs (training steps and validation passes apart), the pair search, the pair
+and joint stages, purification and the final centring and summary (each timed
+by wrapping the function that does it; "other" is the rest: encoding, knots,
+the split).
 
 Run ``python3 benchmarks/default_fit.py`` (two fits, ~10-60 s each) or
 ``python3 benchmarks/default_fit.py --grid`` (13 fits). Needs
@@ -157,20 +166,18 @@ def big_fit(rows: int, threads: int) -> None:
     """NAM vs HistGradientBoosting on a synthetic additive task, one run."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    rng = np.random.default_rng(0)
-    n, f = rows + 20_000, 8
-    X = rng.normal(size=(n, f))
-    shapes = [np.sin(2 * X[:, 0]), X[:, 1] ** 2 / 2, np.abs(X[:, 2]), X[:, 3]]
-    shapes += [np.tanh(3 * X[:, 4]), np.cos(X[:, 5]), (X[:, 6] > 0) * 1.0]
-    y = np.sum(shapes, axis=0) + 0.5 * rng.normal(size=n)
-    X_tr, X_te, y_tr, y_te = X[:rows], X[rows:], y[:rows], y[rows:]
+    X_tr, X_te, y_tr, y_te = big_data(rows)
+    f = X_tr.shape[1]
     print(
         f"- synthetic additive {rows:,} x {f} (7 shapes, one null feature, noise "
         f"floor 0.500), test on 20,000 rows, n_threads={threads}, load average "
         f"{os.getloadavg()[0]:.1f} at start\n"
     )
-    print("| model | fit (s) | epochs | test RMSE | fit vs HGB |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| model | fit (s) | epochs | test RMSE | fit vs HGB | fit CPU (s) "
+        "| CPU vs HGB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     out = []
     nam = {"n_threads": threads, "random_state": 0, "verbose": 0}
     for name, model in (
@@ -178,26 +185,136 @@ def big_fit(rows: int, threads: int) -> None:
         ("NAMRegressor(interactions=0)", NAMRegressor(interactions=0, **nam)),
         (f"NAMRegressor() ({NAMRegressor().interactions!r})", NAMRegressor(**nam)),
     ):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         model.fit(X_tr, y_tr)
-        fit = time.perf_counter() - t
+        fit, cpu = time.perf_counter() - t, cpu_seconds() - c
         rmse = float(np.sqrt(np.mean((model.predict(X_te) - y_te) ** 2)))
         epochs = len(getattr(model, "history_", [])) or "-"
-        out.append((name, fit, epochs, rmse))
-    for name, fit, epochs, rmse in out:
+        out.append((name, fit, epochs, rmse, cpu))
+    for name, fit, epochs, rmse, cpu in out:
         print(
-            f"| {name} | {fit:.1f} | {epochs} | {rmse:.4f} | {fit / out[0][1]:.1f}x |"
+            f"| {name} | {fit:.1f} | {epochs} | {rmse:.4f} | {fit / out[0][1]:.1f}x "
+            f"| {cpu:.1f} | {cpu / out[0][4]:.1f}x |"
         )
+
+
+def big_data(rows: int) -> tuple[np.ndarray, ...]:
+    """--big's synthetic additive task: (X_train, X_test, y_train, y_test)."""
+    rng = np.random.default_rng(0)
+    n, f = rows + 20_000, 8
+    X = rng.normal(size=(n, f))
+    shapes = [np.sin(2 * X[:, 0]), X[:, 1] ** 2 / 2, np.abs(X[:, 2]), X[:, 3]]
+    shapes += [np.tanh(3 * X[:, 4]), np.cos(X[:, 5]), (X[:, 6] > 0) * 1.0]
+    y = np.sum(shapes, axis=0) + 0.5 * rng.normal(size=n)
+    return X[:rows], X[rows:], y[:rows], y[rows:]
+
+
+def profile_fit(rows: int, threads: int | None) -> None:
+    """Where a default fit's time goes on --big's data, stage by stage.
+
+    CPU seconds of this process (one training thread by default): on a loaded
+    machine they measure the work where wall seconds measure the wait.
+    """
+    import namwidgets.model._base as base
+    import namwidgets.model._interactions as inter
+    import namwidgets.model._training as training
+
+    spent: dict[str, list[float]] = {}
+    stage = ["main"]
+
+    def timed(owner: Any, name: str, key: Any) -> None:
+        f = getattr(owner, name)
+
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                label = key() if callable(key) else key
+                spent.setdefault(label, []).append(time.process_time() - t)
+
+        setattr(owner, name, wrapper)
+
+    def staged(owner: Any) -> None:
+        f = owner.train
+
+        def wrapper(module: Any, *a: Any, **k: Any) -> Any:
+            cfg = a[2]
+            pairs = type(module).__name__ == "PairModule"
+            stage[0] = "pairs" if pairs else ("joint" if cfg.score_start else "main")
+            t = time.process_time()
+            try:
+                return f(module, *a, **k)
+            finally:
+                label = f"{stage[0]} stage"
+                spent.setdefault(label, []).append(time.process_time() - t)
+
+        owner.train = wrapper
+
+    timed(training, "_step", lambda: f"{stage[0]}: training steps")
+    timed(training, "evaluate", lambda: f"{stage[0]}: validation passes")
+    timed(training, "row_losses", lambda: f"{stage[0]}: validation row losses")
+    staged(base)
+    staged(inter)
+    timed(inter, "select_pairs", "pair search (FAST)")
+    timed(inter, "cell_totals", "purification: cell totals")
+    timed(inter, "purify_pairs", "purification: purify")
+    timed(base.NAMBase, "_finish", "final intercept, centring, summary")
+    X_tr, _, y_tr, _ = big_data(rows)
+    model = NAMRegressor(n_threads=threads, random_state=0, verbose=0)
+    t0 = time.process_time()
+    model.fit(X_tr, y_tr)
+    total = time.process_time() - t0
+    epochs: dict[str, int] = {}
+    for h in model.history_:
+        epochs[h.get("stage", "main")] = epochs.get(h.get("stage", "main"), 0) + 1
+    print(
+        f"- NAMRegressor() on --big's {rows:,} x 8, n_threads={threads}, load "
+        f"average {os.getloadavg()[0]:.1f} at the end; epochs per stage: {epochs}\n"
+    )
+    print("| part | calls | CPU seconds | share of the fit |")
+    print("|---|---:|---:|---:|")
+    inside = 0.0
+    for label, ts in spent.items():
+        if label.endswith(" stage"):
+            continue
+        if "row losses" in label:  # inside evaluate, except the start's
+            continue
+        inside += sum(ts) if not label.startswith("purification") else 0.0
+        print(f"| {label} | {len(ts)} | {sum(ts):.2f} | {sum(ts) / total:.0%} |")
+    for label, ts in spent.items():
+        if label.endswith(" stage"):
+            rest = sum(ts) - sum(
+                sum(v)
+                for k, v in spent.items()
+                if k.startswith(label.split()[0] + ":") and "row losses" not in k
+            )
+            print(
+                f"| {label}: the loop's own (copies, shuffles) | {len(ts)} | "
+                f"{rest:.2f} | {rest / total:.0%} |"
+            )
+            inside += rest
+    purify = sum(sum(v) for k, v in spent.items() if k.startswith("purification"))
+    other = total - inside - purify
+    print(
+        f"| other (encoding, knots, split, pair module) | 1 | {other:.2f} | "
+        f"{other / total:.0%} |"
+    )
+    print(f"| **total fit** | 1 | {total:.2f} | 100% |")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--big", action="store_true", help="100k x 8 vs HGB")
     p.add_argument("--rows", type=int, default=100_000, help="--big's rows")
+    p.add_argument("--profile", action="store_true", help="--big's fit by stage")
     p.add_argument("--grid", action="store_true", help="try alternative defaults")
     p.add_argument("--seeds", type=int, default=1, help="splits/seeds per config")
     p.add_argument("--threads", type=int, default=None, help="n_threads (None)")
     args = p.parse_args(argv)
+    if args.profile:
+        profile_fit(args.rows, args.threads)
+        return 0
     if args.big:
         big_fit(args.rows, args.threads)
         return 0

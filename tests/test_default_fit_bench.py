@@ -47,3 +47,25 @@ def test_time_to_within_counts_from_the_fit_start(bench):
     assert bench.time_to_within(HISTORY[:2], 0.1) == (math.inf, 0)
     # a record without a validation score (an interrupted one) never counts
     assert bench.time_to_within([{"epoch": 1, "time": 1.0}], 1.0) == (math.inf, 0)
+
+
+def test_big_data_is_the_same_task_every_call(bench):
+    a, b = bench.big_data(1000), bench.big_data(1000)
+    for x, y in zip(a, b):
+        assert (x == y).all()
+    X_tr, X_te, y_tr, y_te = a
+    assert X_tr.shape == (1000, 8) and X_te.shape == (20_000, 8)
+    assert y_tr.shape == (1000,) and y_te.shape == (20_000,)
+
+
+@pytest.mark.slow
+def test_the_profile_accounts_for_the_whole_fit(bench, capsys):
+    bench.profile_fit(3000, 1)
+    out = capsys.readouterr().out
+    rows = [r for r in out.splitlines() if r.startswith("| ") and "---" not in r]
+    parts = {r.split(" | ")[0][2:]: float(r.split(" | ")[2]) for r in rows[1:]}
+    total = parts.pop("**total fit**")
+    assert parts["main: training steps"] > 0 and parts["pair search (FAST)"] > 0
+    # the parts add up to the fit (other is the rest, never negative)
+    assert parts["other (encoding, knots, split, pair module)"] >= 0
+    assert abs(sum(parts.values()) - total) < 0.05 + 0.01 * total

@@ -125,7 +125,7 @@ def test_auto_batch_size_is_unchanged_on_small_data_and_grows_on_big():
 
 
 def test_the_grid_is_used_where_it_pays():
-    assert not grid_pays(442, "auto")  # batch 55: 55 rows cost less than 256 knots
+    assert not grid_pays(442, "auto")  # batch 55: below GRID_MIN_BATCH (256) rows
     assert not grid_pays(2047, "auto")
     assert grid_pays(2048, "auto")  # batch 256
     assert grid_pays(10_000, 512) and not grid_pays(10_000, 64)

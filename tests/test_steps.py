@@ -15,7 +15,14 @@ import torch
 import namwidgets
 from namwidgets import NAMClassifier, NAMRegressor
 from namwidgets.model import _grid, _io
-from namwidgets.model._grid import point_counts, step_points, uneven_corners
+from namwidgets.model._grid import (
+    even_corners,
+    evenly_spaced,
+    point_counts,
+    step_points,
+    table_corners,
+    uneven_corners,
+)
 
 VALUES = np.array([0.0, 114.0, 3103.0, 5000.0, 7688.0, 15024.0, 99999.0])
 SHARES = np.array([0.85, 0.02, 0.03, 0.03, 0.03, 0.02, 0.02])
@@ -143,6 +150,49 @@ def test_uneven_corners_are_exact_at_points_linear_between_held_beyond():
         [[1.0, -3.0, 5.0, -1.0, 1.0, 1.0, 5.0], [2.0, 4.0, -6.0, 2.0, -1.0, 2, -6]]
     )
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)
+
+
+def test_even_points_are_found_and_read_by_arithmetic_as_by_search():
+    g = torch.Generator().manual_seed(3)
+    x_num = torch.randn(5000, 3, generator=g)
+    x_num[:, 1] = torch.randint(0, 7, (5000,), generator=g).float() ** 1.5
+    features, points = step_points(
+        x_num,
+        torch.zeros_like(x_num, dtype=torch.bool),
+        max_values=10,
+        n_even=64,
+        min_rows=0,
+    )
+    counts = point_counts(points)
+    even = evenly_spaced(points, counts)
+    # columns 0 and 2: 64 even points; column 1: its 7 distinct values
+    assert features.tolist() == [0, 1, 2] and counts.tolist() == [64, 7, 64]
+    assert even.tolist() == [True, False, True]
+    x = torch.randn(3, 20_000, generator=g) * 2  # beyond both ends too
+    x[1] = torch.randint(0, 9, (20_000,), generator=g).float() ** 1.5 - 0.5
+    x[:, :4] = points[:, :1] - torch.tensor([0.0, 1e-3, 5.0, -1e-7])
+    ref = uneven_corners(points, counts, x)
+    lo, hi, t = table_corners(points, counts, even, x)
+    values = torch.randn(3, points.shape[1], 1, generator=g, dtype=torch.float64)
+    want = _grid.interpolate(values, *ref)
+    # float32 positions: t differs from the search's by rounding (~1e-6)
+    torch.testing.assert_close(
+        _grid.interpolate(values, lo, hi, t), want, rtol=0, atol=1e-4
+    )
+    # in float64 (inference) the even points are float32 roundings of an even
+    # grid (~1e-7 of 0.05 spacing): t differs by ~2e-6 at most
+    p64, x64 = points.double(), x.double()
+    got64 = _grid.interpolate(values, *table_corners(p64, counts, even, x64))
+    want64 = _grid.interpolate(values, *uneven_corners(p64, counts, x64))
+    torch.testing.assert_close(got64, want64, rtol=0, atol=2e-5)
+    # the distinct-value row still reads its entries exactly (by search)
+    assert torch.equal(lo[1], ref[0][1]) and torch.equal(t[1], ref[2][1])
+    # the even rows' corners agree with the search except within rounding
+    same = (lo[[0, 2]] == ref[0][[0, 2]]).float().mean()
+    assert same > 0.999
+    # and even_corners alone on the even rows is what table_corners gave them
+    alone = even_corners(points[[0, 2]], counts[[0, 2]], x[[0, 2]])
+    assert torch.equal(alone[0], lo[[0, 2]]) and torch.equal(alone[2], t[[0, 2]])
 
 
 def test_gradients_reach_the_step_table():

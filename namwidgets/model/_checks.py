@@ -91,7 +91,7 @@ def default_threads(fit: bool = False) -> int:
     """``n_threads=None``: the thread count used when the user sets none.
 
     Training (``fit=True``) uses one thread. Its ops are small (the feature nets
-    run at 256 knots per feature, the per-row work is an interpolation over one
+    run at 128 knots per feature, the per-row work is an interpolation over one
     batch), so a second thread gains little on a quiet machine, and beside a
     competing CPU-bound process torch's threads spin-wait for each other at
     every op (``benchmarks/threads.py``: 2 threads ran 16-38x slower than one
