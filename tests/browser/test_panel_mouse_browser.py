@@ -77,8 +77,13 @@ import namwidgets
 from namwidgets.datasets import make_additive""",
     f"""\
 X, y = make_additive({N_ROWS})
+# one real interaction, so the panel has a pair term (the drag test checks that
+# nothing of the drag widget lies over its heatmap)
+a, b = X["jagged"] - X["jagged"].mean(), X["quadratic"] - X["quadratic"].mean()
+y = y + (a * b).fillna(0.0)
 model = namwidgets.NAMRegressor(
-    hidden_sizes=(32, 32), max_epochs=15, verbose=0, random_state=0
+    hidden_sizes=(32, 32), max_epochs=15, verbose=0, random_state=0,
+    interactions=[("jagged", "quadratic")],
 ).fit(X, y)""",
     """\
 panel = namwidgets.explore(model, X, y)
