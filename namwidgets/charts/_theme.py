@@ -47,6 +47,10 @@ _FONT = "Helvetica Neue, Helvetica, Arial, Liberation Sans, sans-serif"
 #: Vega-Lite config applied by :func:`apply_theme`.
 THEME: dict[str, Any] = {
     "font": _FONT,
+    # lay out anew on every view update: a data-only redraw (the panel's live
+    # charts) whose axis labels grow would otherwise draw its titles and labels
+    # outside the chart's box, cut off ("How predictions moved" lost its "H")
+    "autosize": {"type": "pad", "resize": True},
     "view": {"stroke": None},
     "axis": {
         "labelFontSize": 11,

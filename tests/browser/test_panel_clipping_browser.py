@@ -64,6 +64,16 @@ _CLIPPED = """
     if (r.width === 0 || r.height === 0) continue;  // not on this tab
     checked += 1;
     const name = (svg.getAttribute('aria-label') || 'svg').slice(0, 60);
+    // a title or label drawn outside its own chart's box is cut off too
+    for (const t of svg.querySelectorAll('text')) {
+      const tb = t.getBoundingClientRect();
+      if (!t.textContent.trim() || tb.width === 0) continue;
+      if (tb.left < r.left - 1 || tb.right > r.right + 1 ||
+          tb.top < r.top - 1 || tb.bottom > r.bottom + 1)
+        out.push(`${name}: text "${t.textContent.slice(0, 30)}" at x ` +
+                 `${px(tb.left)}-${px(tb.right)} outside its chart ` +
+                 `${px(r.left)}-${px(r.right)}`);
+    }
     if (r.left < -1 || r.right > width + 1)
       out.push(`${name}: x ${px(r.left)}-${px(r.right)} vs viewport ${width}`);
     const stop = panel.parentElement;
@@ -93,6 +103,15 @@ def test_nothing_clipped_at_1280_and_1920_in_voila(
     page.goto(f"{server.url}/?token={server.token}", wait_until="commit")
     panel = find_panel(page, timeout_ms=VOILA_RENDER_TIMEOUT_MS)
     lap("panel drawn")
+    # one edit first: the live charts redraw by data, and their axis labels change
+    page.locator(f"{panel.root} button", has_text="Zero").first.click()
+    page.wait_for_function(
+        "root => /1\\. zero/.test(document.querySelector(root).innerText)",
+        arg=panel.root,
+        timeout=30_000,
+    )
+    page.wait_for_timeout(1000)  # the charts' data-only redraws land
+    lap("zeroed")
     seen = 0
     for viewport in VIEWPORTS:
         page.set_viewport_size(viewport)
