@@ -446,6 +446,9 @@ def check_drag(page, panel: WidgetBox, label: str, shots: Path, tag: str, case):
     page.wait_for_function("() => window.__nwKnot.changes.length > 0", timeout=20_000)
     page.wait_for_timeout(1_000)  # whatever else comes back from the kernel
     probe = page.evaluate("() => window.__nwKnot")
+    # one release, one history step (a trailing second metrics change is a
+    # redraw, not a second edit)
+    assert entries.count() == n_before + 1, entries.all_text_contents()
     assert probe["metrics"] != metrics_before
     frames = probe["frames"]
     assert frames, probe
