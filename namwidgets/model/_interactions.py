@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..exceptions import InputError
@@ -32,7 +31,7 @@ from ._nets import NAMModule
 from ._pair_nets import PairModule
 from ._pair_purify import cell_totals, purify_pairs
 from ._pair_search import rank_pairs
-from ._training import TensorData, significantly_better, train
+from ._training import TensorData, eta_losses, significantly_better, train
 
 if TYPE_CHECKING:
     from ._base import NAMBase
@@ -342,15 +341,6 @@ def fit_interactions(
     return pm
 
 
-def _eta_losses(eta: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
-    """Per-row loss (n,) of an ensemble's linear predictor eta (n, C)."""
-    if task == "regression":
-        return (eta[:, 0] - y) ** 2
-    if task == "binary":
-        return F.binary_cross_entropy_with_logits(eta[:, 0], y, reduction="none")
-    return F.cross_entropy(eta, y.long(), reduction="none")
-
-
 @torch.no_grad()
 def pure_pairs_help(
     est: NAMBase,
@@ -383,8 +373,8 @@ def pure_pairs_help(
     pairs = probe(xv, v.missing, v.x_cat).sum(2)  # (E, n, C)
     task = est._task_name()
     y = v.y.double()
-    without = _eta_losses(base + mains.mean(0), y, task)
-    with_pairs = _eta_losses(base + (mains + pairs).mean(0), y, task)
+    without = eta_losses(base + mains.mean(0), y, task)
+    with_pairs = eta_losses(base + (mains + pairs).mean(0), y, task)
     return significantly_better(without, with_pairs, v.w)
 
 

@@ -213,15 +213,17 @@ def row_losses(
         if feature_keep is not None:
             contrib = contrib * feature_keep[None, None, :, None]
         eta = linear_predictor(module, part, contrib).mean(0)  # (B, C)
-        if task == "regression":
-            parts.append((eta[:, 0] - part.y) ** 2)
-        elif task == "binary":
-            parts.append(
-                F.binary_cross_entropy_with_logits(eta[:, 0], part.y, reduction="none")
-            )
-        else:
-            parts.append(F.cross_entropy(eta, part.y.long(), reduction="none"))
+        parts.append(eta_losses(eta, part.y, task))
     return torch.cat(parts).double()
+
+
+def eta_losses(eta: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+    """Per-row loss (n,), unweighted, of an ensemble's linear predictor eta (n, C)."""
+    if task == "regression":
+        return (eta[:, 0] - y) ** 2
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(eta[:, 0], y, reduction="none")
+    return F.cross_entropy(eta, y.long(), reduction="none")
 
 
 def evaluate(
