@@ -106,6 +106,36 @@ def _metric_header(width: int) -> alt.Header:
     return alt.Header(labelFontWeight="bold", labelLimit=width, labelExpr=expr)
 
 
+def _metric_facets(
+    view: Any,
+    layer: alt.LayerChart,
+    metrics: list[str],
+    *,
+    independent: str,
+    data: str,
+) -> FacetChart:
+    """``layer`` once per metric, headers from :func:`_metric_header`, wrapped.
+
+    The metrics and slices views share this: ``view`` gives ``width``,
+    ``columns``, ``configure``, ``title`` and ``datasets()``; ``independent`` is
+    the channel each panel scales on its own (``"x"`` or ``"y"``).
+    """
+    facet = alt.Facet(
+        "metric:N", sort=metrics, title=None, header=_metric_header(view.width)
+    )
+    chart = FacetChart(
+        spec=layer,
+        facet=facet,
+        spacing=14,
+        columns=alt.Undefined if view.columns is None else view.columns,
+    )
+    scales: dict[str, Any] = {independent: "independent"}
+    resolve = alt.Resolve(scale=alt.ScaleResolveMap(**scales))
+    chart = finish(chart, view.configure, view.datasets(), title=view.title,
+                  resolve=resolve, data=alt.NamedData(name=data))  # fmt: skip
+    return chart
+
+
 @dataclass(frozen=True, eq=False)
 class MetricsView(ChartView):
     """GAM Changer's metric view: original, before the last edit, and current.
@@ -241,19 +271,7 @@ class MetricsView(ChartView):
             )
             .transform_filter(alt.FieldEqualPredicate(field="state", equal=labels[-1]))
         )
-        facet = alt.Facet(
-            "metric:N", sort=names, title=None, header=_metric_header(self.width)
-        )
         layer = alt.LayerChart(
             layer=[bars, text, change], width=self.width, height=self.height
         )
-        chart = FacetChart(
-            spec=layer,
-            facet=facet,
-            spacing=14,
-            columns=alt.Undefined if self.columns is None else self.columns,
-        )
-        resolve = alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))
-        data = alt.NamedData(name="metrics")
-        return finish(chart, self.configure, self.datasets(), title=self.title,
-                      resolve=resolve, data=data)  # fmt: skip
+        return _metric_facets(self, layer, names, independent="y", data="metrics")

@@ -10,13 +10,11 @@ import altair as alt
 import pandas as pd
 
 from ..exceptions import InputError
-from ._feedback import _check_columns, _metric_header
+from ._feedback import _check_columns, _metric_facets
 from ._theme import (
     PALETTE,
     ChartView,
     Datasets,
-    FacetChart,
-    finish,
     floats,
     unvalidated,
 )
@@ -125,16 +123,6 @@ class SliceMetricsView(ChartView):
                 ],
             )
         )
-        header = _metric_header(self.width)
-        sort = list(self.key[1])
-        facet = alt.Facet("metric:N", sort=sort, title=None, header=header)
-        chart = FacetChart(
-            spec=alt.LayerChart(layer=[bars], width=self.width, height=alt.Step(9)),
-            facet=facet,
-            spacing=14,
-            columns=alt.Undefined if self.columns is None else self.columns,
-        )
-        resolve = alt.Resolve(scale=alt.ScaleResolveMap(x="independent"))
-        data = alt.NamedData(name="slices")
-        return finish(chart, self.configure, self.datasets(), title=self.title,
-                      resolve=resolve, data=data)  # fmt: skip
+        layer = alt.LayerChart(layer=[bars], width=self.width, height=alt.Step(9))
+        metrics = list(self.key[1])
+        return _metric_facets(self, layer, metrics, independent="x", data="slices")
