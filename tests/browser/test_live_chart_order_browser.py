@@ -12,7 +12,11 @@ latest ``_live_data``:
    fix, the data handler was left bound to A's view, no longer on the page,
    and "live-2" never showed);
 2. spec "C" (slow to start), spec "D", data "live-3": the page shows "D" with
-   "live-3" (without the fix, C's embed came last and replaced D's).
+   "live-3" (without the fix, C's embed came last and replaced D's);
+3. data "live-4" (as a data-only redraw sends it), then in one message spec
+   "D" with "d" (the spec the browser embedded last, so it does not change
+   there and nothing re-embeds) and no live data: the page shows "d" again
+   (without the fix it kept showing "live-4").
 
 Served by Voila (where the bug was seen); a :class:`LiveJupyterChart` with
 hand-written specs, no model fit. Timings are printed (``-s``).
@@ -107,16 +111,32 @@ def steps(*changes):
     return click
 
 
+def data_only(_):
+    # what LiveChart does for a same-key redraw
+    jc.keep_spec(spec("D", "live-4"))
+    jc._live_data = live("live-4")
+
+
+def rebuild(_):
+    # what LiveChart does for a build: here one whose spec is the one the
+    # browser embedded last, so its spec trait does not change there
+    with jc.hold_sync():
+        jc.spec = spec("D", "d")
+        jc._live_data = []
+
+
 buttons = []
-for label, changes in [
-    ("step 1", [("spec", spec("A", "a")), ("spec", spec("B", "b"))]
-     + [("_live_data", live("live-1"))]),
-    ("step 2", [("_live_data", live("live-2"))]),
-    ("step 3", [("spec", spec("C", "c")), ("spec", spec("D", "d"))]
-     + [("_live_data", live("live-3"))]),
+for label, click in [
+    ("step 1", steps(("spec", spec("A", "a")), ("spec", spec("B", "b")),
+                     ("_live_data", live("live-1")))),
+    ("step 2", steps(("_live_data", live("live-2")))),
+    ("step 3", steps(("spec", spec("C", "c")), ("spec", spec("D", "d")),
+                     ("_live_data", live("live-3")))),
+    ("step 4", data_only),
+    ("step 5", rebuild),
 ]:
     button = widgets.Button(description=label)
-    button.on_click(steps(*changes))
+    button.on_click(click)
     buttons.append(button)
 display(widgets.VBox([widgets.HBox(buttons), jc]))
 """
@@ -204,6 +224,12 @@ def test_out_of_order_reembeds_show_latest_spec_and_data(
     )
     lap("step 3: both embeds finished")
     _wait_shown(page, "D", "live-3", lap, "step 3")
+
+    # 3. a build back to the spec embedded last: the spec's data again
+    _click(page, "step 4")
+    _wait_shown(page, "D", "live-4", lap, "step 4 (data only)")
+    _click(page, "step 5")
+    _wait_shown(page, "D", "d", lap, "step 5 (the embedded spec, no live data)")
     shown = _shown(page)
     print("[Voila, re-embed order] embeds finished:", shown["done"])
     screenshot(page, screenshot_dir, "voila-live-order")

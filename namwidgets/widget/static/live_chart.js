@@ -20,7 +20,8 @@
 // - the panel's `_live_data` trait (the datasets that differ from the spec's)
 //   goes to that view when it changes, and once right after every embed, so
 //   that a view rendered later (a re-embed, a second display, a reload) shows
-//   the current data, not the spec's.
+//   the current data, not the spec's; a dataset dropped from it is written
+//   back from the spec.
 const NAMWIDGETS_REEMBED = new Set([
     "change:spec",
     "change:embed_options",
@@ -32,10 +33,28 @@ async function namwidgetsLiveRender({ model, el }) {
     // the shown view's handlers (Altair's, from its latest embed), or null
     // while an embed runs
     const shown = { data: null, params: null };
+    // the top-level datasets written into the shown view, by name
+    let written = new Set();
     const apply = () => {
+        if (shown.data == null) {
+            return;
+        }
         const updates = model.get("_live_data") ?? [];
-        if (shown.data != null && updates.length) {
-            shown.data(updates);
+        const names = new Set(
+            updates
+                .filter((u) => u.namespace === "data" && !(u.scope ?? []).length)
+                .map((u) => u.name),
+        );
+        // a dataset written before and no longer in `_live_data` shows the
+        // spec's rows again: a build whose spec equals the one the view was
+        // embedded with changes no trait in the browser, so nothing re-embeds
+        const datasets = model.get("spec")?.datasets ?? {};
+        const back = [...written]
+            .filter((name) => !names.has(name) && name in datasets)
+            .map((name) => ({ namespace: "data", name, scope: [], value: datasets[name] }));
+        written = names;
+        if (back.length || updates.length) {
+            shown.data([...back, ...updates]);
         }
     };
     let reembed = null; // Altair's
@@ -60,6 +79,7 @@ async function namwidgetsLiveRender({ model, el }) {
     };
     const request = () => {
         queued = true;
+        shown.data = null; // the view is about to be replaced
         if (busy == null) {
             busy = serve(async () => {});
         }
@@ -79,6 +99,7 @@ async function namwidgetsLiveRender({ model, el }) {
                         shown.params = handler;
                     } else if (event === "change:_py_to_js_updates") {
                         shown.data = handler;
+                        written = new Set(); // a fresh embed shows the spec's
                         apply();
                     } else {
                         return target.on(event, handler, context);
