@@ -4,11 +4,15 @@ Assigning ``JupyterChart.spec`` re-embeds the chart in the browser (Vega parses
 and lays out anew, ~100-400 ms, and a brush being dragged ends). Altair's front
 end can also write named datasets into the shown Vega view
 (``_py_to_js_updates``, its VegaFusion channel), but it adds a listener for
-that at every re-embed and never applies it to a view rendered later. The
+that at every re-embed and never applies it to a view rendered later; and its
+re-embeds run unguarded, so two close together can finish out of order (an
+older spec shown, or the data sent to a view no longer on the page). The
 front end here is Altair's own code (the bundled module, as
 ``alt.JupyterChart.enable_offline`` makes it) with ``static/live_chart.js``
-wrapped around it, which fixes both; :class:`~namwidgets.widget._redraw.LiveChart`
-sends datasets through :attr:`LiveJupyterChart._live_data`.
+wrapped around it, which fixes all three (re-embeds one at a time, the last
+spec wins, the data always to the shown view and again after every embed);
+:class:`~namwidgets.widget._redraw.LiveChart` sends datasets through
+:attr:`LiveJupyterChart._live_data`.
 """
 
 from __future__ import annotations
