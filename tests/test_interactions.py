@@ -306,9 +306,8 @@ def test_a_short_budget_on_additive_data_keeps_no_pair(classification, monkeypat
     # they miss, beats them on validation, and six spurious pairs were kept
     # (the keep test credited the pairs with main-effect signal); the pairs'
     # interaction, purified of it, does not beat validation noise
-    from namwidgets.datasets import make_additive
-
     import namwidgets.model._interactions as interactions
+    from namwidgets.datasets import make_additive
 
     # the pre-test skips the pair stage here (its lookups' z: -1.2 and -2.5);
     # off, the pair stage runs, and the keep test after it must refuse its pairs
