@@ -4,6 +4,9 @@
 2. candidate pairs are ranked by FAST (:mod:`._pair_search`) on the gradients
    and hessians of the loss at the main effects' prediction on the training
    rows, and the best ones kept (or the pairs the user named);
+   searched pairs then face a pre-test (:func:`lookups_help`): their purified
+   cell lookups on the training rows' gradients must beat validation noise,
+   or the model stays additive and no pair net is trained;
 3. the pair nets (:mod:`._pair_nets`) are trained with the main effects held
    as a fixed offset, with the same optimiser, early stopping and validation
    split as the main effects; they are kept only where the whole pair stage,
@@ -282,8 +285,9 @@ def fit_interactions(
 ) -> PairModule | None:
     """Select, train and purify the pair terms of a model whose mains are trained.
 
-    Returns None where no pair is asked for, none has a positive gain, or the
-    pair stage does not beat the main effects on validation by more than its
+    Returns None where no pair is asked for, none has a positive gain, the
+    searched pairs' cell lookups do not pass the pre-test, or the pair stage
+    does not beat the main effects on validation by more than its
     noise. The pair intercept and the purification constants are added to the
     main effects' intercept; ``est.pair_counts_`` gets each pair's cell weights.
     """
@@ -342,7 +346,12 @@ def fit_interactions(
         pm.intercept.zero_()
     if JOINT_EPOCHS and not (history and history[-1].get("interrupted")):
         # the main effects and the pairs fine-tuned together (the pairs'
-        # intercept is not among the parameters: it stays at zero)
+        # intercept is not among the parameters: it stays at zero). Measured
+        # 2026-12-02: it never beat its start on California Housing's 5 folds
+        # (15 epochs each, the model unchanged), but did on tests'
+        # synthetic(): test RMSE 0.1184 -> 0.1109 (4,000 rows, 60 epochs) and
+        # 0.1224 -> 0.1171 (10,000 rows, defaults), noise floor 0.1, moving
+        # after its 10th epoch (a start patience of 5 or 10 lost both gains)
         joint = TermModule(est.module_, pm)
         cfg = est._config(max_epochs=JOINT_EPOCHS, score_start=True)
         more = train(joint, data.rows(train_idx), valid, cfg, generator)
