@@ -351,7 +351,8 @@ def fit_interactions(
         # (15 epochs each, the model unchanged), but did on tests'
         # synthetic(): test RMSE 0.1184 -> 0.1109 (4,000 rows, 60 epochs) and
         # 0.1224 -> 0.1171 (10,000 rows, defaults), noise floor 0.1, moving
-        # after its 10th epoch (a start patience of 5 or 10 lost both gains)
+        # after its 5th epoch (a start patience of 5 lost both gains, 10 the
+        # first)
         joint = TermModule(est.module_, pm)
         cfg = est._config(max_epochs=JOINT_EPOCHS, score_start=True)
         more = train(joint, data.rows(train_idx), valid, cfg, generator)
