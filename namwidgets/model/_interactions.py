@@ -75,9 +75,9 @@ SCREEN_ROWS = 10_000
 # test, 2026-12-02, the default fit's decision on each fold of
 # benchmarks/accuracy.py): California Housing 8.3-11.7 on its 5 folds (pairs
 # kept there); where no pair is kept, COMPAS <= 0.0, breast cancer <= 1.1,
-# diabetes <= 2.8 (5 folds each), Adult -4.2 and -4.3 (folds 0, 1),
-# default_fit.py --big -11.7; without the ridge California read -0.4-3.0
-# (8 pairs of 441 noisy cells each) and the test refused it.
+# diabetes <= 2.8, Adult <= 0.6 (5 folds each), default_fit.py --big -11.7;
+# the tests' data with real interactions 3.5-28.5. Without the ridge
+# California read -0.4-3.0 (8 pairs of 441 noisy cells each): refused.
 PRETEST = True
 PRETEST_Z = 3.0
 LOOKUP_ROWS = 25
