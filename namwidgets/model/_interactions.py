@@ -76,7 +76,7 @@ SCREEN_ROWS = 10_000
 # benchmarks/accuracy.py): California Housing 8.3-11.7 on its 5 folds (pairs
 # kept there); where no pair is kept, COMPAS <= 0.0, breast cancer <= 1.1,
 # diabetes <= 2.8, Adult <= 0.6 (5 folds each), default_fit.py --big -11.7;
-# the tests' data with real interactions 3.5-28.5. Without the ridge
+# the tests' data with real interactions 3.3-28.5. Without the ridge
 # California read -0.4-3.0 (8 pairs of 441 noisy cells each): refused.
 PRETEST = True
 PRETEST_Z = 3.0
