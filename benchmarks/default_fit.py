@@ -26,10 +26,11 @@ measure of its work (the wall time is mostly waiting for a core).
 
 ``--profile`` fits the default NAMRegressor() on ``--big``'s data once and
 prints where its time goes (CPU seconds), stage by stage: the main-effect
-epochs (training steps and validation passes apart), the pair search, the pair
-and joint stages, purification and the final centring and summary (each timed
-by wrapping the function that does it; "other" is the rest: encoding, knots,
-the split).
+epochs (training steps and validation passes apart), the pair search, the
+pre-test (the pairs' cell lookups on validation, which skips the pair stage
+where they do not beat its noise), the pair and joint stages, purification and
+the final centring and summary (each timed by wrapping the function that does
+it; "other" is the rest: encoding, knots, the split).
 
 Run ``python3 benchmarks/default_fit.py`` (two fits, ~10-60 s each) or
 ``python3 benchmarks/default_fit.py --grid`` (13 fits). Needs
@@ -257,6 +258,7 @@ def profile_fit(rows: int, threads: int | None) -> None:
     staged(base)
     staged(inter)
     timed(inter, "select_pairs", "pair search (FAST)")
+    timed(inter, "lookups_help", "pair pre-test (cell lookups)")
     timed(inter, "cell_totals", "purification: cell totals")
     timed(inter, "purify_pairs", "purification: purify")
     timed(base.NAMBase, "_finish", "final intercept, centring, summary")

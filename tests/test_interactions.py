@@ -261,10 +261,20 @@ def test_the_default_fits_pairs_and_interactions_zero_is_its_main_effect_stage(
     np.testing.assert_array_equal(additive.predict(X), mains_only.predict(X))
 
 
-def test_the_pair_stage_gives_up_early_where_no_pair_helps(fitted):
+@pytest.fixture(scope="module")
+def additive_data():
+    X, y, *_ = synthetic(n=1500, interaction=False)
+    return X, y
+
+
+def test_the_pair_stage_gives_up_early_where_no_pair_helps(
+    fitted, additive_data, monkeypatch
+):
     import namwidgets.model._interactions as interactions
 
-    X, y, *_ = synthetic(n=1500, interaction=False)
+    # the pre-test off, so that the pair stage runs where no pair can help
+    monkeypatch.setattr(interactions, "PRETEST", False)
+    X, y = additive_data
     model = NAMRegressor(interactions="auto", patience=15, **FAST).fit(X, y)
     assert model.pair_module_ is None and model.term_names_ == list(X.columns)
     stage = [r for r in model.history_ if r.get("stage") == "pairs"]
@@ -274,15 +284,34 @@ def test_the_pair_stage_gives_up_early_where_no_pair_helps(fitted):
     assert len(helped) > interactions.PAIR_START_PATIENCE
 
 
+def test_the_pre_test_skips_the_pair_stage_only_where_no_pair_helps(
+    fitted, additive_data
+):
+    # purely additive data: the pairs' cell lookups do not beat validation
+    # noise, and no pair net is trained (no record of the pair stage at all)
+    X, y = additive_data
+    model = NAMRegressor(interactions="auto", patience=15, **FAST).fit(X, y)
+    assert model.pair_module_ is None and model.term_names_ == list(X.columns)
+    assert not [r for r in model.history_ if r.get("stage") == "pairs"]
+    # two real interactions: the pre-test passes, the stage runs and keeps them
+    helped = fitted[0]
+    assert [r for r in helped.history_ if r.get("stage") == "pairs"]
+    assert len(helped.term_names_) == 7
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("classification", [False, True])
-def test_a_short_budget_on_additive_data_keeps_no_pair(classification):
+def test_a_short_budget_on_additive_data_keeps_no_pair(classification, monkeypatch):
     # 15 epochs leave the main effects under-trained: the pair stage fits what
     # they miss, beats them on validation, and six spurious pairs were kept
     # (the keep test credited the pairs with main-effect signal); the pairs'
     # interaction, purified of it, does not beat validation noise
+    import namwidgets.model._interactions as interactions
     from namwidgets.datasets import make_additive
 
+    # the pre-test skips the pair stage here (its lookups' z: -1.2 and -2.5);
+    # off, the pair stage runs, and the keep test after it must refuse its pairs
+    monkeypatch.setattr(interactions, "PRETEST", False)
     X, y = make_additive(2000, classification=classification, random_state=0)
     cls = NAMClassifier if classification else NAMRegressor
     model = cls(max_epochs=15, random_state=0, verbose=0, n_threads=1).fit(X, y)

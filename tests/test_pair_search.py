@@ -106,3 +106,29 @@ def test_subsampling_keeps_the_ranking():
     sub = rank_pairs([X[:, j] for j in range(5)], ["numeric"] * 5, r, max_rows=2000)
     assert full[0][0] == sub[0][0] == (1, 4)
     assert len(list(itertools.combinations(range(5), 2))) == len(full)
+
+
+def test_purified_lookup_keeps_the_pure_interaction_and_no_main_effect():
+    from namwidgets.model._pair_search import purified_lookup
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    a, b = rng.integers(0, 4, n), rng.integers(0, 3, n)
+    sign_a, sign_b = np.where(a < 2, -1.0, 1.0), np.array([-1.0, 0.0, 1.0])[b]
+    # main effects of both features plus a checkerboard interaction
+    r = 2.0 * a + np.array([1.0, -3.0, 0.5])[b] + sign_a * sign_b
+    g, h = r[:, None], np.ones((n, 1))
+    table = purified_lookup(a, b, (4, 3), g, h)[:, :, 0]
+    hc = np.bincount(a * 3 + b, minlength=12).reshape(4, 3)
+    # zero count-weighted mean along each axis
+    np.testing.assert_allclose((hc * table).sum(1) / hc.sum(1), 0.0, atol=1e-9)
+    np.testing.assert_allclose((hc * table).sum(0) / hc.sum(0), 0.0, atol=1e-9)
+    # without noise the pure interaction is the checkerboard, up to its own
+    # purification on these (nearly balanced) counts
+    truth = np.outer([-1.0, -1.0, 1.0, 1.0], [-1.0, 0.0, 1.0])
+    assert np.corrcoef(table.ravel(), truth.ravel())[0, 1] > 0.999
+    # additive gradients leave nothing; a ridge shrinks towards 0
+    additive = purified_lookup(a, b, (4, 3), (r - sign_a * sign_b)[:, None], h)
+    np.testing.assert_allclose(additive, 0.0, atol=1e-8)
+    shrunk = purified_lookup(a, b, (4, 3), g, h, shrink=n / 12)[:, :, 0]
+    assert 0.4 < np.abs(shrunk).max() / np.abs(table).max() < 0.6

@@ -206,3 +206,63 @@ def rank_pairs(
         scored.append(((a, b), gain))
     order = sorted(range(len(scored)), key=lambda t: -scored[t][1])
     return [scored[t] for t in order]
+
+
+def purified_lookup(
+    codes_a: npt.NDArray[np.int64],
+    codes_b: npt.NDArray[np.int64],
+    sizes: tuple[int, int],
+    gradients: npt.NDArray[np.float64],
+    hessians: npt.NDArray[np.float64],
+    *,
+    shrink: float = 0.0,
+    min_hessian: float = 1e-4,
+    tol: float = 1e-9,
+    max_sweeps: int = 200,
+) -> npt.NDArray[np.float64]:
+    """A pair's piecewise-constant Newton step on its grid of bins, purified.
+
+    Each cell's value is its gradient sum over its hessian sum plus ``shrink``
+    rows' worth of hessian (the mean hessian per row times ``shrink``: a ridge
+    that pulls cells of few rows towards 0; for squared error and no shrink,
+    the mean residual of its rows; 0 where the hessian sum is below
+    ``min_hessian``), then its main effects are swept out: the hessian-weighted
+    mean along each axis is made zero, as a pair term is purified, so what is
+    left is the pair's pure interaction on these rows and none of the main
+    effects' leftovers.
+
+    Parameters
+    ----------
+    codes_a, codes_b : ndarray of shape (n_samples,)
+        Each row's bin on the two axes (:func:`bin_codes`).
+    sizes : (int, int)
+        Bins on each axis.
+    gradients, hessians : ndarray of shape (n_samples, n_outputs)
+        The rows' loss gradients (towards the target) and hessians.
+    shrink : float, default=0.0
+        The ridge, in rows.
+
+    Returns
+    -------
+    ndarray of shape (sizes[0], sizes[1], n_outputs)
+    """
+    na, nb = sizes
+    cell = codes_a * nb + codes_b
+    out = np.zeros((na, nb, gradients.shape[1]))
+    for k in range(gradients.shape[1]):
+        g = np.bincount(cell, gradients[:, k], na * nb).reshape(na, nb)
+        h = np.bincount(cell, hessians[:, k], na * nb).reshape(na, nb)
+        ok = h >= min_hessian
+        ridge = shrink * h.sum() / max(len(cell), 1)
+        v = np.where(ok, g / np.where(ok, h + ridge, 1.0), 0.0)
+        h = np.where(ok, h, 0.0)
+        rows, cols = h.sum(1, keepdims=True), h.sum(0, keepdims=True)
+        rows, cols = np.where(rows > 0, rows, 1.0), np.where(cols > 0, cols, 1.0)
+        for _ in range(max_sweeps):
+            v = v - (h * v).sum(1, keepdims=True) / rows
+            col_means = (h * v).sum(0, keepdims=True) / cols
+            v = v - col_means
+            if np.abs(col_means).max() <= tol * max(np.abs(v).max(), 1e-300):
+                break
+        out[:, :, k] = np.where(ok, v, 0.0)
+    return out
