@@ -36,7 +36,8 @@ def _random_step(s, rng):
         s.redo()
 
 
-def test_partial_sums_give_the_full_tree_sum_bit_for_bit():
+def test_partial_sums_give_the_full_tree_sum_bit_for_bit(monkeypatch):
+    monkeypatch.setattr(PartialSums, "MIN_TERMS", 1)  # a tree sum of any size
     rng = np.random.default_rng(0)
     n = 3000
     for n_terms in range(1, 14):
@@ -52,6 +53,20 @@ def test_partial_sums_give_the_full_tree_sum_bit_for_bit():
             got = sums.linear_predictor(edited, intercept, np.empty((n, 3)))
             want = linear_predictor(edited, intercept)
             assert np.array_equal(got, want), (n_terms, t)
+
+
+def test_few_terms_are_summed_in_order_and_many_as_a_tree():
+    rng = np.random.default_rng(1)
+    contrib = rng.standard_normal((13, 5_000, 1)) * 10.0 ** rng.integers(
+        -8, 9, (13, 1, 1)
+    )
+    intercept = np.array([[0.25]])
+    for t in range(1, PartialSums.MIN_TERMS):  # main's bits, unchanged
+        want = contrib[:t].sum(0) + intercept
+        assert np.array_equal(linear_predictor(contrib[:t], intercept), want)
+    eta = linear_predictor(contrib, intercept)
+    assert not np.array_equal(eta, contrib.sum(0) + intercept)  # another order
+    np.testing.assert_allclose(eta, contrib.sum(0) + intercept, rtol=1e-12)
 
 
 def test_the_tree_sum_is_the_sum_of_the_terms():
@@ -85,3 +100,21 @@ def test_a_session_linear_predictor_stays_the_full_sums_through_edits(
         fresh.apply(*s.applied)
     assert np.array_equal(fresh.linear_predictor(), s.linear_predictor())
     assert (used > 0) == (min_terms == 1)
+
+
+def test_sums_are_kept_on_a_terms_second_edit_in_a_row(fitted_classifier, monkeypatch):
+    monkeypatch.setattr(PartialSums, "MIN_TERMS", 1)
+    X, y = make_additive(500, classification=True, random_state=4)
+    s = EditSession(fitted_classifier[0], X, y)
+    s.zero("smooth")
+    s.zero("jagged")  # one edit each: nothing kept, nothing reused
+    assert s._partial.term is None
+    s.scale("jagged", 0.5)
+    assert s._partial.term == s.names.index("jagged")
+    s.undo()  # the same term again: the kept sums serve
+    assert s._partial.term == s.names.index("jagged")
+    s.zero("step")
+    assert s._partial.term is None
+    assert np.array_equal(
+        s.linear_predictor(), linear_predictor(s._current, s._intercept)
+    )

@@ -128,22 +128,27 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
 
         ``None``: any column may have changed. When only one term's column
         changed, the kept sums of the other terms (``PartialSums``) give the
-        same bits from fewer columns: kept on a term's first edit, reused while
-        it alone is edited (a drag, undo and redo of it), forgotten otherwise.
+        same bits from fewer columns: kept on a term's second edit in a row,
+        reused while it alone is edited (a drag, undo and redo of it),
+        forgotten otherwise.
         """
         pool = self.__dict__.setdefault("_pool", Recycler())
         sums = self.__dict__.setdefault("_partial", PartialSums())
         out = pool.empty(self._current.shape[1:])
         many = self._current.shape[0] >= PartialSums.MIN_TERMS
+        t = None
         if changed is not None and len(changed) == 1 and many:
             (t,) = changed
-            if sums.term != t:
-                sums.keep(self._current, t)
+        if changed != set() and sums.term != t:  # other columns moved
+            sums.forget()
+        if t is not None and sums.term is None and sums.last == t:
+            sums.keep(self._current, t)
+        if t is not None and sums.term == t:
             eta = sums.linear_predictor(self._current, self._intercept, out)
         else:
-            if changed != set():  # other columns moved: their sums are stale
-                sums.forget()
             eta = linear_predictor(self._current, self._intercept, out)
+        if changed != set():
+            sums.last = t
         eta.flags.writeable = False
         self._eta = eta
         if hasattr(self, "_cache"):  # only live states' predictions stay cached

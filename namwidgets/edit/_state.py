@@ -165,25 +165,36 @@ def linear_predictor(
 ) -> npt.NDArray[np.float64]:
     """``intercept + sum_t contrib[t]`` of a term-major (T, n, C) array, (n, C).
 
-    The terms are summed as a balanced binary tree (``[lo, hi)`` = ``[lo, mid)
-    + [mid, hi)``, ``mid = (lo + hi) // 2``), then the intercept is added, block
-    by block into the result (``out`` when given): each block's partial sums
-    stay in cache instead of making T passes over an n-long one. The tree fixes
-    the order of the additions for any state, and it lets an edit of one term
-    reuse the sums of the others (:class:`PartialSums`): float addition is
-    commutative but not associative, so the same tree gives the same bits
-    whichever way it is evaluated.
+    Block by block into the result (``out`` when given): each block's partial
+    sums stay in cache instead of making T passes over an n-long one. From
+    ``PartialSums.MIN_TERMS`` terms on, the terms are summed as a balanced
+    binary tree (``[lo, hi)`` = ``[lo, mid) + [mid, hi)``, ``mid = (lo + hi) //
+    2``), then the intercept is added: the tree fixes the order of the
+    additions for any state, and it lets an edit of one term reuse the sums of
+    the others (:class:`PartialSums`; float addition is commutative but not
+    associative, so the same tree gives the same bits whichever way it is
+    evaluated). Below, where kept sums would save little, the terms are added
+    in order, then the intercept (``contrib.sum(0) + intercept`` to the bit).
     """
-    t, n, block = contrib.shape[0], contrib.shape[1], _tree_block(contrib)
+    t, n = contrib.shape[0], contrib.shape[1]
     eta = np.empty(contrib.shape[1:]) if out is None else out
+    if t < PartialSums.MIN_TERMS:
+        for a in range(0, n, BLOCK):
+            blk = eta[a : a + BLOCK]
+            if t == 0:
+                blk[:] = 0.0
+            else:
+                np.copyto(blk, contrib[0, a : a + BLOCK])
+            for k in range(1, t):
+                blk += contrib[k, a : a + BLOCK]
+            blk += intercept
+        return eta
+    block = _tree_block(contrib)
     scratch = [np.empty((min(n, block), *eta.shape[1:])) for _ in range(_depth(t))]
     for a in range(0, n, block):
         b = min(a + block, n)
         blk = eta[a:b]
-        if t == 0:
-            blk[:] = 0.0
-        else:
-            _tree_into(contrib, 0, t, a, b, blk, scratch)
+        _tree_into(contrib, 0, t, a, b, blk, scratch)
         blk += intercept
     return eta
 
@@ -213,8 +224,12 @@ class PartialSums:
     instead of T. The siblings of more than one term are kept here (a term's
     first edit computes them); single columns are read from the matrix. Worth
     it from :data:`MIN_TERMS` terms on (below, it would save at most two reads
-    of six); kept while only column ``t`` changes (:meth:`forget` otherwise).
-    Its arrays are reused for the next term (fresh pages cost page faults).
+    of six; below it the linear predictor is not a tree sum). Kept on a term's
+    second edit in a row (a drag's first move, or an undo), not its first: a
+    run of edits that each touch another term (zeroing one after another)
+    would pay for sums it never reuses. Kept while only column ``t`` changes
+    (:meth:`forget` otherwise); its arrays are reused for the next term (fresh
+    pages cost page faults).
     """
 
     #: fewest terms for which the session keeps partial sums
@@ -222,6 +237,8 @@ class PartialSums:
 
     def __init__(self) -> None:
         self.term: int | None = None
+        #: the term the last one-term edit changed (kept sums or not)
+        self.last: int | None = None
         self.nodes: list[tuple[int, int, npt.NDArray[np.float64] | None]] = []
         self.arrays: list[npt.NDArray[np.float64]] = []
 
