@@ -194,6 +194,15 @@ def test_region_interpolation_from_kept_segments_is_np_interp_bit_for_bit(seed):
         inside = _in_region(x, lo, hi)
         want[inside] = np.interp(x[inside], gr, v)
         np.testing.assert_array_equal(got, want)
+        # three outputs at once (a multiclass term), written into a strided view
+        vs = rng.normal(size=(int(mask.sum()), 3))
+        got3 = np.full((n, 4), 5.0)
+        _interp_region(x, rows, int(np.argmax(mask)), gr, vs, got3[:, 1:], lo, hi)
+        assert (got3[:, 0] == 5.0).all()
+        for c in range(3):
+            want = np.full(n, 5.0)
+            want[inside] = np.interp(x[inside], gr, vs[:, c])
+            np.testing.assert_array_equal(got3[:, c + 1], want)
 
 
 def test_set_category_by_codes_moves_exactly_that_levels_rows(fitted_regressor):

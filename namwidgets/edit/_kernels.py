@@ -264,14 +264,22 @@ def _interp_region(
     point ``v[-1]``, which ``np.interp`` holds there. Both ends come from
     tables padded with a zero slope, so a block is one index shift, two
     gathers, a multiply-add and the region's masked write: equal to
-    ``np.interp`` bit for bit.
+    ``np.interp`` bit for bit. ``v`` of shape (m, C) with ``target`` (n, C)
+    interpolates C outputs (a multiclass term's) at once: the index shift and
+    the region's mask are made once per block for all of them.
     """
     m = len(gr)
-    slope = np.zeros(m + 1)  # [0, slope_0 .. slope_{m-2}, 0]
-    if m > 1:
-        slope[1:m] = np.diff(v) / np.diff(gr)
-    vals = np.empty(m + 1)  # [v_0, v_0 .. v_{m-1}]
-    vals[0], vals[1:] = v[0], v
+    vs = v.reshape(m, -1)
+    targets = target.reshape(len(target), -1)
+    slopes, tables = [], []
+    for c in range(vs.shape[1]):
+        slope = np.zeros(m + 1)  # [0, slope_0 .. slope_{m-2}, 0]
+        if m > 1:
+            slope[1:m] = np.diff(vs[:, c]) / np.diff(gr)
+        vals = np.empty(m + 1)  # [v_0, v_0 .. v_{m-1}]
+        vals[0], vals[1:] = vs[0, c], vs[:, c]
+        slopes.append(slope)
+        tables.append(vals)
     size = min(len(x), _CHUNK)
     J = np.empty(size, np.intp)
     T, R = np.empty(size), np.empty(size)
@@ -283,11 +291,14 @@ def _interp_region(
         np.subtract(seg[a : a + _CHUNK], k0 - 1, out=j)
         np.minimum(j, m, out=j)
         np.maximum(j, 0, out=j)
-        np.take(slope, j, out=o)
-        o *= offset[a : a + _CHUNK]
-        np.take(vals, j, out=t)
-        o += t
-        np.copyto(target[a : a + _CHUNK], o, where=_in_region(xs, lo, hi))
+        inside = _in_region(xs, lo, hi)
+        off = offset[a : a + _CHUNK]
+        for c, (slope, vals) in enumerate(zip(slopes, tables)):
+            np.take(slope, j, out=o)
+            o *= off
+            np.take(vals, j, out=t)
+            o += t
+            np.copyto(targets[a : a + _CHUNK, c], o, where=inside)
 
 
 class _Region:
@@ -320,12 +331,11 @@ class _Region:
         target = out[:, cols]
         rows = _row_segments(x, ref.grid)
         k0 = int(np.argmax(mask))
+        if rows is not None and mask[k0 : k0 + len(gr)].all():
+            _interp_region(x, rows, k0, gr, new_values, target, *self._bounds)
+            return
         for j in range(target.shape[1]):
-            col = target[:, j]
-            if rows is not None and mask[k0 : k0 + len(gr)].all():
-                _interp_region(x, rows, k0, gr, new_values[:, j], col, *self._bounds)
-            else:
-                _interp_where(x, gr, new_values[:, j], col, *self._bounds)
+            _interp_where(x, gr, new_values[:, j], target[:, j], *self._bounds)
 
     @property
     def _bounds(self) -> tuple[float | None, float | None]:

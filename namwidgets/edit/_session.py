@@ -39,6 +39,7 @@ from ._replay import (
     term_x,
 )
 from ._state import (
+    PartialSums,
     Recycler,
     StateCache,
     check_sample_weight,
@@ -122,10 +123,32 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
         # the blocked in-place link, where it is the model's to the bit
         self._link = model.link if matches_model(model, self._eta) else None
 
-    def _set_eta(self) -> None:
+    def _set_eta(self, changed: set[int] | None = None) -> None:
+        """The current state's linear predictor, after ``changed`` columns moved.
+
+        ``None``: any column may have changed. When only one term's column
+        changed, the kept sums of the other terms (``PartialSums``) give the
+        same bits from fewer columns: kept on a term's second edit in a row,
+        reused while it alone is edited (a drag, undo and redo of it),
+        forgotten otherwise.
+        """
         pool = self.__dict__.setdefault("_pool", Recycler())
+        sums = self.__dict__.setdefault("_partial", PartialSums())
         out = pool.empty(self._current.shape[1:])
-        eta = linear_predictor(self._current, self._intercept, out)
+        many = self._current.shape[0] >= PartialSums.MIN_TERMS
+        t = None
+        if changed is not None and len(changed) == 1 and many:
+            (t,) = changed
+        if changed != set() and sums.term != t:  # other columns moved
+            sums.forget()
+        if t is not None and sums.term is None and sums.last == t:
+            sums.keep(self._current, t)
+        if t is not None and sums.term == t:
+            eta = sums.linear_predictor(self._current, self._intercept, out)
+        else:
+            eta = linear_predictor(self._current, self._intercept, out)
+        if changed != set():
+            sums.last = t
         eta.flags.writeable = False
         self._eta = eta
         if hasattr(self, "_cache"):  # only live states' predictions stay cached
@@ -443,7 +466,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
             current[t] = cols[t]
             self._refs[t] = refs[t]
             self._importance[t] = importance(cols[t][None])[0]
-        self._set_eta()
+        self._set_eta(set(cols))
         self.history, self.position = history, position
 
     def undo(self) -> bool:

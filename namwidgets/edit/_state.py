@@ -33,6 +33,8 @@ def readonly(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 #: Rows per block of the session's O(n) passes (a few buffers stay in cache).
 BLOCK = 1 << 16
+#: Values per buffer of a tree sum (its depth's buffers at once stay in L2).
+TREE_BLOCK = 1 << 16
 
 
 def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -96,6 +98,66 @@ class Recycler:
         return out
 
 
+def _halves(lo: int, hi: int) -> int:
+    """Where the summation tree splits the terms ``[lo, hi)``."""
+    return (lo + hi) // 2
+
+
+def _tree_into(
+    contrib: npt.NDArray[np.float64],
+    lo: int,
+    hi: int,
+    a: int,
+    b: int,
+    dst: npt.NDArray[np.float64],
+    scratch: list[npt.NDArray[np.float64]],
+) -> None:
+    """``dst`` = the tree sum of terms ``[lo, hi)`` on rows ``[a, b)``.
+
+    ``scratch`` holds one cache-sized buffer per tree level below this one.
+    """
+    if hi - lo == 1:
+        np.copyto(dst, contrib[lo, a:b])
+        return
+    if hi - lo == 2:
+        np.add(contrib[lo, a:b], contrib[lo + 1, a:b], out=dst)
+        return
+    mid = _halves(lo, hi)
+    _tree_into(contrib, lo, mid, a, b, dst, scratch)
+    if hi - mid == 1:
+        dst += contrib[mid, a:b]
+        return
+    tmp = scratch[0][: b - a]
+    _tree_into(contrib, mid, hi, a, b, tmp, scratch[1:])
+    dst += tmp
+
+
+def _tree_block(contrib: npt.NDArray[np.float64]) -> int:
+    """Rows per block of a tree sum: its few (rows, C) buffers stay in L2."""
+    return max(1024, TREE_BLOCK // max(1, int(np.prod(contrib.shape[2:]))))
+
+
+def _depth(t: int) -> int:
+    """Levels of the summation tree over ``t`` terms."""
+    return max(t - 1, 0).bit_length()
+
+
+def tree_sum_into(
+    contrib: npt.NDArray[np.float64],
+    lo: int,
+    hi: int,
+    out: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """The tree sum of terms ``[lo, hi)`` of a (T, n, C) array into ``out``."""
+    n, block = contrib.shape[1], _tree_block(contrib)
+    size = (min(n, block), *contrib.shape[2:])
+    scratch = [np.empty(size) for _ in range(_depth(hi - lo))]
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        _tree_into(contrib, lo, hi, a, b, out[a:b], scratch)
+    return out
+
+
 def linear_predictor(
     contrib: npt.NDArray[np.float64],
     intercept: npt.NDArray[np.float64],
@@ -103,23 +165,124 @@ def linear_predictor(
 ) -> npt.NDArray[np.float64]:
     """``intercept + sum_t contrib[t]`` of a term-major (T, n, C) array, (n, C).
 
-    Terms are added in order, then the intercept (as ``contrib.sum(0) +
-    intercept``, to the bit), block by block into the result (``out`` when
-    given): each block's partial sum stays in cache instead of making T passes
-    over an n-long one.
+    Block by block into the result (``out`` when given): each block's partial
+    sums stay in cache instead of making T passes over an n-long one. From
+    ``PartialSums.MIN_TERMS`` terms on, the terms are summed as a balanced
+    binary tree (``[lo, hi)`` = ``[lo, mid) + [mid, hi)``, ``mid = (lo + hi) //
+    2``), then the intercept is added: the tree fixes the order of the
+    additions for any state, and it lets an edit of one term reuse the sums of
+    the others (:class:`PartialSums`; float addition is commutative but not
+    associative, so the same tree gives the same bits whichever way it is
+    evaluated). Below, where kept sums would save little, the terms are added
+    in order, then the intercept (``contrib.sum(0) + intercept`` to the bit).
     """
     t, n = contrib.shape[0], contrib.shape[1]
     eta = np.empty(contrib.shape[1:]) if out is None else out
-    for a in range(0, n, BLOCK):
-        blk = eta[a : a + BLOCK]
-        if t == 0:
-            blk[:] = 0.0
-        else:
-            np.copyto(blk, contrib[0, a : a + BLOCK])
-        for k in range(1, t):
-            blk += contrib[k, a : a + BLOCK]
+    if t < PartialSums.MIN_TERMS:
+        for a in range(0, n, BLOCK):
+            blk = eta[a : a + BLOCK]
+            if t == 0:
+                blk[:] = 0.0
+            else:
+                np.copyto(blk, contrib[0, a : a + BLOCK])
+            for k in range(1, t):
+                blk += contrib[k, a : a + BLOCK]
+            blk += intercept
+        return eta
+    block = _tree_block(contrib)
+    scratch = [np.empty((min(n, block), *eta.shape[1:])) for _ in range(_depth(t))]
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        blk = eta[a:b]
+        _tree_into(contrib, 0, t, a, b, blk, scratch)
         blk += intercept
     return eta
+
+
+def sibling_ranges(n_terms: int, t: int) -> list[tuple[int, int]]:
+    """The summation tree's nodes beside term ``t``'s path, bottom-up."""
+    out = []
+    lo, hi = 0, n_terms
+    while hi - lo > 1:
+        mid = _halves(lo, hi)
+        if t < mid:
+            out.append((mid, hi))
+            hi = mid
+        else:
+            out.append((lo, mid))
+            lo = mid
+    return out[::-1]
+
+
+class PartialSums:
+    """The sums of the other terms' tree nodes beside one term's path.
+
+    An edit of term ``t`` changes column t only: the linear predictor is then
+    ``column t`` plus, level by level up the tree, the sum of the sibling node
+    (which holds no t), plus the intercept: the same additions as
+    :func:`linear_predictor`'s, so the same bits, reading ``1 + depth`` columns
+    instead of T. The siblings of more than one term are kept here (a term's
+    first edit computes them); single columns are read from the matrix. Worth
+    it from :data:`MIN_TERMS` terms on (below, it would save at most two reads
+    of six; below it the linear predictor is not a tree sum). Kept on a term's
+    second edit in a row (a drag's first move, or an undo), not its first: a
+    run of edits that each touch another term (zeroing one after another)
+    would pay for sums it never reuses. Kept while only column ``t`` changes
+    (:meth:`forget` otherwise); its arrays are reused for the next term (fresh
+    pages cost page faults).
+    """
+
+    #: fewest terms for which the session keeps partial sums
+    MIN_TERMS = 8
+
+    def __init__(self) -> None:
+        self.term: int | None = None
+        #: the term the last one-term edit changed (kept sums or not)
+        self.last: int | None = None
+        self.nodes: list[tuple[int, int, npt.NDArray[np.float64] | None]] = []
+        self.arrays: list[npt.NDArray[np.float64]] = []
+
+    def forget(self) -> None:
+        """Columns other than the kept term's changed: nothing is reusable."""
+        self.term = None
+        self.nodes = []
+
+    def keep(self, contrib: npt.NDArray[np.float64], t: int) -> None:
+        """Compute and keep the sibling sums of term ``t`` (from ``contrib``)."""
+        self.forget()
+        shape = contrib.shape[1:]
+        self.arrays = [a for a in self.arrays if a.shape == shape]
+        used = 0
+        for lo, hi in sibling_ranges(contrib.shape[0], t):
+            arr = None
+            if hi - lo > 1:
+                if used == len(self.arrays):
+                    self.arrays.append(np.empty(shape))
+                arr = tree_sum_into(contrib, lo, hi, self.arrays[used])
+                used += 1
+            self.nodes.append((lo, hi, arr))
+        self.term = t
+
+    def linear_predictor(
+        self,
+        contrib: npt.NDArray[np.float64],
+        intercept: npt.NDArray[np.float64],
+        out: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """:func:`linear_predictor` of ``contrib`` from the kept sums, to the bit.
+
+        ``contrib`` must differ from the matrix the sums were kept from in
+        column :attr:`term` only.
+        """
+        assert self.term is not None
+        t, n = self.term, contrib.shape[1]
+        for a in range(0, n, BLOCK):
+            blk = out[a : a + BLOCK]
+            np.copyto(blk, contrib[t, a : a + BLOCK])
+            for lo, _, arr in self.nodes:
+                blk += contrib[lo, a : a + BLOCK] if arr is None else arr[a : a + BLOCK]
+            blk += intercept
+        return out
 
 
 def same_slot(a: Edit, b: Edit) -> bool:
