@@ -78,8 +78,14 @@ SCREEN_ROWS = 10_000
 # diabetes <= 2.8, Adult <= 0.6 (5 folds each), default_fit.py --big -11.7;
 # the tests' data with real interactions 3.3-28.5. Without the ridge
 # California read -0.4-3.0 (8 pairs of 441 noisy cells each): refused.
+# The pre-test only screens: a pair it lets through still faces the pair
+# stage's own keep tests (z = 3), so a false pass costs a few epochs and a
+# false refusal costs a real pair. Hence a lower bar than theirs: at z = 3 a
+# 300-row fit with a strong c x d term and a 5-epoch budget (45 validation
+# rows, 3 x 3 cells; tests/test_reproducible.py) read 2.7 and lost its pair.
+# At 2 only diabetes fold 1 (2.8) changes: its pair stage runs and keeps none.
 PRETEST = True
-PRETEST_Z = 3.0
+PRETEST_Z = 2.0
 LOOKUP_ROWS = 25
 LOOKUP_MAX_BINS = 32
 LOOKUP_SHRINK = 50.0
