@@ -231,7 +231,8 @@ def test_pair_stage_validates_on_the_whole_model(monkeypatch):
     monkeypatch.setattr(interactions, "train", spy)
     X, y, *_ = synthetic(n=800)
     NAMRegressor(interactions=[("a", "b")], **{**FAST, "max_epochs": 5}).fit(X, y)
-    pairs = [s for s in seen if s[0] == "PairModule"]
+    # the pair stage trains its PairModule inside PerPairStop (per-pair stops)
+    pairs = [s for s in seen if s[0] == "PerPairStop"]
     assert len(pairs) == 1 and pairs[0][1]
     assert pairs[0][2] is not None and pairs[0][2].shape == (120, 1)
     joint = [s for s in seen if s[0] == "TermModule"]

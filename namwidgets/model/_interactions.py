@@ -31,7 +31,7 @@ from torch import nn
 
 from ..exceptions import InputError
 from ._nets import NAMModule
-from ._pair_nets import PairModule
+from ._pair_nets import PairModule, PerPairStop
 from ._pair_purify import cell_totals, purify_pairs
 from ._pair_search import bin_codes, purified_lookup, rank_pairs
 from ._training import TensorData, eta_losses, significantly_better, train
@@ -54,6 +54,10 @@ JOINT_EPOCHS = 40  # most epochs of joint fine-tuning (early-stopped) after stag
 # 5 folds each; Adult, fold 0), so 5 epochs keep those additive for a third of
 # the time.
 PAIR_START_PATIENCE = 5
+# Each pair early-stopped on its own in the pair stage (``PerPairStop``): under
+# one early stop for all pairs, weak pairs overfit and ended the stage before a
+# slow one (California's Latitude x Longitude) was fitted.
+PER_PAIR_STOP = True
 # FAST in two stages once there are many candidates: every pair is screened on a
 # coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
 # pairs asked for) are ranked at full resolution. 100 features (4,950
@@ -327,7 +331,13 @@ def fit_interactions(
             score_start=True,
             start_patience=PAIR_START_PATIENCE,
         )
-        history = train(pm, data.rows(train_idx), valid_pairs, cfg, generator)
+        if PER_PAIR_STOP and valid_pairs is not None and len(valid_pairs):
+            staged = PerPairStop(pm, cfg.task, cfg.patience)
+            cfg.valid_losses = staged.validation_losses
+            history = train(staged, data.rows(train_idx), valid_pairs, cfg, generator)
+            staged.finish()  # every pair's grid its best
+        else:
+            history = train(pm, data.rows(train_idx), valid_pairs, cfg, generator)
     finally:
         data.offset = None
     for record in history:

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from ._training import TensorData
 
 GRID = 32  # cells per numeric axis: GRID + 1 knots
 NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot
@@ -325,9 +328,18 @@ class PairModule(nn.Module):
         self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
     ) -> torch.Tensor:
         """Pair contributions of every member, (E, batch, n_pairs, C)."""
+        return self.lookup(self.grids(), x_num, missing, x_cat)
+
+    def lookup(
+        self,
+        grids: Sequence[torch.Tensor],
+        x_num: torch.Tensor,
+        missing: torch.Tensor,
+        x_cat: torch.Tensor,
+    ) -> torch.Tensor:
+        """Rows' values on ``grids`` (each kind's, as :meth:`grids` gives them)."""
         e, c = self.n_members, self.n_outputs
         batch = x_num.shape[0] if x_num.dim() == 2 else x_cat.shape[0]
-        grids = self.grids()
         corners = self.cell_weights(x_num, missing, x_cat)
         parts = []
         for grid, (a, b, w) in zip(grids, corners):
@@ -439,3 +451,147 @@ def _corners(
     b = torch.stack([b0, b1, b0, b1], -1)
     w = torch.stack([(1 - ta) * (1 - tb), (1 - ta) * tb, ta * (1 - tb), ta * tb], -1)
     return a, b, w
+
+
+class PerPairStop(nn.Module):
+    """A :class:`PairModule` in its pair stage, each pair early-stopped on its own.
+
+    All pairs still train in one batched pass; after each epoch
+    :meth:`validation_losses` scores every pair's current function with the
+    others at their best so far (``best total - best_p + current_p``, one
+    vectorised pass over the pairs), keeps a snapshot of each pair's grid where
+    it beats its best, and freezes a pair that has not done so for ``patience``
+    epochs: from then on its grid is read from the snapshot (its parameters get
+    no gradient). The loop's validation losses are those of every pair at its
+    best, so the loop's own best state holds the snapshots; :meth:`finish` then
+    makes each pair's grid its best (``corrections`` take up the difference).
+    Measured on California Housing (issue 16): under one early stop for all
+    pairs, weak pairs overfit and ended the stage before Latitude x Longitude was
+    fitted.
+    """
+
+    best_nn: torch.Tensor  # each kind's best grids, as PairModule.grids()
+    best_cn: torch.Tensor
+    best_cc: torch.Tensor
+    frozen: torch.Tensor  # [n_pairs] bool, in term order
+    stale: torch.Tensor  # [n_pairs]: epochs since each pair's last best
+    started: torch.Tensor  # [] bool: whether the snapshots were taken
+
+    def __init__(self, pairs: PairModule, task: str, patience: int | None) -> None:
+        super().__init__()
+        self.pairs, self.task, self.patience = pairs, task, patience
+        for name, grid in zip(("best_nn", "best_cn", "best_cc"), pairs.grids()):
+            self.register_buffer(name, grid.detach().clone())
+        n = len(pairs.pairs)
+        device = pairs.knots.device
+        self.register_buffer("frozen", torch.zeros(n, dtype=torch.bool, device=device))
+        self.register_buffer("stale", torch.zeros(n, dtype=torch.long, device=device))
+        self.register_buffer("started", torch.zeros((), dtype=torch.bool))
+        # the validation rows' contributions of each pair's best, (E, n, P, C)
+        self._best_rows: torch.Tensor | None = None
+
+    @property
+    def intercept(self) -> torch.Tensor:
+        """The pairs' intercept, (E, C)."""
+        return self.pairs.intercept
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size E."""
+        return self.pairs.n_members
+
+    @property
+    def n_features(self) -> int:
+        """The pairs' count."""
+        return self.pairs.n_features
+
+    def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
+        """The pair module's groups."""
+        return self.pairs.param_groups(weight_decay)
+
+    def _bests(self) -> tuple[torch.Tensor, ...]:
+        return (self.best_nn, self.best_cn, self.best_cc)
+
+    def _masks(self) -> list[torch.Tensor]:
+        pm = self.pairs
+        return [
+            self.frozen[index].view(1, -1, 1, 1, 1)
+            for index in (pm.nn_index, pm.cn_index, pm.cc_index)
+        ]
+
+    def current_grids(self) -> list[torch.Tensor]:
+        """Each kind's grids now: a frozen pair's from its snapshot."""
+        return self._frozen_at_best(self.pairs.grids())
+
+    def _frozen_at_best(self, live: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        return [
+            torch.where(m, b.to(g.dtype), g)
+            for g, b, m in zip(live, self._bests(), self._masks())
+        ]
+
+    def forward(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor:
+        """Pair contributions, (E, batch, n_pairs, C), frozen pairs at their best."""
+        return self.pairs.lookup(self.current_grids(), x_num, missing, x_cat)
+
+    @torch.no_grad()
+    def validation_losses(self, data: TensorData) -> tuple[torch.Tensor, bool]:
+        """Update each pair's best on ``data``; its rows' losses, all at best.
+
+        Returns the per-row losses (unweighted) of every pair at its best with
+        the current intercept, and whether every pair is frozen. The first call
+        (before any epoch) takes the snapshots.
+        """
+        from ._training import eta_losses
+
+        self.eval()
+        live = self.pairs.grids()
+        cur = self.pairs.lookup(
+            self._frozen_at_best(live), data.x_num, data.missing, data.x_cat
+        )
+        base = self.intercept[:, None, :]
+        if data.offset is not None:
+            base = base + data.offset[None]
+        y, w = data.y, data.w.double()
+        if self._best_rows is None:
+            self._best_rows = cur.clone()
+            for b, g in zip(self._bests(), live):
+                b.copy_(g)
+            self.started.fill_(True)
+        else:
+            best = self._best_rows
+            total = base + best.sum(2)  # (E, n, C)
+            n, p, c = cur.shape[1], cur.shape[2], cur.shape[3]
+            cand = (total[:, :, None] - best + cur).mean(0)  # (n, P, C)
+            rows = eta_losses(cand.reshape(n * p, c), y.repeat_interleave(p), self.task)
+            cand_loss = (rows.view(n, p).double() * w[:, None]).sum(0)
+            now = (eta_losses(total.mean(0), y, self.task).double() * w).sum()
+            better = (cand_loss < now - 1e-9 * abs(float(now))) & ~self.frozen
+            if bool(better.any()):
+                best[:, :, better] = cur[:, :, better]
+                pm = self.pairs
+                for b, g, index in zip(
+                    self._bests(), live, (pm.nn_index, pm.cn_index, pm.cc_index)
+                ):
+                    m = better[index].view(1, -1, 1, 1, 1)
+                    b.copy_(torch.where(m, g.to(b.dtype), b))
+            self.stale.add_(1).masked_fill_(better, 0)
+            if self.patience is not None:
+                self.frozen |= self.stale >= self.patience
+        eta = (base + self._best_rows.sum(2)).mean(0)
+        return eta_losses(eta, y, self.task).double(), bool(self.frozen.all())
+
+    @torch.no_grad()
+    def finish(self) -> None:
+        """Make every pair's grid its best (after the loop restored its best state)."""
+        if not bool(self.started):
+            return  # no validation: the loop's own stop, nothing to restore
+        pm = self.pairs
+        live = pm.grids()
+        for buf, g, b in zip(
+            (pm.corrections_nn, pm.corrections_cn, pm.corrections_cc),
+            live,
+            self._bests(),
+        ):
+            buf.add_((g - b.to(g.dtype)).to(buf.dtype))
