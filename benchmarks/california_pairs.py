@@ -14,7 +14,7 @@ HistGradientBoosting a finer, fully fitted Latitude x Longitude surface closes.
 Options: ``--pair-lr`` (the pair stage's learning rate, through the estimator's
 ``_config``), ``--interactions`` (a count, ``auto``, or pairs of names such as
 ``Latitude&Longitude``, comma-separated), ``--grid`` (the pair grid's cells per
-numeric axis, ``_pair_nets.GRID``, set for the run), ``--n-models``,
+numeric axis, ``_interactions.PAIR_GRID``, set for the run), ``--n-models``,
 ``--folds``. Prints one
 markdown row per fold: test RMSE of the model, its fit's CPU seconds and
 stages' epochs, the probe's choice and the RMSE with the probe added.
@@ -110,10 +110,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--interactions", default="auto")
     p.add_argument("--grid", type=int, default=None)
     a = p.parse_args(argv)
-    if a.grid is not None:  # module constants, read when a pair module is built
-        from namwidgets.model import _pair_nets
+    if a.grid is not None:  # the module constant a new fit's pair module reads
+        from namwidgets.model import _interactions
 
-        _pair_nets.GRID, _pair_nets.NUMERIC_SLOTS = a.grid, a.grid + 2
+        _interactions.PAIR_GRID = a.grid
 
     class Variant(NAMRegressor):
         def _config(self, **overrides: Any) -> Any:

@@ -58,6 +58,9 @@ PAIR_START_PATIENCE = 5
 # one early stop for all pairs, weak pairs overfit and ended the stage before a
 # slow one (California's Latitude x Longitude) was fitted.
 PER_PAIR_STOP = True
+# Cells per numeric axis of a new fit's pair grids (the model's own, saved with
+# it: ``PairModule.grid``).
+PAIR_GRID = 32
 # FAST in two stages once there are many candidates: every pair is screened on a
 # coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
 # pairs asked for) are ranked at full resolution. 100 features (4,950
@@ -221,8 +224,13 @@ def column_maps(
     return numeric, categorical
 
 
-def build_pair_module(est: NAMBase, pairs: Sequence[tuple[int, int]]) -> PairModule:
-    """An untrained :class:`PairModule` for ``pairs`` of a fitted encoder."""
+def build_pair_module(
+    est: NAMBase, pairs: Sequence[tuple[int, int]], grid: int | None = None
+) -> PairModule:
+    """An untrained :class:`PairModule` for ``pairs`` of a fitted encoder.
+
+    ``grid``: cells per numeric axis, by default ``PAIR_GRID`` (a new fit's).
+    """
     enc = est.encoder_
     numeric, categorical = column_maps(est)
     return PairModule(
@@ -235,6 +243,7 @@ def build_pair_module(est: NAMBase, pairs: Sequence[tuple[int, int]]) -> PairMod
         PAIR_HIDDEN,
         feature_order=enc.numeric_index_ + enc.categorical_index_,
         n_levels=sum(len(enc.categories_[j]) for j in enc.categorical_index_),
+        grid=PAIR_GRID if grid is None else int(grid),
     )
 
 
@@ -511,7 +520,7 @@ def pair_surface(est: Any, term: int) -> dict[str, Any]:
         q = pm.cc_index.index(p)
         la, lb = pm.cc_levels[q]
         values = grids[2][:, q, :la, :lb]
-    knots = knot_positions().numpy()
+    knots = knot_positions(pm.grid).numpy()
     axes, missing, keep = [], [], []
     for f in (i, j):
         if enc.kinds_[f] == "numeric":

@@ -3,10 +3,10 @@
 A pair term ``f_ij(x_i, x_j)`` is a function on a grid of cells, one axis per
 feature, and a row's value is read off the grid by bilinear interpolation:
 
-- a numeric axis has ``GRID + 1`` knots evenly spaced over the encoder's mapped
-  range ``[-sqrt(3), sqrt(3)]`` (the encoder maps a feature through its training
-  quantiles, so even knots there are quantile knots of the raw values), and one
-  more slot for a missing value;
+- a numeric axis has ``grid + 1`` knots (``PairModule.grid``) evenly spaced
+  over the encoder's mapped range ``[-sqrt(3), sqrt(3)]`` (the encoder maps a
+  feature through its training quantiles, so even knots there are quantile
+  knots of the raw values), and one more slot for a missing value;
 - a categorical axis has one slot per level.
 
 The grid values come from small nets, trained through the interpolation weights:
@@ -35,18 +35,20 @@ from torch import nn
 if TYPE_CHECKING:
     from ._training import TensorData
 
-GRID = 32  # cells per numeric axis: GRID + 1 knots
-NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot
+# cells per numeric axis (GRID + 1 knots) of a PairModule built without ``grid``,
+# and of every model file saved before the grid was a model's own
+GRID = 32
+NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot (of GRID)
 _HALF = math.sqrt(3.0)
 
 
-def knot_positions() -> torch.Tensor:
-    """The numeric axis' knots in the encoder's mapped units, shape (GRID + 1,)."""
-    return torch.linspace(-_HALF, _HALF, GRID + 1, dtype=torch.float64)
+def knot_positions(grid: int = GRID) -> torch.Tensor:
+    """The numeric axis' knots in the encoder's mapped units, shape (grid + 1,)."""
+    return torch.linspace(-_HALF, _HALF, grid + 1, dtype=torch.float64)
 
 
 def numeric_corners(
-    u: torch.Tensor, missing: torch.Tensor
+    u: torch.Tensor, missing: torch.Tensor, grid: int = GRID
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Interpolation corners of mapped values on a numeric axis.
 
@@ -57,12 +59,12 @@ def numeric_corners(
     t : tensor, same shape as ``u``
         The weight of ``hi`` (``lo`` gets ``1 - t``).
     """
-    pos = (u.clamp(-_HALF, _HALF) + _HALF) * (GRID / (2 * _HALF))
-    lo = pos.floor().clamp_(0, GRID - 1)
+    pos = (u.clamp(-_HALF, _HALF) + _HALF) * (grid / (2 * _HALF))
+    lo = pos.floor().clamp_(0, grid - 1)
     t = (pos - lo).clamp_(0.0, 1.0)
     lo = lo.long()
     hi = lo + 1
-    nan_slot = torch.full_like(lo, GRID + 1)
+    nan_slot = torch.full_like(lo, grid + 1)
     lo = torch.where(missing, nan_slot, lo)
     hi = torch.where(missing, nan_slot, hi)
     t = torch.where(missing, torch.zeros_like(t), t)
@@ -136,17 +138,19 @@ class PairModule(nn.Module):
         categorical...]`` layout (as ``NAMModule``'s).
     n_levels : int
         Size of the flat table of category levels.
+    grid : int
+        Cells per numeric axis (``grid + 1`` knots and a missing slot).
     """
 
-    corrections_nn: torch.Tensor  # [E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C]
-    corrections_cn: torch.Tensor  # [E, P_cn, L_max, NUMERIC_SLOTS, C]
+    corrections_nn: torch.Tensor  # [E, P_nn, S, S, C]
+    corrections_cn: torch.Tensor  # [E, P_cn, L_max, S, C]
     corrections_cc: torch.Tensor  # [E, P_cc, L_a_max, L_b_max, C]
-    knots: torch.Tensor  # [GRID + 1]
+    knots: torch.Tensor  # [grid + 1]
     nn_cols: torch.Tensor  # [P_nn, 2]: x_num columns of each pair
     cn_cols: torch.Tensor  # [P_cn, 4]: x_cat column, level offset, x_num column, flip
     cc_cols: torch.Tensor  # [P_cc, 4]: (x_cat column, level offset) per axis
     inverse_order: torch.Tensor  # [n_pairs]: term p is column inverse_order[p]
-    main_numeric: torch.Tensor  # [E, n_numeric, NUMERIC_SLOTS, C]
+    main_numeric: torch.Tensor  # [E, n_numeric, S, C]: S = grid + 2 slots
     main_levels: torch.Tensor  # [E, n_levels, C]
     main_order: torch.Tensor  # [n_features]
 
@@ -162,8 +166,10 @@ class PairModule(nn.Module):
         *,
         feature_order: Sequence[int] = (),
         n_levels: int = 0,
+        grid: int = GRID,
     ) -> None:
         super().__init__()
+        self.grid, self.slots = int(grid), int(grid) + 2
         self.pairs = [(int(i), int(j)) for i, j in pairs]
         self.n_members, self.n_outputs = n_members, n_outputs
         self.n_features = len(self.pairs)  # the training loop's "terms"
@@ -206,7 +212,7 @@ class PairModule(nn.Module):
             max((b for _, b in cc_levels), default=1),
         )
         self.cn_levels, self.cc_levels = cn_levels, cc_levels
-        self.register_buffer("knots", knot_positions().float())
+        self.register_buffer("knots", knot_positions(self.grid).float())
         order = nn_ + cn + cc
         inverse = [0] * len(order)
         for k, p in enumerate(order):
@@ -226,11 +232,10 @@ class PairModule(nn.Module):
         # a learned value per cell on top of each numeric x numeric net: the net
         # gives the smooth surface, the table the detail it cannot reach (a map's
         # coastline), trained together through the same interpolation
-        s = NUMERIC_SLOTS
+        s = self.slots
         self.tables_nn = nn.Parameter(torch.zeros(e, len(nn_), s, s, c))
         self.tables_cn = nn.Parameter(torch.zeros(e, len(cn), self.cn_levels_max, s, c))
         self.intercept = nn.Parameter(torch.zeros(e, c))
-        s = NUMERIC_SLOTS
         self.register_buffer("corrections_nn", torch.zeros(e, len(nn_), s, s, c))
         self.register_buffer(
             "corrections_cn", torch.zeros(e, len(cn), self.cn_levels_max, s, c)
@@ -251,7 +256,7 @@ class PairModule(nn.Module):
 
     # ------------------------------------------------------------ grids
     def _axis(self, nan_coord: torch.Tensor) -> torch.Tensor:
-        """Numeric axis coordinates (n_nets, NUMERIC_SLOTS): knots, then NaN."""
+        """Numeric axis coordinates (n_nets, grid + 2): knots, then NaN."""
         knots = self.knots.to(nan_coord.dtype)
         rows = nan_coord.shape[0]
         return torch.cat([knots.expand(rows, -1), nan_coord[:, None]], 1)
@@ -261,12 +266,12 @@ class PairModule(nn.Module):
 
         Returns
         -------
-        nn : tensor of shape (E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C)
-        cn : tensor of shape (E, P_cn, L_max, NUMERIC_SLOTS, C)
+        nn : tensor of shape (E, P_nn, S, S, C)
+        cn : tensor of shape (E, P_cn, L_max, S, C)
             Categorical axis first, whatever the pair's feature order.
         cc : tensor of shape (E, P_cc, L_a_max, L_b_max, C)
         """
-        e, c, s = self.n_members, self.n_outputs, NUMERIC_SLOTS
+        e, c, s = self.n_members, self.n_outputs, self.slots
         dtype = self.intercept.dtype
         if self.nets_nn is not None:
             a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, S)
@@ -306,14 +311,15 @@ class PairModule(nn.Module):
         # numeric x numeric
         cols = self.nn_cols
         ua, ub = x_num[:, cols[:, 0]], x_num[:, cols[:, 1]]
-        a0, a1, ta = numeric_corners(ua, missing[:, cols[:, 0]])
-        b0, b1, tb = numeric_corners(ub, missing[:, cols[:, 1]])
+        g = self.grid
+        a0, a1, ta = numeric_corners(ua, missing[:, cols[:, 0]], g)
+        b0, b1, tb = numeric_corners(ub, missing[:, cols[:, 1]], g)
         out.append(_corners(a0, a1, ta, b0, b1, tb))
         # categorical x numeric (categorical axis first)
         cols = self.cn_cols
         code = x_cat[:, cols[:, 0]] - cols[:, 1]
         u = x_num[:, cols[:, 2]]
-        n0, n1, tn = numeric_corners(u, missing[:, cols[:, 2]])
+        n0, n1, tn = numeric_corners(u, missing[:, cols[:, 2]], g)
         zero = torch.zeros_like(tn)
         out.append(_corners(code, code, zero, n0, n1, tn))
         # categorical x categorical
@@ -366,7 +372,7 @@ class PairModule(nn.Module):
         batch = x_num.shape[0]
         parts = []
         if x_num.shape[1]:
-            lo, hi, t = numeric_corners(x_num, missing)  # (batch, F_num)
+            lo, hi, t = numeric_corners(x_num, missing, self.grid)  # (batch, F_num)
             k = torch.arange(x_num.shape[1], device=x_num.device)[None, :]
             table = self.main_numeric  # (E, F_num, S, C)
             v_lo = table[:, k, lo]  # (E, batch, F_num, C)
