@@ -240,7 +240,9 @@ def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
     if not pairs:
         return
     # files from before the grid was saved had 32 cells per numeric axis
-    grid = int(meta.get("pair_grid", GRID))
+    grid = meta.get("pair_grid", GRID)
+    if not isinstance(grid, int) or isinstance(grid, bool) or not 1 <= grid <= 1024:
+        raise ValueError(f"pair_grid must be an int in [1, 1024], got {grid!r}")
     pm = build_pair_module(model, pairs, grid).double()  # pair terms in float64
     state = {
         k[len("pairs/") :]: torch.from_numpy(arrays[k])
