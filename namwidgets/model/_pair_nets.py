@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 # and of every model file saved before the grid was a model's own
 GRID = 32
 NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot (of GRID)
+# the most cells per axis the pair nets are evaluated on (a finer grid reads
+# them bilinearly): a step's net work does not grow with the grid
+NET_GRID = 32
 _HALF = math.sqrt(3.0)
 
 
@@ -146,6 +149,8 @@ class PairModule(nn.Module):
     corrections_cn: torch.Tensor  # [E, P_cn, L_max, S, C]
     corrections_cc: torch.Tensor  # [E, P_cc, L_a_max, L_b_max, C]
     knots: torch.Tensor  # [grid + 1]
+    net_knots: torch.Tensor  # [net_grid + 1], not saved
+    upsample: torch.Tensor  # [grid + 2, net_grid + 2], not saved
     nn_cols: torch.Tensor  # [P_nn, 2]: x_num columns of each pair
     cn_cols: torch.Tensor  # [P_cn, 4]: x_cat column, level offset, x_num column, flip
     cc_cols: torch.Tensor  # [P_cc, 4]: (x_cat column, level offset) per axis
@@ -213,6 +218,16 @@ class PairModule(nn.Module):
         )
         self.cn_levels, self.cc_levels = cn_levels, cc_levels
         self.register_buffer("knots", knot_positions(self.grid).float())
+        # the nets are evaluated on at most NET_GRID cells per axis (their
+        # smooth surface), read onto a finer grid bilinearly (``upsample``,
+        # [grid + 2, net_grid + 2]); the tables hold the finer grid's detail
+        self.net_grid = min(self.grid, NET_GRID)
+        self.register_buffer(
+            "net_knots", knot_positions(self.net_grid).float(), persistent=False
+        )
+        self.register_buffer(
+            "upsample", _upsample(self.grid, self.net_grid), persistent=False
+        )
         order = nn_ + cn + cc
         inverse = [0] * len(order)
         for k, p in enumerate(order):
@@ -256,8 +271,8 @@ class PairModule(nn.Module):
 
     # ------------------------------------------------------------ grids
     def _axis(self, nan_coord: torch.Tensor) -> torch.Tensor:
-        """Numeric axis coordinates (n_nets, grid + 2): knots, then NaN."""
-        knots = self.knots.to(nan_coord.dtype)
+        """The nets' axis coordinates (n_nets, net_grid + 2): knots, then NaN."""
+        knots = self.net_knots.to(nan_coord.dtype)
         rows = nan_coord.shape[0]
         return torch.cat([knots.expand(rows, -1), nan_coord[:, None]], 1)
 
@@ -272,19 +287,26 @@ class PairModule(nn.Module):
         cc : tensor of shape (E, P_cc, L_a_max, L_b_max, C)
         """
         e, c, s = self.n_members, self.n_outputs, self.slots
+        r = self.net_grid + 2  # the nets' slots
+        up = self.upsample.to(self.intercept.dtype) if r != s else None
         dtype = self.intercept.dtype
         if self.nets_nn is not None:
-            a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, S)
+            a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, R)
             b = self._axis(self.nan_coord_nn[:, 1])
             pts = torch.stack(
-                [a[:, :, None].expand(-1, s, s), b[:, None, :].expand(-1, s, s)], -1
-            ).reshape(a.shape[0], s * s, 2)
-            grid_nn = self.nets_nn(pts).view(e, -1, s, s, c) + self.tables_nn
+                [a[:, :, None].expand(-1, r, r), b[:, None, :].expand(-1, r, r)], -1
+            ).reshape(a.shape[0], r * r, 2)
+            net = self.nets_nn(pts).view(e, -1, r, r, c)
+            if up is not None:  # bilinear from the nets' knots to the grid's
+                net = torch.einsum("ia,epabc,jb->epijc", up, net, up)
+            grid_nn = net + self.tables_nn
         else:
             grid_nn = torch.zeros(e, 0, s, s, c, dtype=dtype, device=self.knots.device)
         if self.nets_cn is not None:
-            axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, S, 1)
-            out = self.nets_cn(axis).view(e, -1, s, self.cn_levels_max, c)
+            axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, R, 1)
+            out = self.nets_cn(axis).view(e, -1, r, self.cn_levels_max, c)
+            if up is not None:
+                out = torch.einsum("ia,epalc->epilc", up, out)
             grid_cn = out.permute(0, 1, 3, 2, 4) + self.tables_cn
         else:
             grid_cn = torch.zeros(
@@ -442,6 +464,20 @@ class PairModule(nn.Module):
             self.main_levels,
         ):
             buf.mul_(factor)
+
+
+def _upsample(grid: int, net_grid: int) -> torch.Tensor:
+    """Bilinear weights (grid + 2, net_grid + 2) from coarse slots to fine ones."""
+    fine = knot_positions(grid)
+    lo, hi, t = numeric_corners(
+        fine, torch.zeros_like(fine, dtype=torch.bool), net_grid
+    )
+    out = torch.zeros(grid + 2, net_grid + 2, dtype=torch.float64)
+    rows = torch.arange(grid + 1)
+    out[rows, lo] += 1 - t
+    out[rows, hi] += t
+    out[grid + 1, net_grid + 1] = 1.0  # the missing slot
+    return out.float()
 
 
 def _corners(
