@@ -64,8 +64,9 @@ PER_PAIR_STOP = True
 # 32 (PAIR_GRID, where set, for every fit). Measured 2026-12-02, California
 # Housing's 5 folds of benchmarks/california_pairs.py (about 14,000 training
 # rows), test RMSE mean +- std: one stop for all pairs, 32 cells 0.4934 +- 0.0071;
-# per-pair stopping, 32 cells 0.4836 +- 0.0053, 64 cells 0.4760 +- 0.0063 (fit
-# CPU ~11, ~17, ~37 s a fold, single runs on a loaded machine); on 1,500 rows
+# per-pair stopping, 32 cells 0.4836 +- 0.0053, 64 cells 0.4760 +- 0.0063 with
+# the nets on 64 too, 0.4757 +- 0.0055 with them on 32 (NET_GRID; fit CPU ~11,
+# ~17, ~38, ~15 s a fold; single runs on a loaded machine); on 1,500 rows
 # (the checkerboard of test_each_pair_is_early_stopped_on_its_own) 64 cells
 # recovered the pair worse (corr 0.848 against 0.904 with 32): too few rows per
 # cell.
