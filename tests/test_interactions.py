@@ -231,7 +231,8 @@ def test_pair_stage_validates_on_the_whole_model(monkeypatch):
     monkeypatch.setattr(interactions, "train", spy)
     X, y, *_ = synthetic(n=800)
     NAMRegressor(interactions=[("a", "b")], **{**FAST, "max_epochs": 5}).fit(X, y)
-    pairs = [s for s in seen if s[0] == "PairModule"]
+    # the pair stage trains its PairModule inside PerPairStop (per-pair stops)
+    pairs = [s for s in seen if s[0] == "PerPairStop"]
     assert len(pairs) == 1 and pairs[0][1]
     assert pairs[0][2] is not None and pairs[0][2].shape == (120, 1)
     joint = [s for s in seen if s[0] == "TermModule"]
@@ -317,3 +318,23 @@ def test_a_short_budget_on_additive_data_keeps_no_pair(classification, monkeypat
     model = cls(max_epochs=15, random_state=0, verbose=0, n_threads=1).fit(X, y)
     assert [r for r in model.history_ if r.get("stage") == "pairs"]  # it tried
     assert model.pair_module_ is None and model.term_names_ == list(X.columns)
+
+
+def test_each_pair_is_early_stopped_on_its_own():
+    # one strong interaction, slow to fit (a fine checkerboard), beside three
+    # pairs of pure noise: under one early stop for all pairs the noise pairs'
+    # overfitting ended the stage at epoch 42 with the strong pair at corr 0.879
+    # (measured with PER_PAIR_STOP = False); stopped pair by pair, the noise
+    # pairs freeze and the strong one trains on (58 epochs, corr 0.904)
+    rng = np.random.default_rng(0)
+    n = 1500
+    X = pd.DataFrame({c: rng.uniform(-1, 1, n) for c in "abcde"})
+    ab = (np.sin(6 * X.a) * np.sin(6 * X.b)).to_numpy()
+    y = 0.5 * X.a + 0.5 * X.c + ab + rng.normal(scale=0.5, size=n)
+    pairs = [("a", "b"), ("c", "d"), ("c", "e"), ("d", "e")]
+    model = NAMRegressor(
+        interactions=pairs, max_epochs=100, verbose=0, random_state=0, n_threads=1
+    ).fit(X, y)
+    stages = [r.get("stage") for r in model.history_]
+    assert stages.count("pairs") >= 50
+    assert np.corrcoef(model.contributions(X)["a & b"], ab)[0, 1] > 0.895

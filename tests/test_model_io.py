@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import namwidgets
@@ -131,3 +132,38 @@ def test_old_format_version_is_refused_clearly(tmp_path, fitted_regressor):
     _write(path, json.dumps(meta), weights)
     with pytest.raises(ModelFileError, match="format version 2"):
         namwidgets.model.load_model(path)
+
+
+def test_the_pair_grid_is_saved_and_old_files_load_as_32(tmp_path, monkeypatch):
+    import namwidgets.model._interactions as interactions
+    from namwidgets.model import NAMRegressor
+
+    rng = np.random.default_rng(0)
+    X = {c: rng.uniform(-1, 1, 300) for c in "ab"}
+    y = X["a"] * X["b"] + rng.normal(scale=0.1, size=300)
+    X = pd.DataFrame(X)
+    fast = dict(interactions=[("a", "b")], max_epochs=3, verbose=0, random_state=0)
+    for grid in (8, 32):
+        monkeypatch.setattr(interactions, "PAIR_GRID", grid)
+        model = NAMRegressor(**fast).fit(X, y)
+        path = tmp_path / f"g{grid}.nam"
+        model.save(path)
+        with zipfile.ZipFile(path) as zf:
+            meta, weights = json.loads(zf.read("meta.json")), zf.read("weights.npz")
+        assert meta["pair_grid"] == grid
+        loaded = namwidgets.load(path)
+        assert loaded.pair_module_.grid == grid
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+        # a file from before the grid was saved: no pair_grid, 32 cells
+        del meta["pair_grid"]
+        _write(path, json.dumps(meta), weights)
+        if grid == 32:
+            old = namwidgets.load(path)
+            np.testing.assert_array_equal(old.predict(X), model.predict(X))
+        else:  # read as 32 cells, its weights do not fit: refused, not misread
+            with pytest.raises(ModelFileError):
+                namwidgets.load(path)
+        meta["pair_grid"] = "64"
+        _write(path, json.dumps(meta), weights)
+        with pytest.raises(ModelFileError, match="pair_grid"):
+            namwidgets.load(path)

@@ -14,7 +14,7 @@ from namwidgets.model._pair_purify import cell_totals, purify_pairs
 H = math.sqrt(3.0)
 
 
-def make(pairs, kinds, n_members=1, n_outputs=1, levels=(3,)):
+def make(pairs, kinds, n_members=1, n_outputs=1, levels=(3,), grid=GRID):
     num = [j for j, k in enumerate(kinds) if k == "numeric"]
     cat = [j for j, k in enumerate(kinds) if k == "categorical"]
     numeric_column = {j: k for k, j in enumerate(num)}
@@ -32,6 +32,7 @@ def make(pairs, kinds, n_members=1, n_outputs=1, levels=(3,)):
         n_outputs,
         feature_order=num + cat,
         n_levels=off,
+        grid=grid,
     )
     return m, numeric_column, categorical_column
 
@@ -149,3 +150,30 @@ def test_scale_outputs_scales_every_function():
         m.scale_outputs(2.5)
         after = m(x_num, missing, x_cat)
     assert torch.allclose(after, 2.5 * before, atol=1e-5)
+
+
+def test_a_fine_grid_reads_the_nets_of_the_coarse_one_bilinearly():
+    # grid 64: the nets run on 32 cells per axis (their work does not grow),
+    # the fine grid reads them bilinearly; its own tables add the detail
+    kinds = ["numeric", "numeric", "categorical"]
+    fine, *_ = make([(0, 1), (0, 2)], kinds, grid=64)
+    coarse, *_ = make([(0, 1), (0, 2)], kinds)
+    with torch.no_grad():
+        for m in (fine.nets_nn, fine.nets_cn):
+            m.output_layer()[0].normal_()
+        fine.nan_coord_nn.normal_()
+        fine.nan_coord_cn.normal_()
+        state = {
+            k: v for k, v in fine.state_dict().items() if "nets" in k or "nan" in k
+        }
+        coarse.load_state_dict(state, strict=False)
+        f_nn, f_cn = (g[0, 0, ..., 0] for g in fine.grids()[:2])
+        c_nn, c_cn = (g[0, 0, ..., 0] for g in coarse.grids()[:2])
+    assert f_nn.shape == (66, 66) and c_nn.shape == (34, 34)
+    assert torch.allclose(f_nn[0:65:2, 0:65:2], c_nn[:33, :33], atol=1e-5)
+    mid = (c_nn[:32, :33] + c_nn[1:33, :33]) / 2
+    assert torch.allclose(f_nn[1:65:2, 0:65:2], mid, atol=1e-5)
+    assert torch.allclose(f_nn[65, 0:65:2], c_nn[33, :33], atol=1e-5)  # missing
+    assert torch.allclose(f_cn[:, 0:65:2], c_cn[:, :33], atol=1e-5)
+    assert torch.allclose(f_cn[:, 65], c_cn[:, 33], atol=1e-5)
+    assert float(f_nn.std()) > 0.1  # the nets were not zero

@@ -97,6 +97,7 @@ def save_model(model: NAMBase, path: Any, extra: dict[str, Any] | None = None) -
     pm = getattr(model, "pair_module_", None)
     if pm is not None:
         meta["pairs"] = [[int(i), int(j)] for i, j in pm.pairs]
+        meta["pair_grid"] = int(pm.grid)  # cells per numeric axis
         for k, v in pm.state_dict().items():
             arrays[f"pairs/{k}"] = v.detach().cpu().numpy()
         for p, counts in enumerate(model.pair_counts_):
@@ -232,12 +233,17 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
 def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
     """Rebuild the pair terms a file records (none in a file without pairs)."""
     from ._interactions import build_pair_module
+    from ._pair_nets import GRID
 
     pairs = [(int(i), int(j)) for i, j in meta.get("pairs", [])]
     model.pair_module_, model.pair_counts_ = None, []
     if not pairs:
         return
-    pm = build_pair_module(model, pairs).double()  # pair terms live in float64
+    # files from before the grid was saved had 32 cells per numeric axis
+    grid = meta.get("pair_grid", GRID)
+    if not isinstance(grid, int) or isinstance(grid, bool) or not 1 <= grid <= 1024:
+        raise ValueError(f"pair_grid must be an int in [1, 1024], got {grid!r}")
+    pm = build_pair_module(model, pairs, grid).double()  # pair terms in float64
     state = {
         k[len("pairs/") :]: torch.from_numpy(arrays[k])
         for k in arrays.files

@@ -3,10 +3,10 @@
 A pair term ``f_ij(x_i, x_j)`` is a function on a grid of cells, one axis per
 feature, and a row's value is read off the grid by bilinear interpolation:
 
-- a numeric axis has ``GRID + 1`` knots evenly spaced over the encoder's mapped
-  range ``[-sqrt(3), sqrt(3)]`` (the encoder maps a feature through its training
-  quantiles, so even knots there are quantile knots of the raw values), and one
-  more slot for a missing value;
+- a numeric axis has ``grid + 1`` knots (``PairModule.grid``) evenly spaced
+  over the encoder's mapped range ``[-sqrt(3), sqrt(3)]`` (the encoder maps a
+  feature through its training quantiles, so even knots there are quantile
+  knots of the raw values), and one more slot for a missing value;
 - a categorical axis has one slot per level.
 
 The grid values come from small nets, trained through the interpolation weights:
@@ -27,23 +27,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-GRID = 32  # cells per numeric axis: GRID + 1 knots
-NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot
+if TYPE_CHECKING:
+    from ._training import TensorData
+
+# cells per numeric axis (GRID + 1 knots) of a PairModule built without ``grid``,
+# and of every model file saved before the grid was a model's own
+GRID = 32
+NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot (of GRID)
+# the most cells per axis the pair nets are evaluated on (a finer grid reads
+# them bilinearly): a step's net work does not grow with the grid
+NET_GRID = 32
 _HALF = math.sqrt(3.0)
 
 
-def knot_positions() -> torch.Tensor:
-    """The numeric axis' knots in the encoder's mapped units, shape (GRID + 1,)."""
-    return torch.linspace(-_HALF, _HALF, GRID + 1, dtype=torch.float64)
+def knot_positions(grid: int = GRID) -> torch.Tensor:
+    """The numeric axis' knots in the encoder's mapped units, shape (grid + 1,)."""
+    return torch.linspace(-_HALF, _HALF, grid + 1, dtype=torch.float64)
 
 
 def numeric_corners(
-    u: torch.Tensor, missing: torch.Tensor
+    u: torch.Tensor, missing: torch.Tensor, grid: int = GRID
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Interpolation corners of mapped values on a numeric axis.
 
@@ -54,12 +62,12 @@ def numeric_corners(
     t : tensor, same shape as ``u``
         The weight of ``hi`` (``lo`` gets ``1 - t``).
     """
-    pos = (u.clamp(-_HALF, _HALF) + _HALF) * (GRID / (2 * _HALF))
-    lo = pos.floor().clamp_(0, GRID - 1)
+    pos = (u.clamp(-_HALF, _HALF) + _HALF) * (grid / (2 * _HALF))
+    lo = pos.floor().clamp_(0, grid - 1)
     t = (pos - lo).clamp_(0.0, 1.0)
     lo = lo.long()
     hi = lo + 1
-    nan_slot = torch.full_like(lo, GRID + 1)
+    nan_slot = torch.full_like(lo, grid + 1)
     lo = torch.where(missing, nan_slot, lo)
     hi = torch.where(missing, nan_slot, hi)
     t = torch.where(missing, torch.zeros_like(t), t)
@@ -133,17 +141,21 @@ class PairModule(nn.Module):
         categorical...]`` layout (as ``NAMModule``'s).
     n_levels : int
         Size of the flat table of category levels.
+    grid : int
+        Cells per numeric axis (``grid + 1`` knots and a missing slot).
     """
 
-    corrections_nn: torch.Tensor  # [E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C]
-    corrections_cn: torch.Tensor  # [E, P_cn, L_max, NUMERIC_SLOTS, C]
+    corrections_nn: torch.Tensor  # [E, P_nn, S, S, C]
+    corrections_cn: torch.Tensor  # [E, P_cn, L_max, S, C]
     corrections_cc: torch.Tensor  # [E, P_cc, L_a_max, L_b_max, C]
-    knots: torch.Tensor  # [GRID + 1]
+    knots: torch.Tensor  # [grid + 1]
+    net_knots: torch.Tensor  # [net_grid + 1], not saved
+    upsample: torch.Tensor  # [grid + 2, net_grid + 2], not saved
     nn_cols: torch.Tensor  # [P_nn, 2]: x_num columns of each pair
     cn_cols: torch.Tensor  # [P_cn, 4]: x_cat column, level offset, x_num column, flip
     cc_cols: torch.Tensor  # [P_cc, 4]: (x_cat column, level offset) per axis
     inverse_order: torch.Tensor  # [n_pairs]: term p is column inverse_order[p]
-    main_numeric: torch.Tensor  # [E, n_numeric, NUMERIC_SLOTS, C]
+    main_numeric: torch.Tensor  # [E, n_numeric, S, C]: S = grid + 2 slots
     main_levels: torch.Tensor  # [E, n_levels, C]
     main_order: torch.Tensor  # [n_features]
 
@@ -159,8 +171,10 @@ class PairModule(nn.Module):
         *,
         feature_order: Sequence[int] = (),
         n_levels: int = 0,
+        grid: int = GRID,
     ) -> None:
         super().__init__()
+        self.grid, self.slots = int(grid), int(grid) + 2
         self.pairs = [(int(i), int(j)) for i, j in pairs]
         self.n_members, self.n_outputs = n_members, n_outputs
         self.n_features = len(self.pairs)  # the training loop's "terms"
@@ -203,7 +217,17 @@ class PairModule(nn.Module):
             max((b for _, b in cc_levels), default=1),
         )
         self.cn_levels, self.cc_levels = cn_levels, cc_levels
-        self.register_buffer("knots", knot_positions().float())
+        self.register_buffer("knots", knot_positions(self.grid).float())
+        # the nets are evaluated on at most NET_GRID cells per axis (their
+        # smooth surface), read onto a finer grid bilinearly (``upsample``,
+        # [grid + 2, net_grid + 2]); the tables hold the finer grid's detail
+        self.net_grid = min(self.grid, NET_GRID)
+        self.register_buffer(
+            "net_knots", knot_positions(self.net_grid).float(), persistent=False
+        )
+        self.register_buffer(
+            "upsample", _upsample(self.grid, self.net_grid), persistent=False
+        )
         order = nn_ + cn + cc
         inverse = [0] * len(order)
         for k, p in enumerate(order):
@@ -223,11 +247,10 @@ class PairModule(nn.Module):
         # a learned value per cell on top of each numeric x numeric net: the net
         # gives the smooth surface, the table the detail it cannot reach (a map's
         # coastline), trained together through the same interpolation
-        s = NUMERIC_SLOTS
+        s = self.slots
         self.tables_nn = nn.Parameter(torch.zeros(e, len(nn_), s, s, c))
         self.tables_cn = nn.Parameter(torch.zeros(e, len(cn), self.cn_levels_max, s, c))
         self.intercept = nn.Parameter(torch.zeros(e, c))
-        s = NUMERIC_SLOTS
         self.register_buffer("corrections_nn", torch.zeros(e, len(nn_), s, s, c))
         self.register_buffer(
             "corrections_cn", torch.zeros(e, len(cn), self.cn_levels_max, s, c)
@@ -248,8 +271,8 @@ class PairModule(nn.Module):
 
     # ------------------------------------------------------------ grids
     def _axis(self, nan_coord: torch.Tensor) -> torch.Tensor:
-        """Numeric axis coordinates (n_nets, NUMERIC_SLOTS): knots, then NaN."""
-        knots = self.knots.to(nan_coord.dtype)
+        """The nets' axis coordinates (n_nets, net_grid + 2): knots, then NaN."""
+        knots = self.net_knots.to(nan_coord.dtype)
         rows = nan_coord.shape[0]
         return torch.cat([knots.expand(rows, -1), nan_coord[:, None]], 1)
 
@@ -258,25 +281,32 @@ class PairModule(nn.Module):
 
         Returns
         -------
-        nn : tensor of shape (E, P_nn, NUMERIC_SLOTS, NUMERIC_SLOTS, C)
-        cn : tensor of shape (E, P_cn, L_max, NUMERIC_SLOTS, C)
+        nn : tensor of shape (E, P_nn, S, S, C)
+        cn : tensor of shape (E, P_cn, L_max, S, C)
             Categorical axis first, whatever the pair's feature order.
         cc : tensor of shape (E, P_cc, L_a_max, L_b_max, C)
         """
-        e, c, s = self.n_members, self.n_outputs, NUMERIC_SLOTS
+        e, c, s = self.n_members, self.n_outputs, self.slots
+        r = self.net_grid + 2  # the nets' slots
+        up = self.upsample.to(self.intercept.dtype) if r != s else None
         dtype = self.intercept.dtype
         if self.nets_nn is not None:
-            a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, S)
+            a = self._axis(self.nan_coord_nn[:, 0])  # (E*P, R)
             b = self._axis(self.nan_coord_nn[:, 1])
             pts = torch.stack(
-                [a[:, :, None].expand(-1, s, s), b[:, None, :].expand(-1, s, s)], -1
-            ).reshape(a.shape[0], s * s, 2)
-            grid_nn = self.nets_nn(pts).view(e, -1, s, s, c) + self.tables_nn
+                [a[:, :, None].expand(-1, r, r), b[:, None, :].expand(-1, r, r)], -1
+            ).reshape(a.shape[0], r * r, 2)
+            net = self.nets_nn(pts).view(e, -1, r, r, c)
+            if up is not None:  # bilinear from the nets' knots to the grid's
+                net = torch.einsum("ia,epabc,jb->epijc", up, net, up)
+            grid_nn = net + self.tables_nn
         else:
             grid_nn = torch.zeros(e, 0, s, s, c, dtype=dtype, device=self.knots.device)
         if self.nets_cn is not None:
-            axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, S, 1)
-            out = self.nets_cn(axis).view(e, -1, s, self.cn_levels_max, c)
+            axis = self._axis(self.nan_coord_cn)[:, :, None]  # (E*P, R, 1)
+            out = self.nets_cn(axis).view(e, -1, r, self.cn_levels_max, c)
+            if up is not None:
+                out = torch.einsum("ia,epalc->epilc", up, out)
             grid_cn = out.permute(0, 1, 3, 2, 4) + self.tables_cn
         else:
             grid_cn = torch.zeros(
@@ -303,14 +333,15 @@ class PairModule(nn.Module):
         # numeric x numeric
         cols = self.nn_cols
         ua, ub = x_num[:, cols[:, 0]], x_num[:, cols[:, 1]]
-        a0, a1, ta = numeric_corners(ua, missing[:, cols[:, 0]])
-        b0, b1, tb = numeric_corners(ub, missing[:, cols[:, 1]])
+        g = self.grid
+        a0, a1, ta = numeric_corners(ua, missing[:, cols[:, 0]], g)
+        b0, b1, tb = numeric_corners(ub, missing[:, cols[:, 1]], g)
         out.append(_corners(a0, a1, ta, b0, b1, tb))
         # categorical x numeric (categorical axis first)
         cols = self.cn_cols
         code = x_cat[:, cols[:, 0]] - cols[:, 1]
         u = x_num[:, cols[:, 2]]
-        n0, n1, tn = numeric_corners(u, missing[:, cols[:, 2]])
+        n0, n1, tn = numeric_corners(u, missing[:, cols[:, 2]], g)
         zero = torch.zeros_like(tn)
         out.append(_corners(code, code, zero, n0, n1, tn))
         # categorical x categorical
@@ -325,9 +356,18 @@ class PairModule(nn.Module):
         self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
     ) -> torch.Tensor:
         """Pair contributions of every member, (E, batch, n_pairs, C)."""
+        return self.lookup(self.grids(), x_num, missing, x_cat)
+
+    def lookup(
+        self,
+        grids: Sequence[torch.Tensor],
+        x_num: torch.Tensor,
+        missing: torch.Tensor,
+        x_cat: torch.Tensor,
+    ) -> torch.Tensor:
+        """Rows' values on ``grids`` (each kind's, as :meth:`grids` gives them)."""
         e, c = self.n_members, self.n_outputs
         batch = x_num.shape[0] if x_num.dim() == 2 else x_cat.shape[0]
-        grids = self.grids()
         corners = self.cell_weights(x_num, missing, x_cat)
         parts = []
         for grid, (a, b, w) in zip(grids, corners):
@@ -354,7 +394,7 @@ class PairModule(nn.Module):
         batch = x_num.shape[0]
         parts = []
         if x_num.shape[1]:
-            lo, hi, t = numeric_corners(x_num, missing)  # (batch, F_num)
+            lo, hi, t = numeric_corners(x_num, missing, self.grid)  # (batch, F_num)
             k = torch.arange(x_num.shape[1], device=x_num.device)[None, :]
             table = self.main_numeric  # (E, F_num, S, C)
             v_lo = table[:, k, lo]  # (E, batch, F_num, C)
@@ -426,6 +466,20 @@ class PairModule(nn.Module):
             buf.mul_(factor)
 
 
+def _upsample(grid: int, net_grid: int) -> torch.Tensor:
+    """Bilinear weights (grid + 2, net_grid + 2) from coarse slots to fine ones."""
+    fine = knot_positions(grid)
+    lo, hi, t = numeric_corners(
+        fine, torch.zeros_like(fine, dtype=torch.bool), net_grid
+    )
+    out = torch.zeros(grid + 2, net_grid + 2, dtype=torch.float64)
+    rows = torch.arange(grid + 1)
+    out[rows, lo] += 1 - t
+    out[rows, hi] += t
+    out[grid + 1, net_grid + 1] = 1.0  # the missing slot
+    return out.float()
+
+
 def _corners(
     a0: torch.Tensor,
     a1: torch.Tensor,
@@ -439,3 +493,147 @@ def _corners(
     b = torch.stack([b0, b1, b0, b1], -1)
     w = torch.stack([(1 - ta) * (1 - tb), (1 - ta) * tb, ta * (1 - tb), ta * tb], -1)
     return a, b, w
+
+
+class PerPairStop(nn.Module):
+    """A :class:`PairModule` in its pair stage, each pair early-stopped on its own.
+
+    All pairs still train in one batched pass; after each epoch
+    :meth:`validation_losses` scores every pair's current function with the
+    others at their best so far (``best total - best_p + current_p``, one
+    vectorised pass over the pairs), keeps a snapshot of each pair's grid where
+    it beats its best, and freezes a pair that has not done so for ``patience``
+    epochs: from then on its grid is read from the snapshot (its parameters get
+    no gradient). The loop's validation losses are those of every pair at its
+    best, so the loop's own best state holds the snapshots; :meth:`finish` then
+    makes each pair's grid its best (``corrections`` take up the difference).
+    Measured on California Housing (issue 16): under one early stop for all
+    pairs, weak pairs overfit and ended the stage before Latitude x Longitude was
+    fitted.
+    """
+
+    best_nn: torch.Tensor  # each kind's best grids, as PairModule.grids()
+    best_cn: torch.Tensor
+    best_cc: torch.Tensor
+    frozen: torch.Tensor  # [n_pairs] bool, in term order
+    stale: torch.Tensor  # [n_pairs]: epochs since each pair's last best
+    started: torch.Tensor  # [] bool: whether the snapshots were taken
+
+    def __init__(self, pairs: PairModule, task: str, patience: int | None) -> None:
+        super().__init__()
+        self.pairs, self.task, self.patience = pairs, task, patience
+        for name, grid in zip(("best_nn", "best_cn", "best_cc"), pairs.grids()):
+            self.register_buffer(name, grid.detach().clone())
+        n = len(pairs.pairs)
+        device = pairs.knots.device
+        self.register_buffer("frozen", torch.zeros(n, dtype=torch.bool, device=device))
+        self.register_buffer("stale", torch.zeros(n, dtype=torch.long, device=device))
+        self.register_buffer("started", torch.zeros((), dtype=torch.bool))
+        # the validation rows' contributions of each pair's best, (E, n, P, C)
+        self._best_rows: torch.Tensor | None = None
+
+    @property
+    def intercept(self) -> torch.Tensor:
+        """The pairs' intercept, (E, C)."""
+        return self.pairs.intercept
+
+    @property
+    def n_members(self) -> int:
+        """Ensemble size E."""
+        return self.pairs.n_members
+
+    @property
+    def n_features(self) -> int:
+        """The pairs' count."""
+        return self.pairs.n_features
+
+    def param_groups(self, weight_decay: float) -> list[dict[str, Any]]:
+        """The pair module's groups."""
+        return self.pairs.param_groups(weight_decay)
+
+    def _bests(self) -> tuple[torch.Tensor, ...]:
+        return (self.best_nn, self.best_cn, self.best_cc)
+
+    def _masks(self) -> list[torch.Tensor]:
+        pm = self.pairs
+        return [
+            self.frozen[index].view(1, -1, 1, 1, 1)
+            for index in (pm.nn_index, pm.cn_index, pm.cc_index)
+        ]
+
+    def current_grids(self) -> list[torch.Tensor]:
+        """Each kind's grids now: a frozen pair's from its snapshot."""
+        return self._frozen_at_best(self.pairs.grids())
+
+    def _frozen_at_best(self, live: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        return [
+            torch.where(m, b.to(g.dtype), g)
+            for g, b, m in zip(live, self._bests(), self._masks())
+        ]
+
+    def forward(
+        self, x_num: torch.Tensor, missing: torch.Tensor, x_cat: torch.Tensor
+    ) -> torch.Tensor:
+        """Pair contributions, (E, batch, n_pairs, C), frozen pairs at their best."""
+        return self.pairs.lookup(self.current_grids(), x_num, missing, x_cat)
+
+    @torch.no_grad()
+    def validation_losses(self, data: TensorData) -> tuple[torch.Tensor, bool]:
+        """Update each pair's best on ``data``; its rows' losses, all at best.
+
+        Returns the per-row losses (unweighted) of every pair at its best with
+        the current intercept, and whether every pair is frozen. The first call
+        (before any epoch) takes the snapshots.
+        """
+        from ._training import eta_losses
+
+        self.eval()
+        live = self.pairs.grids()
+        cur = self.pairs.lookup(
+            self._frozen_at_best(live), data.x_num, data.missing, data.x_cat
+        )
+        base = self.intercept[:, None, :]
+        if data.offset is not None:
+            base = base + data.offset[None]
+        y, w = data.y, data.w.double()
+        if self._best_rows is None:
+            self._best_rows = cur.clone()
+            for b, g in zip(self._bests(), live):
+                b.copy_(g)
+            self.started.fill_(True)
+        else:
+            best = self._best_rows
+            total = base + best.sum(2)  # (E, n, C)
+            n, p, c = cur.shape[1], cur.shape[2], cur.shape[3]
+            cand = (total[:, :, None] - best + cur).mean(0)  # (n, P, C)
+            rows = eta_losses(cand.reshape(n * p, c), y.repeat_interleave(p), self.task)
+            cand_loss = (rows.view(n, p).double() * w[:, None]).sum(0)
+            now = (eta_losses(total.mean(0), y, self.task).double() * w).sum()
+            better = (cand_loss < now - 1e-9 * abs(float(now))) & ~self.frozen
+            if bool(better.any()):
+                best[:, :, better] = cur[:, :, better]
+                pm = self.pairs
+                for b, g, index in zip(
+                    self._bests(), live, (pm.nn_index, pm.cn_index, pm.cc_index)
+                ):
+                    m = better[index].view(1, -1, 1, 1, 1)
+                    b.copy_(torch.where(m, g.to(b.dtype), b))
+            self.stale.add_(1).masked_fill_(better, 0)
+            if self.patience is not None:
+                self.frozen |= self.stale >= self.patience
+        eta = (base + self._best_rows.sum(2)).mean(0)
+        return eta_losses(eta, y, self.task).double(), bool(self.frozen.all())
+
+    @torch.no_grad()
+    def finish(self) -> None:
+        """Make every pair's grid its best (after the loop restored its best state)."""
+        if not bool(self.started):
+            return  # no validation: the loop's own stop, nothing to restore
+        pm = self.pairs
+        live = pm.grids()
+        for buf, g, b in zip(
+            (pm.corrections_nn, pm.corrections_cn, pm.corrections_cc),
+            live,
+            self._bests(),
+        ):
+            buf.add_((g - b.to(g.dtype)).to(buf.dtype))

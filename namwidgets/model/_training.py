@@ -7,6 +7,7 @@ import math
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -153,6 +154,10 @@ class TrainConfig:
     # start by more than validation noise (the start is kept), instead of
     # waiting ``patience`` epochs from the last small, insignificant gain
     start_patience: int | None = None
+    # the validation pass, where a module scores itself (the pair stage's
+    # per-pair early stopping, ``PerPairStop.validation_losses``): given the
+    # validation rows, their per-row losses and whether training should stop
+    valid_losses: Callable[[TensorData], tuple[torch.Tensor, bool]] | None = None
 
 
 def member_loss(
@@ -235,6 +240,13 @@ def evaluate(
 ) -> float:
     """The ensemble's validation loss (RMSE for regression, log loss otherwise)."""
     losses = row_losses(module, data, task, batch, feature_keep)
+    w = data.w.double()
+    loss = float((losses * w).sum() / w.sum())
+    return math.sqrt(loss) if task == "regression" else loss
+
+
+def _score(losses: torch.Tensor, data: TensorData, task: str) -> float:
+    """``evaluate``'s score of per-row losses."""
     w = data.w.double()
     loss = float((losses * w).sum() / w.sum())
     return math.sqrt(loss) if task == "regression" else loss
@@ -388,11 +400,22 @@ def train(
     )
     mean_weight = float(train_data.w.mean())
     start_rows = None
+    own_valid = cfg.valid_losses if valid_data is not None and len(valid_data) else None
+    if own_valid is not None:  # the start's losses (the module's first scores)
+        own_start, _ = own_valid(valid_data)  # type: ignore[arg-type]
     if cfg.score_start and valid_data is not None and len(valid_data):
-        best = evaluate(module, valid_data, cfg.task, feature_keep=feature_keep)
+        if own_valid is not None:
+            start_rows = own_start
+            best = _score(start_rows, valid_data, cfg.task)
+        else:
+            best = evaluate(module, valid_data, cfg.task, feature_keep=feature_keep)
         best_state = copy.deepcopy(module.state_dict())
-        start_rows = row_losses(module, valid_data, cfg.task, feature_keep=feature_keep)
+        if own_valid is None:
+            start_rows = row_losses(
+                module, valid_data, cfg.task, feature_keep=feature_keep
+            )
         moved_off_start = False
+    all_stopped = False
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
     start_time = time.perf_counter()
     stop = _InterruptFlag()
@@ -440,14 +463,23 @@ def train(
                 "train_loss": running / seen / module.n_members,
             }
             if valid_data is not None and len(valid_data):
-                score = evaluate(
-                    module, valid_data, cfg.task, feature_keep=feature_keep
-                )
+                own_rows = None
+                if own_valid is not None:
+                    own_rows, all_stopped = own_valid(valid_data)
+                    score = _score(own_rows, valid_data, cfg.task)
+                else:
+                    score = evaluate(
+                        module, valid_data, cfg.task, feature_keep=feature_keep
+                    )
                 record["valid_score"] = score
                 better = score < best - 1e-6 * abs(best if math.isfinite(best) else 0)
                 if better and start_rows is not None and not moved_off_start:
-                    rows = row_losses(
-                        module, valid_data, cfg.task, feature_keep=feature_keep
+                    rows = (
+                        own_rows
+                        if own_rows is not None
+                        else row_losses(
+                            module, valid_data, cfg.task, feature_keep=feature_keep
+                        )
                     )
                     better = significantly_better(start_rows, rows, valid_data.w)
                     moved_off_start = better
@@ -460,6 +492,8 @@ def train(
             history.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
             if cfg.patience is not None and bad_epochs >= cfg.patience:
+                break
+            if all_stopped:  # the module's own stop (every pair frozen)
                 break
             if (
                 start_rows is not None
