@@ -118,9 +118,13 @@ OLDER_CODE_NOTE = (
 )
 # When the other rows' records were measured (the first line under the table).
 MEASURED = (
-    "Measured: the `NAM ReLU (defaults)` and `NAM ReLU, additive` rows on "
-    "2026-12-02, COMPAS, breast cancer and diabetes at 50ec548 (load 6-8), "
-    "California Housing and Adult in the issue-16 run of the second session "
+    "Measured: California Housing with the defaults on 2026-12-02 in the "
+    "fourth session (each pair early-stopped on its own, 64 cells a pair axis "
+    "from 10,000 training rows; load ~1); the other `NAM ReLU (defaults)` "
+    "cells and the `NAM ReLU, additive` row on 2026-12-02 (the pair pre-test "
+    "of the fourth session leaves every fold of them as it was), COMPAS, "
+    "breast cancer and diabetes at 50ec548 (load 6-8), California Housing "
+    "(additive) and Adult in the issue-16 run of the second session "
     "(`figures/accuracy_folds_issue16b.csv`: after the step tables, before their "
     "rows-per-point rule, which keeps every table on those two datasets; load "
     "11-14), so their fit seconds are inflated several-fold against the quiet "

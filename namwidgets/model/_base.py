@@ -93,7 +93,7 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
         and no pair helps, it gives up after a few epochs. Chosen by measurement
         on the five datasets of
         ``benchmarks/accuracy.py`` (``benchmarks/RESULTS.md``): the pairs take
-        California Housing from RMSE 0.556 to 0.494 and are not kept on COMPAS,
+        California Housing from RMSE 0.556 to 0.476 and are not kept on COMPAS,
         Adult, breast cancer or diabetes. Each pair is purified: its axis means
         live in the main effects, so ``interactions`` never changes what a
         main-effect plot means.
