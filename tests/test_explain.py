@@ -51,9 +51,14 @@ def test_an_ensembles_pair_carries_its_members_whose_mean_is_the_values(ensemble
         assert pf.members is not None
         assert pf.members.shape == (3, *pf.values.shape)
         np.testing.assert_allclose(pf.members.mean(0), pf.values, rtol=0, atol=1e-12)
-        # the band is the members' spread: inside their range, and they differ
+        # the band is the members' spread: inside their range
         assert (pf.lower >= pf.members.min(0) - 1e-12).all()
         assert (pf.upper <= pf.members.max(0) + 1e-12).all()
+        if pf.name == "a & g":
+            # no a x g interaction in the data: each pair early-stopped on its
+            # own never leaves its zero start, in every member
+            assert np.abs(pf.members).max() < 1e-6
+            continue
         spread = np.ptp(pf.members, axis=0)
         assert spread.max() > 1e-3
         for i in range(3):
