@@ -147,14 +147,20 @@ def tree_sum_into(
     lo: int,
     hi: int,
     out: npt.NDArray[np.float64],
+    plus: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """The tree sum of terms ``[lo, hi)`` of a (T, n, C) array into ``out``."""
+    """The tree sum of terms ``[lo, hi)`` of a (T, n, C) array into ``out``.
+
+    ``plus`` (the intercept, (C,)) is added last, block by block.
+    """
     n, block = contrib.shape[1], _tree_block(contrib)
     size = (min(n, block), *contrib.shape[2:])
     scratch = [np.empty(size) for _ in range(_depth(hi - lo))]
     for a in range(0, n, block):
         b = min(a + block, n)
         _tree_into(contrib, lo, hi, a, b, out[a:b], scratch)
+        if plus is not None:
+            out[a:b] += plus
     return out
 
 
@@ -189,14 +195,7 @@ def linear_predictor(
                 blk += contrib[k, a : a + BLOCK]
             blk += intercept
         return eta
-    block = _tree_block(contrib)
-    scratch = [np.empty((min(n, block), *eta.shape[1:])) for _ in range(_depth(t))]
-    for a in range(0, n, block):
-        b = min(a + block, n)
-        blk = eta[a:b]
-        _tree_into(contrib, 0, t, a, b, blk, scratch)
-        blk += intercept
-    return eta
+    return tree_sum_into(contrib, 0, t, eta, plus=intercept)
 
 
 def sibling_ranges(n_terms: int, t: int) -> list[tuple[int, int]]:
