@@ -239,14 +239,11 @@ def evaluate(
     feature_keep: torch.Tensor | None = None,
 ) -> float:
     """The ensemble's validation loss (RMSE for regression, log loss otherwise)."""
-    losses = row_losses(module, data, task, batch, feature_keep)
-    w = data.w.double()
-    loss = float((losses * w).sum() / w.sum())
-    return math.sqrt(loss) if task == "regression" else loss
+    return _score(row_losses(module, data, task, batch, feature_keep), data, task)
 
 
 def _score(losses: torch.Tensor, data: TensorData, task: str) -> float:
-    """``evaluate``'s score of per-row losses."""
+    """The validation score of per-row losses (RMSE for regression, else the loss)."""
     w = data.w.double()
     loss = float((losses * w).sum() / w.sum())
     return math.sqrt(loss) if task == "regression" else loss
