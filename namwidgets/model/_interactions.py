@@ -275,18 +275,21 @@ def build_pair_module(
 
 def select_pairs(
     est: NAMBase,
-    frame: pd.DataFrame,
+    columns: Sequence[np.ndarray],
     eta: np.ndarray,
     target: np.ndarray,
     w: np.ndarray,
     rows: np.ndarray,
     count: int,
 ) -> list[tuple[int, int]]:
-    """The ``count`` best pairs by FAST gain on the training rows."""
+    """The ``count`` best pairs by FAST gain on the training rows.
+
+    ``columns``: every row's raw values, ``est.encoder_.raw_values(frame)``.
+    """
     if count <= 0:
         return []
     g, h = _gradients(est._task_name(), eta[rows], target[rows], w[rows])
-    columns = [c[rows] for c in est.encoder_.raw_values(frame)]
+    columns = [c[rows] for c in columns]
     usable = [not c for c in est.encoder_.constant_]
     candidates = [
         (i, j)
@@ -336,15 +339,18 @@ def fit_interactions(
         eta_t = est.module_.intercept.double()[:, None, :] + contrib.sum(2)
         eta = eta_t.mean(0).cpu().numpy()  # (n, C)
     rows = train_idx.cpu().numpy()
+    # the raw values the search and its pre-test read (searched pairs only)
+    searched = not isinstance(spec, list) and spec > 0
+    columns = est.encoder_.raw_values(frame) if searched else []
     if isinstance(spec, list):
         pairs = spec
     else:
-        pairs = select_pairs(est, frame, eta, target, w, rows, spec)
+        pairs = select_pairs(est, columns, eta, target, w, rows, spec)
     if not pairs or (
         PRETEST
         and valid_idx is not None
-        and not isinstance(spec, list)
-        and not lookups_help(est, frame, eta, target, w, rows, valid_idx, pairs)
+        and searched
+        and not lookups_help(est, columns, eta, target, w, rows, valid_idx, pairs)
     ):
         est.pair_counts_ = []
         return None
@@ -421,7 +427,7 @@ def fit_interactions(
 
 def lookups_help(
     est: NAMBase,
-    frame: pd.DataFrame,
+    columns: Sequence[np.ndarray],
     eta: np.ndarray,
     target: np.ndarray,
     w: np.ndarray,
@@ -444,7 +450,6 @@ def lookups_help(
     valid = valid_idx.cpu().numpy()
     bins = int(np.sqrt(len(rows) / LOOKUP_ROWS))
     bins = min(max(bins, 2), LOOKUP_MAX_BINS)
-    columns = est.encoder_.raw_values(frame)
     kinds = est.encoder_.kinds_
     coded: dict[int, tuple[np.ndarray, int]] = {}
     for f in {f for pair in pairs for f in pair}:
