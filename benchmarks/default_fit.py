@@ -217,7 +217,9 @@ def profile_fit(rows: int, threads: int | None) -> None:
     machine they measure the work where wall seconds measure the wait.
     """
     import namwidgets.model._base as base
+    import namwidgets.model._encoder as encoder
     import namwidgets.model._interactions as inter
+    import namwidgets.model._pair_nets as pair_nets
     import namwidgets.model._training as training
 
     spent: dict[str, list[float]] = {}
@@ -241,7 +243,8 @@ def profile_fit(rows: int, threads: int | None) -> None:
 
         def wrapper(module: Any, *a: Any, **k: Any) -> Any:
             cfg = a[2]
-            pairs = type(module).__name__ == "PairModule"
+            # the pair stage trains its PairModule inside PerPairStop
+            pairs = type(module).__name__ in ("PairModule", "PerPairStop")
             stage[0] = "pairs" if pairs else ("joint" if cfg.score_start else "main")
             t = time.process_time()
             try:
@@ -255,8 +258,12 @@ def profile_fit(rows: int, threads: int | None) -> None:
     timed(training, "_step", lambda: f"{stage[0]}: training steps")
     timed(training, "evaluate", lambda: f"{stage[0]}: validation passes")
     timed(training, "row_losses", lambda: f"{stage[0]}: validation row losses")
+    # the pair stage scores each pair itself (per-pair early stopping)
+    timed(pair_nets.PerPairStop, "validation_losses", "pairs: validation passes")
     staged(base)
     staged(inter)
+    # the raw values the search reads (once, and the pre-test reuses them)
+    timed(encoder.FeatureEncoder, "raw_values", "pair search (FAST)")
     timed(inter, "select_pairs", "pair search (FAST)")
     timed(inter, "lookups_help", "pair pre-test (cell lookups)")
     timed(inter, "cell_totals", "purification: cell totals")
