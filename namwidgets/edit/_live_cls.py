@@ -205,7 +205,7 @@ def binary_live_metrics(
     n = len(proba)
     size = min(n, BLOCK)
     c0, c1, hard, tmp = (np.empty(size) for _ in range(4))
-    neg_w, pos_w = targets.columns
+    pos_w = targets.columns[1]  # the positives' weights
     truth1 = targets.truth1
     tp = n_hard = log_sum = sq_sum = 0.0
     lo, hi = np.inf, -np.inf
