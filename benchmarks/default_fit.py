@@ -14,8 +14,14 @@ stages' training time (the pair search between them is only in the total).
 
 The validation RMSE is the estimator's own early-stopping split (15% of the 80%),
 in units of the standardised target; the test RMSE is on the held-out 20%, in the
-target's units ($100,000). Target from issue 15: the main-effect fit within 2% of
-its best in <= 3 s on 2 cores.
+target's units ($100,000). Target from issue 15: the default fit (pairs included,
+since they became the default) within 2% of its best in <= 3 s on 2 cores. The
+next column, "+ outside", adds every second of the fit outside its stages'
+epochs (encoding, knots, the pair search and its pre-test, purification, the
+final centring), as if all of it came before that epoch: an upper bound on the
+time from the call to ``fit``. Where the main effects pause for the pairs and
+resume (no pair kept), the resumed records restart their ``time`` at 0 and
+follow the pair stage's, so they sum the same way.
 
 ``--big`` fits NAMRegressor(interactions=0), the default NAMRegressor() and
 scikit-learn's HistGradientBoostingRegressor on a synthetic additive 100k x 8 task
@@ -115,6 +121,7 @@ def fit_once(X, y, params: dict, seed: int, threads: int) -> dict[str, float]:
     return {
         "history": hist,
         "t_within": t_within,
+        "t_bound": t_within + max(0.0, total - train_s),
         "cpu_within": cpu * t_within / train_s,
         "ep_within": ep_within,
         "best": best,
@@ -358,11 +365,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"done: {label(params)}", file=sys.stderr, flush=True)
     ref = [min(runs[i]["best"] for _, runs in results) for i in range(args.seeds)]
     print(
-        "| config | to within 2% (s) | (CPU-s) | epoch | of the grid's best: s (CPU-s) "
+        "| config | to within 2% (s) | + outside (s) | (CPU-s) | epoch "
+        "| of the grid's best: s (CPU-s) "
         "| best valid RMSE (std. units) | epochs run | s/epoch | fit total (s) "
         "| fit CPU (s) | test RMSE | training threads |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for params, runs in results:
         for i, r in enumerate(runs):
             r["t_grid"] = time_to_within(r["history"], ref[i])[0]
@@ -376,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             else f"{m['t_grid']:.1f} ({m['cpu_grid']:.1f})"
         )
         print(
-            f"| {label(params)} | {m['t_within']:.1f} | {m['cpu_within']:.1f} | "
+            f"| {label(params)} | {m['t_within']:.1f} | {m['t_bound']:.1f} "
+            f"| {m['cpu_within']:.1f} | "
             f"{m['ep_within']:.0f} | {grid} | {m['best']:.4f} | {m['epochs']:.0f} | "
             f"{m['s_epoch']:.2f} | {m['total']:.1f} | {m['cpu']:.1f} | "
             f"{m['test']:.4f} | {m['threads']:.0f} |"

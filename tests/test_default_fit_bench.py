@@ -40,6 +40,18 @@ def test_elapsed_sums_the_stages(bench):
     assert bench.elapsed(HISTORY[:2]) == [1.0, 2.0]
 
 
+def test_resumed_main_records_after_the_pair_stage_sum_on(bench):
+    # no pair kept: the main effects resume after the pair stage, their time
+    # restarting at 0
+    history = [
+        {"epoch": 1, "valid_score": 0.6, "time": 1.0},
+        {"epoch": 1, "valid_score": 0.7, "time": 0.5, "stage": "pairs"},
+        {"epoch": 2, "valid_score": 0.5, "time": 0.25, "resumed": True},
+    ]
+    assert bench.elapsed(history) == [1.0, 1.5, 1.75]
+    assert bench.time_to_within(history, 0.5) == (1.75, 3)
+
+
 def test_time_to_within_counts_from_the_fit_start(bench):
     assert bench.time_to_within(HISTORY, 0.445) == (3.5, 4)  # 0.45 <= 1.02 * 0.445
     assert bench.time_to_within(HISTORY, 0.44) == (3.75, 5)

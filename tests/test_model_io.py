@@ -167,3 +167,49 @@ def test_the_pair_grid_is_saved_and_old_files_load_as_32(tmp_path, monkeypatch):
         _write(path, json.dumps(meta), weights)
         with pytest.raises(ModelFileError, match="pair_grid"):
             namwidgets.load(path)
+
+
+def test_the_pair_nets_grid_is_saved_and_older_files_read_theirs(tmp_path, monkeypatch):
+    # a new fit on a fine grid (64 cells an axis) evaluates its pair nets on
+    # FINE_NET_GRID (16) cells and its file says so; files from before (format 5)
+    # recorded none and were fitted on 32: they load on 32 (read on 16, their
+    # pairs would be other numbers, silently)
+    import namwidgets.model._interactions as interactions
+    import namwidgets.model._io as model_io
+    from namwidgets.model import NAMRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({c: rng.uniform(-1, 1, 300) for c in "ab"})
+    y = X.a * X.b + rng.normal(scale=0.1, size=300)
+    fast = dict(interactions=[("a", "b")], max_epochs=3, verbose=0, random_state=0)
+    assert NAMRegressor(**fast).fit(X, y).pair_module_.net_grid == 32  # 32 cells
+    monkeypatch.setattr(interactions, "PAIR_GRID", 64)
+    model = NAMRegressor(**fast).fit(X, y)
+    assert model.pair_module_.grid == 64 and model.pair_module_.net_grid == 16
+    model.save(tmp_path / "new.nam")
+    with zipfile.ZipFile(tmp_path / "new.nam") as zf:
+        assert json.loads(zf.read("meta.json"))["pair_net_grid"] == 16
+    back = namwidgets.load(tmp_path / "new.nam")
+    assert back.pair_module_.net_grid == 16
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+    monkeypatch.setattr(interactions, "FINE_NET_GRID", 32)  # a fit from before
+    old = NAMRegressor(**fast).fit(X, y)
+    monkeypatch.undo()
+    path = tmp_path / "v5.nam"
+    old.save(path)
+    with zipfile.ZipFile(path) as zf:
+        meta, weights = json.loads(zf.read("meta.json")), zf.read("weights.npz")
+    meta["version"] = 5
+    del meta["pair_net_grid"]
+    _write(path, json.dumps(meta), weights)
+    back = namwidgets.load(path)
+    assert back.pair_module_.net_grid == 32
+    np.testing.assert_array_equal(back.predict(X), old.predict(X))
+    assert not np.array_equal(back.predict(X), model.predict(X))
+    assert model_io.VERSION == 6 and 5 in model_io._READS
+    for bad in (0, 65, "16", True):
+        meta["pair_net_grid"] = bad
+        _write(path, json.dumps(meta), weights)
+        with pytest.raises(ModelFileError, match="pair_net_grid"):
+            namwidgets.load(path)

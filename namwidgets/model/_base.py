@@ -20,12 +20,12 @@ from ._checks import Threads, check_params, normalised_categorical, resolve_devi
 from ._encoder import FeatureEncoder
 from ._grid import feature_knots, step_points
 from ._inputs import check_sample_weight, check_y, to_frame
-from ._interactions import TermModule, fit_interactions, pair_name
+from ._interactions import TermModule, fit_interactions, main_pause, pair_name
 from ._interface import ReadMixin
 from ._nets import NAMModule
 from ._pair_nets import PairModule
 from ._refit import RefitMixin
-from ._training import TensorData, TrainConfig, grid_pays, train
+from ._training import PausedTraining, TensorData, TrainConfig, grid_pays, train
 from ._weights_key import WeightsKey
 
 
@@ -276,14 +276,31 @@ class NAMBase(ReadMixin, RefitMixin, BaseEstimator):
                 self.module_.set_steps(*steps)
             valid = data.rows(valid_idx) if valid_idx is not None else None
             gen = torch.Generator().manual_seed(seed)
-            self.history_ = train(
-                self.module_, data.rows(train_idx), valid, self._config(), gen
-            )
+            cfg = self._config()
+            pause = main_pause(self.interactions, self.feature_names_, cfg.patience)
+            run = None
+            if pause is None or valid is None:
+                self.history_ = train(
+                    self.module_, data.rows(train_idx), valid, cfg, gen
+                )
+            else:  # the pairs are tried at the pause (see main_pause)
+                run = PausedTraining(
+                    self.module_, data.rows(train_idx), valid, cfg, gen, pause
+                )
+                self.history_ = list(run.history)
             self.pair_module_, self.pair_counts_ = None, []
             if not (self.history_ and self.history_[-1].get("interrupted")):
                 self.pair_module_ = fit_interactions(
                     self, frame, data, train_idx, valid_idx, target, w, gen
                 )
+            if run is not None and run.paused:
+                if self.pair_module_ is None and not (
+                    self.history_ and self.history_[-1].get("interrupted")
+                ):  # no pair kept: the main effects train on, as without the pause
+                    done = len(run.history)
+                    self.history_ = list(self.history_) + run.resume()[done:]
+                else:
+                    run.close()
             warn_if_interrupted(self.history_, "fit")
             self._finish(data)
 

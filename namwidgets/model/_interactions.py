@@ -32,7 +32,7 @@ from torch import nn
 
 from ..exceptions import InputError
 from ._nets import NAMModule
-from ._pair_nets import GRID, PairModule, PerPairStop
+from ._pair_nets import GRID, NET_GRID, PairModule, PerPairStop
 from ._pair_purify import cell_totals, purify_pairs
 from ._pair_search import bin_codes, purified_lookup, rank_pairs
 from ._training import TensorData, eta_losses, significantly_better, train
@@ -60,6 +60,20 @@ PAIR_START_PATIENCE = 5
 # one early stop for all pairs, weak pairs overfit and ended the stage before a
 # slow one (California's Latitude x Longitude) was fitted.
 PER_PAIR_STOP = True
+# Where pairs may follow, the main effects' fit pauses once MAIN_PAUSE epochs in
+# a row have not beaten its best (``PausedTraining``), and the pairs are tried
+# from that best: where they are kept, the joint stage tunes the main effects
+# on; where none is, the main effects' fit resumes where it paused and ends as
+# it would have without the pause (bit for bit). Measured 2026-12-03 on
+# California Housing, where the main effects waited out 15 epochs after their
+# best (~0.9 s of a ~2 s main stage) for pairs that start from that best:
+# benchmarks/default_fit.py --seeds 5 (medians, main and this side by side),
+# within 2% of the best validation RMSE in 2.4 s against 4.4 s, the whole fit
+# 9.1 s against 13.3 s (with FINE_NET_GRID 16). 5-fold test RMSE
+# (benchmarks/accuracy.py, the defaults): no pause 0.4757, a pause at 5 0.4774
+# (folds 1 and 3 0.007 worse: paused before gains the main effects still made),
+# at 8 0.4758 (folds 0.4744, 0.4858, 0.4720, 0.4777, 0.4692), at 10 0.4761.
+MAIN_PAUSE = 8
 # Cells per numeric axis of a new fit's pair grids (the model's own, saved with
 # it: ``PairModule.grid``): FINE_GRID from FINE_GRID_ROWS training rows on, else
 # 32 (PAIR_GRID, where set, for every fit). Measured 2026-12-02, California
@@ -74,6 +88,19 @@ PER_PAIR_STOP = True
 PAIR_GRID: int | None = None
 FINE_GRID = 64
 FINE_GRID_ROWS = 10_000
+# The most cells per axis a fine grid's pair nets are evaluated on (coarser
+# grids keep theirs on NET_GRID = 32). Measured 2026-12-03, California Housing
+# (64 cells per axis, 8 pairs, about 11,000 training rows, one thread): a
+# pair-stage epoch 0.088 s on 16 against 0.143 s on 32 (the (64, 32) nets'
+# backward on 8 x 32 x 32 points was most of a step); test RMSE,
+# benchmarks/default_fit.py seeds 0-2 without the main effects' pause, 0.4753,
+# 0.4791, 0.4841 against 0.4731, 0.4818, 0.4839, and 5-fold
+# (benchmarks/accuracy.py, a pause at 5) 0.4774 against 0.4771: with ten rows a
+# cell the 64 cells' tables carry the detail. On a 32-cell grid (1,500 rows,
+# the checkerboard of test_each_pair_is_early_stopped_on_its_own, 1.5 rows a
+# cell) the nets carry it: 16 recovered the pair worse (corr 0.894 against
+# 0.902).
+FINE_NET_GRID = 16
 # FAST in two stages once there are many candidates: every pair is screened on a
 # coarse grid and a row subsample, and the best SCREEN_KEEP (at least 5x the
 # pairs asked for) are ranked at full resolution. 100 features (4,950
@@ -207,6 +234,20 @@ def _feature_position(feature: Any, names: Sequence[str]) -> int:
     )
 
 
+def main_pause(
+    interactions: Any, names: Sequence[str], patience: int | None
+) -> int | None:
+    """Epochs without a gain after which the main effects' fit pauses for pairs.
+
+    ``MAIN_PAUSE`` where pairs may follow (``interactions`` asks for some) and
+    the patience is longer; None (no pause) otherwise.
+    """
+    spec = check_interactions(interactions, names)
+    if not spec or patience is None or patience <= MAIN_PAUSE:
+        return None
+    return MAIN_PAUSE
+
+
 def pair_name(names: Sequence[str], pair: tuple[int, ...]) -> str:
     """A pair term's name, ``"a & b"``."""
     return PAIR_SEPARATOR.join(names[j] for j in pair)
@@ -250,12 +291,22 @@ def pair_grid(n_rows: int) -> int:
     return FINE_GRID if n_rows >= FINE_GRID_ROWS else GRID
 
 
+def pair_net_grid(grid: int) -> int:
+    """A new fit's most cells per axis for its pair nets, given its grid."""
+    return min(grid, FINE_NET_GRID if grid >= FINE_GRID else NET_GRID)
+
+
 def build_pair_module(
-    est: NAMBase, pairs: Sequence[tuple[int, int]], grid: int = GRID
+    est: NAMBase,
+    pairs: Sequence[tuple[int, int]],
+    grid: int = GRID,
+    net_grid: int | None = None,
 ) -> PairModule:
     """An untrained :class:`PairModule` for ``pairs`` of a fitted encoder.
 
-    ``grid``: cells per numeric axis (a new fit's from :func:`pair_grid`).
+    ``grid``: cells per numeric axis (a new fit's from :func:`pair_grid`);
+    ``net_grid``: the most cells per axis its nets are evaluated on (a new
+    fit's from :func:`pair_net_grid`; None: ``NET_GRID``).
     """
     enc = est.encoder_
     numeric, categorical = column_maps(est)
@@ -270,6 +321,7 @@ def build_pair_module(
         feature_order=enc.numeric_index_ + enc.categorical_index_,
         n_levels=sum(len(enc.categories_[j]) for j in enc.categorical_index_),
         grid=int(grid),
+        net_grid=net_grid,
     )
 
 
@@ -355,7 +407,8 @@ def fit_interactions(
         est.pair_counts_ = []
         return None
     grid = pair_grid(len(train_idx))
-    pm = build_pair_module(est, pairs, grid).to(data.x_num.device)
+    pm = build_pair_module(est, pairs, grid, pair_net_grid(grid))
+    pm = pm.to(data.x_num.device)
     # the joint stage's validation rows: no offset (its module holds the mains)
     valid = data.rows(valid_idx) if valid_idx is not None else None
     data.offset = torch.from_numpy(eta.astype(np.float32)).to(data.x_num.device)

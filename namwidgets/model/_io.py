@@ -29,8 +29,12 @@ FORMAT = "namwidgets-model"
 # 5: a learned value per distinct value of numeric features with few of them
 # (module "step_features", "step_points", "step_values", :func:`._grid.step_points`).
 # Version 3 and 4 files have no such table and load and predict as before, exactly.
-VERSION = 5
-_READS = (3, 4, 5)
+# 6: the cells per axis the pair nets are evaluated on ("pair_net_grid": 16 on a
+# new fit's 64-cell grids since 2026-12-03); files before it evaluated them on at
+# most 32 and load and predict as before, exactly (a reader of version 5 would
+# read a new file's fine pairs on the wrong grid, so the version says it may not).
+VERSION = 6
+_READS = (3, 4, 5, 6)
 _CLASSES = {"NAMRegressor": NAMRegressor, "NAMClassifier": NAMClassifier}
 _FITTED = [
     "n_features_in_",
@@ -98,6 +102,7 @@ def save_model(model: NAMBase, path: Any, extra: dict[str, Any] | None = None) -
     if pm is not None:
         meta["pairs"] = [[int(i), int(j)] for i, j in pm.pairs]
         meta["pair_grid"] = int(pm.grid)  # cells per numeric axis
+        meta["pair_net_grid"] = int(pm.net_grid)  # where the nets are evaluated
         for k, v in pm.state_dict().items():
             arrays[f"pairs/{k}"] = v.detach().cpu().numpy()
         for p, counts in enumerate(model.pair_counts_):
@@ -243,7 +248,17 @@ def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
     grid = meta.get("pair_grid", GRID)
     if not isinstance(grid, int) or isinstance(grid, bool) or not 1 <= grid <= 1024:
         raise ValueError(f"pair_grid must be an int in [1, 1024], got {grid!r}")
-    pm = build_pair_module(model, pairs, grid).double()  # pair terms in float64
+    # files from before it was saved evaluated the nets on at most 32 cells
+    net_grid = meta.get("pair_net_grid", min(grid, 32))
+    if (
+        not isinstance(net_grid, int)
+        or isinstance(net_grid, bool)
+        or not 1 <= net_grid <= grid
+    ):
+        raise ValueError(
+            f"pair_net_grid must be an int in [1, pair_grid={grid}], got {net_grid!r}"
+        )
+    pm = build_pair_module(model, pairs, grid, net_grid).double()  # float64
     state = {
         k[len("pairs/") :]: torch.from_numpy(arrays[k])
         for k in arrays.files

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 GRID = 32
 NUMERIC_SLOTS = GRID + 2  # the knots and the missing slot (of GRID)
 # the most cells per axis the pair nets are evaluated on (a finer grid reads
-# them bilinearly): a step's net work does not grow with the grid
+# them bilinearly): a step's net work does not grow with the grid. A module's
+# own (``net_grid``) is saved with the model; a new fit's fine grids use fewer
+# (``_interactions.FINE_NET_GRID``)
 NET_GRID = 32
 _HALF = math.sqrt(3.0)
 
@@ -172,6 +174,7 @@ class PairModule(nn.Module):
         feature_order: Sequence[int] = (),
         n_levels: int = 0,
         grid: int = GRID,
+        net_grid: int | None = None,
     ) -> None:
         super().__init__()
         self.grid, self.slots = int(grid), int(grid) + 2
@@ -221,7 +224,9 @@ class PairModule(nn.Module):
         # the nets are evaluated on at most NET_GRID cells per axis (their
         # smooth surface), read onto a finer grid bilinearly (``upsample``,
         # [grid + 2, net_grid + 2]); the tables hold the finer grid's detail
-        self.net_grid = min(self.grid, NET_GRID)
+        # (``net_grid``, where given: a saved model's own, so that it reads
+        # the surface it was trained with)
+        self.net_grid = min(self.grid, NET_GRID if net_grid is None else int(net_grid))
         self.register_buffer(
             "net_knots", knot_positions(self.net_grid).float(), persistent=False
         )

@@ -7,7 +7,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -369,6 +369,7 @@ class _InterruptFlag:
     def __exit__(self, *exc: object) -> None:
         if self._old is not None:
             signal.signal(signal.SIGINT, self._old)
+            self._old = None  # twice (a paused run closed) restores once
 
 
 def train(
@@ -379,6 +380,90 @@ def train(
     generator: torch.Generator,
 ) -> list[dict[str, Any]]:
     """Train in place; restore the best weights on validation; return the history."""
+    run = _run(module, train_data, valid_data, cfg, generator, None)
+    try:
+        while True:
+            next(run)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+class PausedTraining:
+    """A training run that stops early, once, and can go on as if it never had.
+
+    It trains as :func:`train` does, but pauses the first time ``pause`` epochs
+    in a row have not beaten the best validation score (``pause`` below
+    ``cfg.patience``): the module then holds its best weights, as after
+    :func:`train`, and :attr:`history` the records so far. :meth:`resume` puts
+    back what the run held when it paused (the weights of its last epoch, the
+    optimiser's moments and schedule, the batch generator's and torch's random
+    states) and trains on to ``cfg.patience``: the weights and the records'
+    scores are then bit for bit those of an uninterrupted :func:`train` (the
+    records after the pause carry ``"resumed": True``, their ``time`` counts
+    from the resumption). :meth:`close` ends a paused run that is not resumed.
+
+    The fit uses it to try pairs before the main effects have waited out their
+    whole patience: where the pairs are kept, the joint stage tunes the main
+    effects on; where they are not, the main effects' fit resumes, so a model
+    that stays additive is the one it was before.
+    """
+
+    def __init__(
+        self,
+        module: Trainable,
+        train_data: TensorData,
+        valid_data: TensorData | None,
+        cfg: TrainConfig,
+        generator: torch.Generator,
+        pause: int,
+    ) -> None:
+        self._run = _run(module, train_data, valid_data, cfg, generator, pause)
+        self.history: list[dict[str, Any]] = []
+        self.paused = False
+        self._advance()
+
+    def _advance(self) -> None:
+        try:
+            self.history = next(self._run)
+            self.paused = True
+        except StopIteration as done:
+            self.history, self.paused = done.value, False
+
+    def resume(self) -> list[dict[str, Any]]:
+        """Train on from the pause to the run's own end; return the whole history."""
+        if not self.paused:
+            raise RuntimeError("This training run is not paused.")
+        self._advance()
+        return self.history
+
+    def close(self) -> None:
+        """Drop what a paused run keeps for its resumption."""
+        self._run.close()
+        self.paused = False
+
+
+def _rng_states(device: torch.device, generator: torch.Generator) -> tuple[Any, ...]:
+    cuda = torch.cuda.get_rng_state_all() if device.type == "cuda" else None
+    return generator.get_state(), torch.get_rng_state(), cuda
+
+
+def _set_rng_states(states: tuple[Any, ...], generator: torch.Generator) -> None:
+    batch, cpu, cuda = states
+    generator.set_state(batch)
+    torch.set_rng_state(cpu)
+    if cuda is not None:
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def _run(
+    module: Trainable,
+    train_data: TensorData,
+    valid_data: TensorData | None,
+    cfg: TrainConfig,
+    generator: torch.Generator,
+    pause: int | None,
+) -> Generator[list[dict[str, Any]], None, list[dict[str, Any]]]:
+    """The training loop of :func:`train`; yields once where it pauses."""
     device = train_data.y.device
     groups = _param_groups(module, cfg)
     opt = torch.optim.Adam(groups, lr=cfg.learning_rate, fused=device.type != "mps")
@@ -414,9 +499,11 @@ def train(
         moved_off_start = False
     all_stopped = False
     bar = tqdm(range(cfg.max_epochs), disable=cfg.verbose <= 0, desc="NAM", leave=False)
-    start_time = time.perf_counter()
+    start_time, resumed = time.perf_counter(), False
     stop = _InterruptFlag()
-    with stop:
+    paused = False
+    stop.__enter__()
+    try:
         if cfg.warm_moments:
             try:
                 _warm_moments(
@@ -486,6 +573,8 @@ def train(
                 else:
                     bad_epochs += 1
             record["time"] = time.perf_counter() - start_time  # seconds since start
+            if resumed:
+                record["resumed"] = True
             history.append(record)
             bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
             if cfg.patience is not None and bad_epochs >= cfg.patience:
@@ -505,6 +594,29 @@ def train(
                     "try a lower learning_rate, and check X and y for extreme "
                     "values."
                 )
+            if (
+                pause is not None
+                and not paused
+                and bad_epochs >= pause
+                and epoch + 1 < cfg.max_epochs
+            ):
+                paused = True
+                held = (
+                    copy.deepcopy(module.state_dict()),
+                    _rng_states(device, generator),
+                )
+                if best_state is not None:
+                    module.load_state_dict(best_state)
+                module.eval()
+                stop.__exit__()
+                yield list(history)
+                stop.__enter__()
+                module.load_state_dict(held[0])
+                _set_rng_states(held[1], generator)
+                del held
+                start_time, resumed = time.perf_counter(), True
+    finally:
+        stop.__exit__()
     bar.close()
     if stop.requested and history and not history[-1].get("interrupted"):
         history[-1]["interrupted"] = True  # Ctrl-C in the last step of the last epoch
