@@ -385,7 +385,7 @@ def train(
         while True:
             next(run)
     except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
+        return done.value
 
 
 class PausedTraining:
