@@ -142,6 +142,23 @@ def _depth(t: int) -> int:
     return max(t - 1, 0).bit_length()
 
 
+def _rows_of(
+    plus: npt.NDArray[np.float64] | None, shape: tuple[int, ...]
+) -> npt.NDArray[np.float64] | None:
+    """``plus`` (the intercept, (1, C)) repeated on every row of a block.
+
+    A block's ``+= intercept`` broadcast over (rows, C) runs an inner loop of
+    C elements per row; adding a block of repeated rows is one contiguous
+    loop, the same additions (at 1M rows x 3 classes, 2026-12-03: 4 ms of a
+    16 ms linear predictor).
+    """
+    if plus is None:
+        return None
+    rows = np.empty(shape)
+    rows[:] = plus
+    return rows
+
+
 def tree_sum_into(
     contrib: npt.NDArray[np.float64],
     lo: int,
@@ -151,16 +168,17 @@ def tree_sum_into(
 ) -> npt.NDArray[np.float64]:
     """The tree sum of terms ``[lo, hi)`` of a (T, n, C) array into ``out``.
 
-    ``plus`` (the intercept, (C,)) is added last, block by block.
+    ``plus`` (the intercept, (1, C)) is added last, block by block.
     """
     n, block = contrib.shape[1], _tree_block(contrib)
     size = (min(n, block), *contrib.shape[2:])
     scratch = [np.empty(size) for _ in range(_depth(hi - lo))]
+    rows = _rows_of(plus, size)
     for a in range(0, n, block):
         b = min(a + block, n)
         _tree_into(contrib, lo, hi, a, b, out[a:b], scratch)
-        if plus is not None:
-            out[a:b] += plus
+        if rows is not None:
+            out[a:b] += rows[: b - a]
     return out
 
 
@@ -185,15 +203,18 @@ def linear_predictor(
     t, n = contrib.shape[0], contrib.shape[1]
     eta = np.empty(contrib.shape[1:]) if out is None else out
     if t < PartialSums.MIN_TERMS:
-        for a in range(0, n, BLOCK):
-            blk = eta[a : a + BLOCK]
+        block = _tree_block(contrib)
+        rows = _rows_of(intercept, (min(n, block), *contrib.shape[2:]))
+        assert rows is not None
+        for a in range(0, n, block):
+            blk = eta[a : a + block]
             if t == 0:
                 blk[:] = 0.0
             else:
-                np.copyto(blk, contrib[0, a : a + BLOCK])
+                np.copyto(blk, contrib[0, a : a + block])
             for k in range(1, t):
-                blk += contrib[k, a : a + BLOCK]
-            blk += intercept
+                blk += contrib[k, a : a + block]
+            blk += rows[: len(blk)]
         return eta
     return tree_sum_into(contrib, 0, t, eta, plus=intercept)
 
@@ -274,13 +295,15 @@ class PartialSums:
         column :attr:`term` only.
         """
         assert self.term is not None
-        t, n = self.term, contrib.shape[1]
-        for a in range(0, n, BLOCK):
-            blk = out[a : a + BLOCK]
-            np.copyto(blk, contrib[t, a : a + BLOCK])
+        t, n, block = self.term, contrib.shape[1], _tree_block(contrib)
+        rows = _rows_of(intercept, (min(n, block), *contrib.shape[2:]))
+        assert rows is not None
+        for a in range(0, n, block):
+            blk = out[a : a + block]
+            np.copyto(blk, contrib[t, a : a + block])
             for lo, _, arr in self.nodes:
-                blk += contrib[lo, a : a + BLOCK] if arr is None else arr[a : a + BLOCK]
-            blk += intercept
+                blk += contrib[lo, a : a + block] if arr is None else arr[a : a + block]
+            blk += rows[: len(blk)]
         return out
 
 
