@@ -405,7 +405,9 @@ class SetCategoryValue(Edit):
         self._label(ref)
 
     def _apply(self, x, out, cols, ref) -> None:
-        out[x == self._label(ref), cols] = self.value
+        # the level's rows by index: a boolean-mask write of a random third of
+        # 1M rows x 3 outputs branches per row (6.3 ms, 2026-12-03; 3.2 ms so)
+        out[np.flatnonzero(np.asarray(x == self._label(ref))), cols] = self.value
 
 
 @_register
