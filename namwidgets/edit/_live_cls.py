@@ -163,17 +163,23 @@ def _auc(
     return _auc_of_ids(ids, c, edges, targets)
 
 
-def _auc_of_keys(
-    keys: Array, c: int, edges: ProbabilityBins, targets: LiveTargets
-) -> tuple[float, float]:
-    """As :func:`_auc`, from each row's class-``c`` ``odds_key`` (overwritten)."""
+def _aucs_of_keys(
+    keys: Array, edges: list[ProbabilityBins], targets: LiveTargets
+) -> list[tuple[float, float]]:
+    """As :func:`_auc` per class, from each row's ``odds_key`` per class.
+
+    ``keys`` (K, n) is overwritten with the ids, a block of rows at a time for
+    every class (the block's true classes read once for all of them).
+    """
     k = targets.n_classes
-    for a in range(0, len(keys), BLOCK):
-        blk = keys[a : a + BLOCK]
-        edges.ids_of_keys(blk)
-        blk *= k
-        blk += targets.codes[a : a + BLOCK]
-    return _auc_of_ids(keys, c, edges, targets)
+    for a in range(0, keys.shape[1], BLOCK):
+        codes = targets.codes[a : a + BLOCK]
+        for c in range(k):
+            blk = keys[c, a : a + BLOCK]
+            edges[c].ids_of_keys(blk)
+            blk *= k
+            blk += codes
+    return [_auc_of_ids(keys[c], c, edges[c], targets) for c in range(k)]
 
 
 def _auc_of_ids(
@@ -396,12 +402,10 @@ def multiclass_live_metrics(
                 key_hi[c] = max(key_hi[c], int(row.max()))
     out: dict[str, Any] = {}
     if keys is not None:
-        values, bounds = [], []
-        for c in range(k):
-            edges = ProbabilityBins.from_keys(key_lo[c], key_hi[c], bins)
-            value, bound = _auc_of_keys(keys[c], c, edges, targets)
-            values.append(value)
-            bounds.append(bound)
+        edges = [
+            ProbabilityBins.from_keys(key_lo[c], key_hi[c], bins) for c in range(k)
+        ]
+        values, bounds = zip(*_aucs_of_keys(keys, edges, targets))
         out["roc_auc"] = float(np.mean(values))
         out["roc_auc_bound"] = float(max(bounds))
     return out | _finish(targets, cm.reshape(k, k), log_sum, sq_sum)
