@@ -308,8 +308,9 @@ def _hard_labels(P: Array, best: Array, gt: Array, label: Array) -> Array:
 
 
 #: Rows per block of the multiclass pass: the block's K class columns, copied
-#: class-major, and its per-row buffers stay in L2 (1M x 3 classes, 2026-12-03:
-#: 8192 rows 17 ms of metrics + AUC; 65536 rows, out of L2, 20 ms).
+#: class-major, and its per-row buffers stay in L2 (1M x 3 classes, 2026-12-03,
+#: metrics + AUC, median of 15, two runs: 8192 rows 25-26 ms, 16384 rows 23-29,
+#: 65536 rows 28-30).
 CLASS_BLOCK = 1 << 13
 
 
