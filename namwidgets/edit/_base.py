@@ -279,7 +279,7 @@ class Edit:
             self._apply(xa, out, cols, ref)
         if ref.kind == "numeric" and not self.changes_nan_rows:
             # by index: a (n, 1) mask broadcast over the outputs branches per
-            # row (1M rows, 10% missing, 3 outputs: 7 ms; so ~1 ms, 2026-12-03)
+            # row (1M rows, 10% missing, 3 outputs: 7.0 ms; so 4.2, 2026-12-03)
             rows = np.flatnonzero(np.isnan(xa))
             if len(rows):
                 out[rows] = ya[rows]
