@@ -11,6 +11,7 @@ error against scikit-learn's ``roc_auc_score`` and its stated bound.
     python benchmarks/edit_latency.py --quick    # 10k and 100k, fewer repeats
     python benchmarks/edit_latency.py --sizes 1000000 --repeats 15
     python benchmarks/edit_latency.py --pairs-only   # the pair-edit rows only
+    python benchmarks/edit_latency.py --multiclass-only  # the three-class rows only
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ def main() -> None:
     p.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")])
     p.add_argument("--repeats", type=int)
     p.add_argument("--pairs-only", action="store_true")
+    p.add_argument("--multiclass-only", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -133,6 +135,8 @@ def main() -> None:
     repeats = args.repeats or (7 if args.quick else 25)
     if args.pairs_only:
         return pair_section(sizes, repeats)
+    if args.multiclass_only:
+        return multiclass_section(sizes, repeats)
     X, y = make_additive(5000, random_state=0)
     reg = NAMRegressor(
         hidden_sizes=(32, 32), max_epochs=20, verbose=0, random_state=0
@@ -152,10 +156,7 @@ def main() -> None:
         "a row says scikit-learn.",
     )
     print()
-    Xm, ym = make_additive(5000, random_state=0)
-    multi = NAMClassifier(
-        hidden_sizes=(32, 32), max_epochs=10, verbose=0, random_state=0
-    ).fit(Xm, _three_classes(ym))
+    multi = _multiclass_model()
     rows, auc_notes = {}, []
     for n in sizes:
         Xn, yn = make_additive(n, random_state=1)
@@ -198,16 +199,46 @@ def main() -> None:
             "<= 50,000 rows)"
         )
         del s
-        Xn, yn = make_additive(n, random_state=1)
-        s = EditSession(multi, Xn, _three_classes(yn))
-        ops = _ops(s, np.random.default_rng(0))
-        _warm(s, _ops(s, np.random.default_rng(1)))
-        for name in ("scale (drag)", "monotone", "set category"):
-            label = f"multiclass (3): {name}, live metrics + AUC"
-            undo = None if name.endswith("(drag)") else s.undo
-            cell = _time(_step(s, ops[name], True), repeats, after=undo)
-            rows.setdefault(label, {})[n] = cell
-        del s
+        _multiclass_rows(multi, n, repeats, rows)
+    _print_table(rows, sizes)
+    print()
+    print("Live AUC against scikit-learn's `roc_auc_score`, after the edits above:")
+    print()
+    print("\n".join(auc_notes))
+    print()
+    pair_section(sizes, repeats)
+
+
+def _multiclass_model():
+    Xm, ym = make_additive(5000, random_state=0)
+    return NAMClassifier(
+        hidden_sizes=(32, 32), max_epochs=10, verbose=0, random_state=0
+    ).fit(Xm, _three_classes(ym))
+
+
+def _multiclass_rows(multi, n, repeats, rows) -> None:
+    """The three-class rows at ``n`` rows, added to ``rows``."""
+    Xn, yn = make_additive(n, random_state=1)
+    s = EditSession(multi, Xn, _three_classes(yn))
+    ops = _ops(s, np.random.default_rng(0))
+    _warm(s, _ops(s, np.random.default_rng(1)))
+    for name in ("scale (drag)", "monotone", "set category"):
+        label = f"multiclass (3): {name}, live metrics + AUC"
+        undo = None if name.endswith("(drag)") else s.undo
+        cell = _time(_step(s, ops[name], True), repeats, after=undo)
+        rows.setdefault(label, {})[n] = cell
+
+
+def multiclass_section(sizes, repeats) -> None:
+    """The three-class rows only (``--multiclass-only``), in the same table form."""
+    multi = _multiclass_model()
+    rows: dict[str, dict[int, tuple[float, float, float]]] = {}
+    for n in sizes:
+        _multiclass_rows(multi, n, repeats, rows)
+    _print_table(rows, sizes)
+
+
+def _print_table(rows, sizes) -> None:
     header = "| operation | " + " | ".join(f"{n:,} rows" for n in sizes) + " |"
     print(header)
     print("|" + "---|" * (len(sizes) + 1))
@@ -220,12 +251,6 @@ def main() -> None:
             )
             + " |"
         )
-    print()
-    print("Live AUC against scikit-learn's `roc_auc_score`, after the edits above:")
-    print()
-    print("\n".join(auc_notes))
-    print()
-    pair_section(sizes, repeats)
 
 
 def _three_classes(y):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -828,3 +829,30 @@ def test_print_time_of_cheap_edits_on_a_million_rows():
         ms = 1e3 * (time.perf_counter() - start)
         print(f"{edit.kind}: {ms:.1f} ms for 1e6 rows")
         assert out.shape == y.shape
+
+
+@pytest.mark.parametrize(
+    "edit", [Scale(feature="age", factor=-0.37), Shift(feature="age", amount=1e-9)]
+)
+def test_whole_column_edits_give_the_in_place_paths_bits(edit):
+    # Scale and Shift of every column write one new array (_whole): the same
+    # values as a copy edited in place (_apply), NaN rows and strided y too
+    rng = np.random.default_rng(3)
+    ref = numeric_ref(3)
+    x = rng.uniform(0, 10, 5_000)
+    x[::7] = np.nan
+    y = rng.standard_normal((5_000, 3)) * 10.0 ** rng.integers(-8, 9, (5_000, 1))
+    strided = np.repeat(y, 2, axis=1)[:, ::2]
+    for ya in (y, strided):
+        want = ya.copy()
+        edit._apply(x, want, slice(None), ref)
+        got = edit.apply(x, ya, ref)
+        np.testing.assert_array_equal(got, want)
+        assert got.flags.c_contiguous and got.flags.writeable
+        assert not np.shares_memory(got, ya)
+    one = dataclasses.replace(edit, class_index=1)  # one column: the copy path
+    want = y.copy()
+    one._apply(x, want, slice(1, 2), ref)
+    got = one.apply(x, y, ref)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got[:, [0, 2]], y[:, [0, 2]])

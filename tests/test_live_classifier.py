@@ -18,8 +18,12 @@ from sklearn import metrics as skm
 from namwidgets import EditSession, NAMClassifier
 from namwidgets.datasets import make_additive
 from namwidgets.edit import _feedback
+from namwidgets.edit._live import AUC_BINS
 from namwidgets.edit._live_cls import (
+    CLASS_BLOCK,
     LiveTargets,
+    _auc,
+    _hard_labels,
     binary_live_metrics,
     multiclass_live_metrics,
 )
@@ -61,6 +65,33 @@ def test_multiclass_live_metrics_equal_scikit_learns(n, k, weighted):
         assert abs(live["roc_auc"] - exact["roc_auc"]) < HISTOGRAM_AUC_TOLERANCE
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multiclass_auc_from_one_pass_keys_is_the_per_class_histograms(weighted):
+    # the keys of one pass (and the bins their extremes give) must be exactly
+    # the per-class path's bins: the same AUC and bound to the bit, on scores
+    # that reach 0.0 and 1.0 (the clipped end bins) and several blocks of rows
+    codes, proba, w = _multiclass(3 * CLASS_BLOCK + 17, 3, seed=11)
+    proba[:3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1e-300, 0.0, 1.0]]
+    targets = LiveTargets(codes, 3, w if weighted else None)
+    live = multiclass_live_metrics(targets, proba)
+    values, bounds = [], []
+    for c in range(3):
+        col = proba[:, c]
+        value, bound = _auc(
+            proba,
+            c,
+            float(col.min()),
+            float(col.max()),
+            targets,
+            AUC_BINS,
+            np.empty(len(proba)),
+        )
+        values.append(value)
+        bounds.append(bound)
+    assert live["roc_auc"] == float(np.mean(values))
+    assert live["roc_auc_bound"] == float(max(bounds))
+
+
 def test_multiclass_hard_labels_break_ties_to_the_first_class_as_argmax():
     codes = np.array([0, 1, 2, 2, 1])
     proba = np.array(
@@ -70,6 +101,15 @@ def test_multiclass_hard_labels_break_ties_to_the_first_class_as_argmax():
     exact = compute_metrics("multiclass", codes, proba, np.arange(3), auc=False)
     assert live["confusion_matrix"] == exact["confusion_matrix"]
     assert "roc_auc" not in live
+
+
+@pytest.mark.parametrize("k", [2, 3, 7, 300])
+def test_hard_labels_are_argmax_with_ties_to_the_first_class(k):
+    rng = np.random.default_rng(k)
+    proba = rng.integers(0, 4, (500, k)) / 4.0  # many ties
+    m = len(proba)
+    got = _hard_labels(proba, np.empty(m), np.empty(m, bool), np.empty(m, np.intp))
+    np.testing.assert_array_equal(got, proba.argmax(1))
 
 
 def test_a_multiclass_class_without_rows_gives_a_nan_auc():

@@ -79,11 +79,12 @@ def test_the_tree_sum_is_the_sum_of_the_terms():
     assert np.all(linear_predictor(contrib[:0], intercept) == intercept)
 
 
-@pytest.mark.parametrize("min_terms", [1, PartialSums.MIN_TERMS])
+@pytest.mark.parametrize("min_terms", [1, PartialSums.MIN_TERMS, 7])
 def test_a_session_linear_predictor_stays_the_full_sums_through_edits(
     fitted_classifier, monkeypatch, min_terms
 ):
-    # the fixture model has 6 terms: MIN_TERMS=1 puts it on the kept-sums path
+    # the fixture model has 6 terms: MIN_TERMS <= 6 puts it on the kept-sums
+    # path, 7 on the in-order sum
     monkeypatch.setattr(PartialSums, "MIN_TERMS", min_terms)
     model = fitted_classifier[0]
     X, y = make_additive(1_500, classification=True, random_state=3)
@@ -99,7 +100,8 @@ def test_a_session_linear_predictor_stays_the_full_sums_through_edits(
     if s.applied:
         fresh.apply(*s.applied)
     assert np.array_equal(fresh.linear_predictor(), s.linear_predictor())
-    assert (used > 0) == (min_terms == 1)
+    assert len(s.names) == 6
+    assert (used > 0) == (min_terms <= 6)
 
 
 def test_sums_are_kept_on_a_terms_second_edit_in_a_row(fitted_classifier, monkeypatch):

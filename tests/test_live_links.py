@@ -67,13 +67,30 @@ def test_the_blocked_links_are_the_models_bit_for_bit(k, model):
     np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("k", [4, 7, 8, 11])
+@pytest.mark.parametrize("k", [2, 3, 4, 7, 8, 11])
 def test_the_blocked_softmax_sums_a_row_as_numpy_does_for_any_k(k):
-    # numpy adds fewer than 8 numbers left to right, more pairwise
+    # numpy adds fewer than 8 numbers left to right, more pairwise; below 8
+    # classes the blocks run class-major (a short last block too)
     eta = np.random.default_rng(k).normal(0, 3, (2 * LINK_BLOCK + 5, k))
     expected = _Softmax().inverse_link(eta)
     got = link_into("softmax", eta, np.empty_like(expected))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_the_blocked_softmax_of_strided_and_nonfinite_eta_is_the_models():
+    # a strided eta, into a strided out; inf, -inf and NaN rows propagate as
+    # the model's (NaN where it gives NaN, the same bits elsewhere)
+    rng = np.random.default_rng(11)
+    wide = rng.normal(0, 5, (LINK_BLOCK + 333, 6))
+    eta = wide[:, ::2]
+    eta[3, 1], eta[5, 0], eta[7, 2] = np.inf, -np.inf, np.nan
+    eta[9] = -np.inf
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = _Softmax().inverse_link(eta)
+        out = np.full((len(eta), 6), 7.0)
+        got = link_into("softmax", eta, out[:, 1::2])
+    np.testing.assert_array_equal(got, expected)
+    assert (out[:, 0::2] == 7.0).all()
 
 
 def test_a_link_that_is_not_the_plain_one_keeps_the_models():

@@ -281,24 +281,42 @@ def _interp_region(
         slopes.append(slope)
         tables.append(vals)
     size = min(len(x), _CHUNK)
-    J = np.empty(size, np.intp)
+    J, M = np.empty(size, np.intp), np.empty(size, np.int64)
     T, R = np.empty(size), np.empty(size)
     seg, offset = rows.seg, rows.offset
+    whole = targets.view(np.int64)
     for a in range(0, len(x), _CHUNK):
         xs = x[a : a + _CHUNK]
         n = len(xs)
-        j, t, o = J[:n], T[:n], R[:n]
+        j, t, o, mask = J[:n], T[:n], R[:n], M[:n]
+        inside = _in_region(xs, lo, hi)
+        k = int(np.count_nonzero(inside))
+        if k == 0:
+            continue
         np.subtract(seg[a : a + _CHUNK], k0 - 1, out=j)
         np.minimum(j, m, out=j)
         np.maximum(j, 0, out=j)
-        inside = _in_region(xs, lo, hi)
+        # the region as an all-ones / all-zeros bit mask per row, shared by
+        # the outputs: each output's write is then target ^= (target ^ o) &
+        # mask, o's bits inside and the target's outside, without the
+        # per-row branches of a masked copyto (2 ms per 1M rows per output
+        # where the region splits the rows at random); a block wholly inside
+        # is written as it is
+        if k < n:
+            np.negative(inside, out=mask, dtype=np.int64)
         off = offset[a : a + _CHUNK]
         for c, (slope, vals) in enumerate(zip(slopes, tables)):
             np.take(slope, j, out=o)
             o *= off
             np.take(vals, j, out=t)
             o += t
-            np.copyto(targets[a : a + _CHUNK, c], o, where=inside)
+            if k == n:
+                np.copyto(targets[a : a + _CHUNK, c], o)
+                continue
+            bits, col = o.view(np.int64), whole[a : a + _CHUNK, c]
+            bits ^= col
+            bits &= mask
+            col ^= bits
 
 
 class _Region:

@@ -9,7 +9,9 @@ block over buffers that stay in cache, each reduction written as K - 1
 element-wise operations on the block's class columns (numpy adds a short row
 left to right, so ``e0 + e1 + e2`` is its ``sum(1)`` to the bit; from 8
 classes on, where numpy sums pairwise, the block's own ``sum(1)`` is used),
-and ``exp`` runs on the contiguous block as the model's does. The result is
+and ``exp`` runs on contiguous memory as the model's does (below 8 classes
+the block is copied class-major first, so that these steps read contiguous
+class rows, not strided columns). The result is
 the model's ``inverse_link``, bit for bit: the session checks that on its
 first rows before it uses this path (:func:`matches_model`) and otherwise
 calls the model.
@@ -64,6 +66,39 @@ def softmax_into(eta: Array, out: Array) -> Array:
         Written in place and returned (may not be ``eta``).
     """
     n, k = eta.shape
+    if k >= _SEQUENTIAL_SUM:
+        return _softmax_rows_into(eta, out)
+    size = min(n, LINK_BLOCK)
+    # class-major: the block's classes are copied once into contiguous rows
+    # of zc (one strided read), and every step up to the division runs on
+    # contiguous class columns; the division writes the result's strided
+    # columns. 1M rows x 3 classes, 2026-12-03, median of 41, six alternating
+    # rounds: 12.1-12.4 -> 11.2-11.4 ms (against the row-major block, whose
+    # max, subtraction and sum each read strided columns)
+    zc, top, total = np.empty((k, size)), np.empty(size), np.empty(size)
+    for a in range(0, n, LINK_BLOCK):
+        m = min(a + LINK_BLOCK, n) - a
+        Z, M, S = zc[:, :m], top[:m], total[:m]
+        np.copyto(Z, eta[a : a + m].T)
+        np.maximum(Z[0], Z[1], out=M)
+        for c in range(2, k):
+            np.maximum(M, Z[c], out=M)
+        for c in range(k):
+            np.subtract(Z[c], M, out=Z[c])
+        np.exp(Z, out=Z)  # element-wise on contiguous rows, as the model's
+        # numpy adds a short row left to right: e0 + e1 + e2 is its sum(1)
+        np.add(Z[0], Z[1], out=S)
+        for c in range(2, k):
+            S += Z[c]
+        blk = out[a : a + m]
+        for c in range(k):
+            np.divide(Z[c], S, out=blk[:, c])
+    return out
+
+
+def _softmax_rows_into(eta: Array, out: Array) -> Array:
+    """:func:`softmax_into` on row-major blocks, each row summed by ``sum(1)``."""
+    n, k = eta.shape
     size = min(n, LINK_BLOCK)
     z, top, total = np.empty((size, k)), np.empty(size), np.empty(size)
     for a in range(0, n, LINK_BLOCK):
@@ -75,12 +110,7 @@ def softmax_into(eta: Array, out: Array) -> Array:
         for c in range(k):
             np.subtract(E[:, c], M, out=Z[:, c])
         np.exp(Z, out=Z)  # contiguous, as the model's exp of its (m, K) array
-        if k < _SEQUENTIAL_SUM:
-            np.add(Z[:, 0], Z[:, 1], out=S)
-            for c in range(2, k):
-                S += Z[:, c]
-        else:
-            Z.sum(1, out=S)
+        Z.sum(1, out=S)  # from 8 classes on numpy sums a row pairwise
         for c in range(k):
             np.divide(Z[:, c], S, out=out[a : a + m, c])
     return out

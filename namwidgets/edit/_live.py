@@ -86,7 +86,21 @@ class ProbabilityBins:
     """
 
     def __init__(self, lo: float, hi: float, bins: int) -> None:
-        g_lo, g_hi = int(odds_key(lo)), int(odds_key(hi))
+        self._set(int(odds_key(lo)), int(odds_key(hi)), bins)
+
+    @classmethod
+    def from_keys(cls, g_lo: int, g_hi: int, bins: int) -> ProbabilityBins:
+        """The bins between two :func:`odds_key` values (the smallest and largest).
+
+        ``ProbabilityBins(lo, hi, bins)`` is ``from_keys(odds_key(lo),
+        odds_key(hi), bins)``: the key rises with the probability, so the
+        smallest key of a set of probabilities is the key of the smallest one.
+        """
+        out = cls.__new__(cls)
+        out._set(int(g_lo), int(g_hi), bins)
+        return out
+
+    def _set(self, g_lo: int, g_hi: int, bins: int) -> None:
         self.clip_lo, self.clip_hi = g_lo < -_ODDS_LIMIT, g_hi > _ODDS_LIMIT
         self.origin = max(g_lo, -_ODDS_LIMIT)
         span = max(min(g_hi, _ODDS_LIMIT) - self.origin, 0)
@@ -101,6 +115,10 @@ class ProbabilityBins:
         """The bin of each probability of ``p``, as ints into ``out``."""
         np.subtract(1.0, p, out=buf)
         np.subtract(p.view(np.int64), buf.view(np.int64), out=out)
+        return self.ids_of_keys(out)
+
+    def ids_of_keys(self, out: Array) -> Array:
+        """The bin of each :func:`odds_key` of ``out`` (int64), in place."""
         out -= self.origin
         out >>= self.shift
         if self.clip_lo:

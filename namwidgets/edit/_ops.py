@@ -85,6 +85,9 @@ class Scale(LevelEdit):
     def _apply(self, x, out, cols, ref) -> None:
         out[:, cols] *= self.factor
 
+    def _whole(self, y):
+        return np.multiply(y, self.factor)  # the same products, one pass
+
 
 @_register
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +109,9 @@ class Shift(LevelEdit):
 
     def _apply(self, x, out, cols, ref) -> None:
         out[:, cols] += self.amount
+
+    def _whole(self, y):
+        return np.add(y, self.amount)  # the same sums, one pass
 
 
 @_register
@@ -405,7 +411,9 @@ class SetCategoryValue(Edit):
         self._label(ref)
 
     def _apply(self, x, out, cols, ref) -> None:
-        out[x == self._label(ref), cols] = self.value
+        # the level's rows by index: a boolean-mask write of a random third of
+        # 1M rows x 3 outputs branches per row (6.3 ms, 2026-12-03; 3.2 ms so)
+        out[np.flatnonzero(np.asarray(x == self._label(ref))), cols] = self.value
 
 
 @_register
