@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..exceptions import ModelFileError
-from ._checks import plain, resolve_device
+from ._checks import is_int, plain, resolve_device
 from ._encoder import FeatureEncoder
 from ._estimator import NAMBase, NAMClassifier, NAMRegressor
 
@@ -235,6 +235,14 @@ def read_model_file(path: Any) -> tuple[NAMBase, dict[str, Any]]:
     return model, meta.get("extra") or {}
 
 
+def _cells(meta: dict[str, Any], key: str, default: int, most: int, bound: str) -> int:
+    """A pair grid's cells per axis in ``meta[key]``: an int in [1, most]."""
+    value = meta.get(key, default)
+    if not is_int(value) or not 1 <= value <= most:
+        raise ValueError(f"{key} must be an int in [1, {bound}], got {value!r}")
+    return int(value)
+
+
 def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
     """Rebuild the pair terms a file records (none in a file without pairs)."""
     from ._interactions import build_pair_module
@@ -245,19 +253,9 @@ def _load_pairs(model: NAMBase, meta: dict[str, Any], arrays: Any) -> None:
     if not pairs:
         return
     # files from before the grid was saved had 32 cells per numeric axis
-    grid = meta.get("pair_grid", GRID)
-    if not isinstance(grid, int) or isinstance(grid, bool) or not 1 <= grid <= 1024:
-        raise ValueError(f"pair_grid must be an int in [1, 1024], got {grid!r}")
+    grid = _cells(meta, "pair_grid", GRID, 1024, "1024")
     # files from before it was saved evaluated the nets on at most 32 cells
-    net_grid = meta.get("pair_net_grid", min(grid, 32))
-    if (
-        not isinstance(net_grid, int)
-        or isinstance(net_grid, bool)
-        or not 1 <= net_grid <= grid
-    ):
-        raise ValueError(
-            f"pair_net_grid must be an int in [1, pair_grid={grid}], got {net_grid!r}"
-        )
+    net_grid = _cells(meta, "pair_net_grid", min(grid, 32), grid, f"pair_grid={grid}")
     pm = build_pair_module(model, pairs, grid, net_grid).double()  # float64
     state = {
         k[len("pairs/") :]: torch.from_numpy(arrays[k])
