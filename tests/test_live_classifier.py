@@ -49,12 +49,16 @@ def _assert_like_scikit_learn(live, exact):
     )
 
 
+@pytest.mark.parametrize("class_major", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(("n", "k"), [(7, 3), (1_001, 4), (70_003, 3), (140_001, 5)])
-def test_multiclass_live_metrics_equal_scikit_learns(n, k, weighted):
+def test_multiclass_live_metrics_equal_scikit_learns(n, k, weighted, class_major):
     codes, proba, w = _multiclass(n, k, seed=n + k)
     w = w if weighted else None
-    live = multiclass_live_metrics(LiveTargets(codes, k, w), proba)
+    # the session's layout (each class's column contiguous) is read in place,
+    # a row-major one copied block by block: the same metrics either way
+    scores = np.asfortranarray(proba) if class_major else proba
+    live = multiclass_live_metrics(LiveTargets(codes, k, w), scores)
     exact = compute_metrics("multiclass", codes, proba, np.arange(k), w)
     _assert_like_scikit_learn(live, exact)
     if not weighted:

@@ -275,7 +275,7 @@ class Edit:
         cols = slice(None) if k is None else slice(k, k + 1)
         out = self._whole(ya) if k is None else None
         if out is None:
-            out = ya.copy()
+            out = ya.copy(order="K")  # the layout of y (class-major columns)
             self._apply(xa, out, cols, ref)
         if ref.kind == "numeric" and not self.changes_nan_rows:
             # by index: a (n, 1) mask broadcast over the outputs branches per

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._layout import class_major, empty_outputs
+
 Array = npt.NDArray[Any]
 
 #: Rows per block: a few (rows, K) float64 buffers of this length stay in L2.
@@ -68,6 +70,8 @@ def softmax_into(eta: Array, out: Array) -> Array:
     n, k = eta.shape
     if k >= _SEQUENTIAL_SUM:
         return _softmax_rows_into(eta, out)
+    if class_major(eta) and class_major(out):
+        return _softmax_columns_into(eta.T, out.T)
     size = min(n, LINK_BLOCK)
     # class-major: the block's classes are copied once into contiguous rows
     # of zc (one strided read), and every step up to the division runs on
@@ -94,6 +98,33 @@ def softmax_into(eta: Array, out: Array) -> Array:
         for c in range(k):
             np.divide(Z[c], S, out=blk[:, c])
     return out
+
+
+def _softmax_columns_into(eta: Array, out: Array) -> Array:
+    """:func:`softmax_into` of class-major (K, n) arrays, in blocks of rows.
+
+    The session's layout: every step reads and writes contiguous class rows
+    (no copy in, no strided write out), the same operations in the same
+    order as the row-major path, so the same bits. Returns ``out.T``.
+    """
+    k, n = eta.shape
+    size = min(n, LINK_BLOCK)
+    top, total = np.empty(size), np.empty(size)
+    for a in range(0, n, LINK_BLOCK):
+        m = min(a + LINK_BLOCK, n) - a
+        E, Z, M, S = eta[:, a : a + m], out[:, a : a + m], top[:m], total[:m]
+        np.maximum(E[0], E[1], out=M)
+        for c in range(2, k):
+            np.maximum(M, E[c], out=M)
+        for c in range(k):
+            np.subtract(E[c], M, out=Z[c])
+        np.exp(Z, out=Z)  # element-wise on contiguous rows, as the model's
+        np.add(Z[0], Z[1], out=S)  # numpy's sum(1) of a short row, left to right
+        for c in range(2, k):
+            S += Z[c]
+        for c in range(k):
+            Z[c] /= S
+    return out.T
 
 
 def _softmax_rows_into(eta: Array, out: Array) -> Array:
@@ -144,4 +175,8 @@ def matches_model(model: Any, eta: Array) -> bool:
     ):
         return False
     got = link_into(link, sample, np.empty((len(sample), k)))
-    return bool(np.array_equal(got, expected))
+    # and on the session's class-major layout (its own code path)
+    major = empty_outputs(sample.shape)
+    major[:] = sample
+    got_major = link_into(link, major, empty_outputs((len(sample), k)))
+    return bool(np.array_equal(got, expected) and np.array_equal(got_major, expected))

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._live import AUC_BINS, BLOCK, ProbabilityBins, auc_from_histogram
+from ._layout import class_major
 
 Array = npt.NDArray[Any]
 
@@ -46,6 +47,9 @@ class LiveTargets:
     flat_true : ndarray of int, shape (n_samples,)
         Multiclass only: each row's index of its true class's probability in a
         C-contiguous (n_samples, n_classes) array (``row * K + code``).
+    flat_true_cm : ndarray of int, shape (n_samples,)
+        The same in a class-major one (each class's column contiguous, the
+        session's layout): ``code * n + row``.
     cm_offset : ndarray of int, shape (n_samples,)
         ``code * K``: a row's confusion-matrix cell is this plus its hard label.
     columns : list of ndarray of shape (n_samples,)
@@ -81,7 +85,9 @@ class LiveTargets:
         else:
             self.truth = np.zeros((k, n))
             self.truth[self.codes, np.arange(n)] = 1.0
-            self.flat_true = np.arange(n, dtype=np.intp) * k + self.codes
+            rows = np.arange(n, dtype=np.intp)
+            self.flat_true = rows * k + self.codes
+            self.flat_true_cm = self.codes * n + rows
             weighted = self.truth if w is None else self.truth * w
             self.support = weighted.sum(1)
 
@@ -353,8 +359,12 @@ def multiclass_live_metrics(
     the same AUC and bound to the bit, without reading the probabilities again.
     """
     _check(targets, proba)
-    proba = np.ascontiguousarray(proba)
     n, k = proba.shape
+    # the session's probabilities are class-major (each class's column
+    # contiguous): read in place; any other layout is copied block by block
+    major = class_major(proba)
+    if not major:
+        proba = np.ascontiguousarray(proba)
     w = targets.w
     assert targets.truth is not None
     size = min(n, CLASS_BLOCK)
@@ -367,19 +377,25 @@ def multiclass_live_metrics(
     key_lo = [np.iinfo(np.int64).max] * k
     key_hi = [np.iinfo(np.int64).min] * k
     log_sum = sq_sum = 0.0
-    flat = proba.reshape(-1)
+    if major:
+        by_class = proba.T
+        flat, where = by_class.reshape(-1), targets.flat_true_cm
+    else:
+        flat, where = proba.reshape(-1), targets.flat_true
     for a in range(0, n, CLASS_BLOCK):
         m = min(a + CLASS_BLOCK, n) - a
         b = slice(a, a + m)
-        P, Q = proba[b], cols[:, :m]
-        np.copyto(Q, P.T)  # class-major: each class's column contiguous
+        if major:
+            Q = by_class[:, b]
+        else:
+            Q = cols[:, :m]
+            np.copyto(Q, proba[b].T)  # class-major: each class's column contiguous
         Y, S, T = true_p[:m], sq[:m], tmp[:m]
-        np.take(flat, targets.flat_true[b], out=Y)
+        np.take(flat, where[b], out=Y)
         if w is None:
             # sum_c (p_c - t_c)^2 = sum_c p_c^2 - 2 p_true + 1 (one-hot t):
-            # one dot product over the block instead of 3K passes
-            qf = Q.reshape(-1)
-            sq_sum += float(qf @ qf) - 2.0 * float(Y.sum()) + m
+            # K dot products over the block instead of 3K passes
+            sq_sum += sum(float(q @ q) for q in Q) - 2.0 * float(Y.sum()) + m
         else:
             for c in range(k):
                 np.subtract(Q[c], targets.truth[c, b], out=T)

@@ -96,7 +96,7 @@ class LevelEdit(Edit):
         xa, ya = np.asarray(x), np.asarray(y, dtype=np.float64)
         _check_shapes(xa, ya, ref)
         rows, numeric = _level_rows(ref, xa, cat, i)
-        out = ya.copy()
+        out = ya.copy(order="K")  # the layout of y (class-major columns)
         if len(rows):
             out[rows] = self._plain().apply(numeric, ya[rows], curve)
         return out

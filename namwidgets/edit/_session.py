@@ -566,7 +566,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     def _writable_current(self) -> npt.NDArray[np.float64]:
         """``_current``, copied first when a view of it was handed out."""
         if self._current_shared:
-            self._current = self._current.copy()
+            self._current = self._current.copy(order="K")  # keeps class-major
             self._current_shared = False
         return self._current
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..exceptions import InputError, InputTypeError
 from ._base import Edit
+from ._layout import class_major, empty_outputs
 from ._links import link_into
 
 STATES = ("original", "last", "current")
@@ -51,7 +52,7 @@ def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return np.zeros(t)
     out = np.zeros(t)
     for k in range(t):
-        flat = contrib[k].reshape(-1)
+        flat = np.ravel(contrib[k], order="K")  # a view in either layout
         size = BLOCK * contrib.shape[2]
         buf = np.empty(min(len(flat), size))
         for a in range(0, len(flat), size):
@@ -79,25 +80,45 @@ class Recycler:
         Arrays kept for reuse.
     """
 
-    #: references to a free array inside :meth:`empty`: the pool's list, the
-    #: loop variable and ``sys.getrefcount``'s own argument
+    #: references to a free array's memory inside :meth:`empty`: the pool's
+    #: list, the loop variable and ``sys.getrefcount``'s own argument
     _FREE = 3
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
+        #: the arrays that own the memory (a class-major (n, C) array is handed
+        #: out as a transposed view of its (C, n) owner)
         self.arrays: list[npt.NDArray[np.float64]] = []
 
     def empty(self, shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
-        """A writable float64 array of ``shape``: a free one of the pool or new."""
+        """A writable float64 array of ``shape``: a free one of the pool or new.
+
+        Handed out as a new view of the memory's owner, and every view of a
+        view refers to that owner (numpy's ``base``), so the owner's reference
+        count sees every array a caller still holds on it.
+        """
         for a in self.arrays:
-            if a.shape == shape and sys.getrefcount(a) <= self._FREE:
-                a.flags.writeable = True
-                return a
-        out = np.empty(shape)
+            if self._fits(a, shape) and sys.getrefcount(a) <= self._FREE:
+                return self._view(a, shape)
+        out = empty_outputs(shape)
         if shape and shape[0] >= BLOCK:  # small arrays cost no page faults
-            self.arrays.append(out)
+            owner = out if out.base is None else out.base
+            assert isinstance(owner, np.ndarray)
+            self.arrays.append(owner)
             del self.arrays[: -self.size]
+            del owner
+            return self._view(self.arrays[-1], shape)
         return out
+
+    @staticmethod
+    def _fits(owner: npt.NDArray[np.float64], shape: tuple[int, ...]) -> bool:
+        return owner.shape == shape or owner.shape[::-1] == shape != shape[::-1]
+
+    @staticmethod
+    def _view(
+        owner: npt.NDArray[np.float64], shape: tuple[int, ...]
+    ) -> npt.NDArray[np.float64]:
+        return owner.view() if owner.shape == shape else owner.T
 
 
 def _halves(lo: int, hi: int) -> int:
@@ -162,7 +183,7 @@ def _rows_of(
     """
     if plus is None:
         return None
-    rows = np.empty(shape)
+    rows = empty_outputs(shape)
     rows[:] = plus
     return rows
 
@@ -180,7 +201,7 @@ def tree_sum_into(
     """
     n, block = contrib.shape[1], _tree_block(contrib)
     size = (min(n, block), *contrib.shape[2:])
-    scratch = [np.empty(size) for _ in range(_depth(hi - lo))]
+    scratch = [empty_outputs(size) for _ in range(_depth(hi - lo))]
     rows = _rows_of(plus, size)
     for a in range(0, n, block):
         b = min(a + block, n)
@@ -209,7 +230,7 @@ def linear_predictor(
     in order, then the intercept (``contrib.sum(0) + intercept`` to the bit).
     """
     t, n = contrib.shape[0], contrib.shape[1]
-    eta = np.empty(contrib.shape[1:]) if out is None else out
+    eta = empty_outputs(contrib.shape[1:]) if out is None else out
     if t < PartialSums.MIN_TERMS:
         block = _tree_block(contrib)
         rows = _rows_of(intercept, (min(n, block), *contrib.shape[2:]))
@@ -289,7 +310,7 @@ class PartialSums:
             arr = None
             if hi - lo > 1:
                 if used == len(self.arrays):
-                    self.arrays.append(np.empty(shape))
+                    self.arrays.append(empty_outputs(shape))
                 arr = tree_sum_into(contrib, lo, hi, self.arrays[used])
                 used += 1
             self.nodes.append((lo, hi, arr))
@@ -502,7 +523,8 @@ def term_major_contributions(
             f"The model's contributions_array gave shape {first.shape}; expected "
             f"({min(n, block)}, n_terms, n_outputs)."
         )
-    out = np.empty((first.shape[1], n, first.shape[2]))
+    t, c = first.shape[1], first.shape[2]
+    out = np.empty((t, c, n)).transpose(0, 2, 1)  # each (n, C) column class-major
     out[:, : len(first)] = first.transpose(1, 0, 2)
     for a in range(block, n, block):
         part = model.contributions_array(frame.iloc[a : a + block])
@@ -531,7 +553,7 @@ def predictions_of(
     n = len(eta)
     if link is not None and eta.ndim == 2:
         k = 2 if link == "logit" else eta.shape[1]
-        out = np.empty((n, k)) if pool is None else pool.empty((n, k))
+        out = empty_outputs((n, k)) if pool is None else pool.empty((n, k))
         return link_into(link, eta, out)
     if n <= BLOCK or getattr(model, "link", None) == "identity":
         return np.asarray(model.inverse_link(eta), dtype=np.float64)
