@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._live import AUC_BINS, BLOCK, ProbabilityBins, auc_from_histogram
 from ._layout import class_major
+from ._live import AUC_BINS, BLOCK, ProbabilityBins, auc_from_histogram
 
 Array = npt.NDArray[Any]
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..exceptions import InputError, InputTypeError
 from ._base import Edit
-from ._layout import class_major, empty_outputs
+from ._layout import empty_outputs
 from ._links import link_into
 
 STATES = ("original", "last", "current")
