@@ -202,10 +202,14 @@ def test_region_interpolation_from_kept_segments_is_np_interp_bit_for_bit(seed):
         got3 = np.full((n, 4), 5.0)
         _interp_region(x, rows, int(np.argmax(mask)), gr, vs, got3[:, 1:], lo, hi)
         assert (got3[:, 0] == 5.0).all()
+        # and into the session's class-major layout (each column contiguous)
+        major = np.full((3, n), 5.0).T
+        _interp_region(x, rows, int(np.argmax(mask)), gr, vs, major, lo, hi)
         for c in range(3):
             want = np.full(n, 5.0)
             want[inside] = np.interp(x[inside], gr, vs[:, c])
             np.testing.assert_array_equal(got3[:, c + 1], want)
+            np.testing.assert_array_equal(major[:, c], want)
 
 
 def test_set_category_by_codes_moves_exactly_that_levels_rows(fitted_regressor):
@@ -322,7 +326,11 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
     # metrics and region edits then read contiguous memory); the pool hands
     # out views of (C, n) owners, whose reference counts see a caller's views
     from namwidgets import NAMClassifier
+    from namwidgets.edit import _jit
 
+    kernels = (_jit._block_stats, _jit._class_histogram, _jit._interp_region)
+    _jit.warm()
+    warmed = [len(k.signatures) for k in kernels]
     X, y = make_additive(1_500, random_state=4)
     labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
     clf = NAMClassifier(
@@ -353,6 +361,50 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
     np.testing.assert_array_equal(
         s.contributions("original"), clf.contributions_array(Xb)
     )
+    # Binder's warm-up compiled every version the session used
+    assert [len(k.signatures) for k in kernels] == warmed
+
+
+@pytest.mark.parametrize("n_threads", [2, 3])
+def test_live_numbers_are_the_same_bits_for_any_thread_count(big_sessions, n_threads):
+    # the live path spreads its blocks over threads; the blocks and the order
+    # their partial sums are added in are one thread's, so every number is too
+    from namwidgets import NAMClassifier
+    from namwidgets.edit._blocks import threads
+
+    X, y = make_additive(1_500, random_state=4)
+    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+    clf = NAMClassifier(
+        random_state=0, hidden_sizes=(16,), max_epochs=3, verbose=0, n_threads=1
+    ).fit(X, labels)
+    n = 300_000  # past the rows from which a pass is spread (MIN_PARALLEL_ROWS)
+    Xb, yb = make_additive(n, random_state=5)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, n)
+    three = EditSession(
+        clf,
+        Xb,
+        pd.cut(yb, 3, labels=["low", "mid", "high"]).astype(str),
+        sample_weight=w,
+    )
+    for s in (three, *big_sessions):
+        got = {}
+        for k in (1, n_threads):
+            with threads(k):
+                s.scale("smooth", 0.7).monotone("quadratic", True, -1.0, 2.0)
+                s.smooth("smooth", 0.3)
+                got[k] = (
+                    s.linear_predictor().copy(),
+                    s.predictions().copy(),
+                    s.metrics(fast=True),
+                    s.importance(),
+                )
+                while s.undo():
+                    pass
+        one, many = got[1], got[n_threads]
+        np.testing.assert_array_equal(one[0], many[0])
+        np.testing.assert_array_equal(one[1], many[1])
+        assert one[2] == many[2]
+        np.testing.assert_array_equal(one[3], many[3])
 
 
 def test_an_open_holds_one_contribution_matrix_until_the_first_edit():

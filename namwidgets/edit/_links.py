@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._blocks import map_blocks
 from ._layout import class_major, empty_outputs
 
 Array = npt.NDArray[Any]
@@ -108,11 +109,9 @@ def _softmax_columns_into(eta: Array, out: Array) -> Array:
     order as the row-major path, so the same bits. Returns ``out.T``.
     """
     k, n = eta.shape
-    size = min(n, LINK_BLOCK)
-    top, total = np.empty(size), np.empty(size)
-    for a in range(0, n, LINK_BLOCK):
-        m = min(a + LINK_BLOCK, n) - a
-        E, Z, M, S = eta[:, a : a + m], out[:, a : a + m], top[:m], total[:m]
+
+    def step(a: int, b: int, buf: tuple[Array, Array]) -> None:
+        E, Z, M, S = eta[:, a:b], out[:, a:b], buf[0][: b - a], buf[1][: b - a]
         np.maximum(E[0], E[1], out=M)
         for c in range(2, k):
             np.maximum(M, E[c], out=M)
@@ -124,6 +123,9 @@ def _softmax_columns_into(eta: Array, out: Array) -> Array:
             S += Z[c]
         for c in range(k):
             Z[c] /= S
+
+    size = min(n, LINK_BLOCK)
+    map_blocks(n, LINK_BLOCK, step, lambda: (np.empty(size), np.empty(size)))
     return out.T
 
 

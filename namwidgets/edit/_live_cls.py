@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._blocks import map_blocks, map_items
 from ._layout import class_major
 from ._live import AUC_BINS, BLOCK, ProbabilityBins, auc_from_histogram
 
@@ -174,26 +175,37 @@ def _aucs_of_keys(
 ) -> list[tuple[float, float]]:
     """As :func:`_auc` per class, from each row's ``odds_key`` per class.
 
-    ``keys`` (K, n) is overwritten with the ids, a block of rows at a time for
-    every class (the block's true classes read once for all of them).
+    Each class's histogram is one compiled loop over its keys in row order
+    (``_jit.class_histogram``: ``np.bincount`` of the bin ids, to the bit), the
+    classes spread over the live path's threads.
     """
-    k = targets.n_classes
-    for a in range(0, keys.shape[1], BLOCK):
-        codes = targets.codes[a : a + BLOCK]
-        for c in range(k):
-            blk = keys[c, a : a + BLOCK]
-            edges[c].ids_of_keys(blk)
-            blk *= k
-            blk += codes
-    return [_auc_of_ids(keys[c], c, edges[c], targets) for c in range(k)]
+    from . import _jit
+
+    k, n = targets.n_classes, keys.shape[1]
+    w = targets.w
+
+    def one(c: int) -> tuple[float, float]:
+        e = edges[c]
+        hist = np.zeros(e.n_bins * k)
+        _jit.class_histogram(keys[c], targets.codes, w, k, e, hist)
+        return _auc_of_hist(hist if w is not None else hist.astype(np.int64), c, e)
+
+    return map_items(k, n, one)
 
 
 def _auc_of_ids(
     ids: Array, c: int, edges: ProbabilityBins, targets: LiveTargets
 ) -> tuple[float, float]:
     """The AUC of class ``c`` and its bound from each row's ``bin * K + class``."""
-    k = targets.n_classes
-    hist = np.bincount(ids, weights=targets.w, minlength=edges.n_bins * k)
+    hist = np.bincount(
+        ids, weights=targets.w, minlength=edges.n_bins * targets.n_classes
+    )
+    return _auc_of_hist(hist, c, edges)
+
+
+def _auc_of_hist(hist: Array, c: int, edges: ProbabilityBins) -> tuple[float, float]:
+    """The AUC of class ``c`` and its bound from the ``bin * K + class`` counts."""
+    k = len(hist) // edges.n_bins
     hist = hist.reshape(edges.n_bins, k)
     pos = hist[:, c]
     neg = hist[:, [j for j in range(k) if j != c]].sum(1)
@@ -283,41 +295,14 @@ def binary_live_metrics(
     return out | _finish(targets, cm, log_sum, sq_sum)
 
 
-def _hard_labels(P: Array, best: Array, gt: Array, label: Array) -> Array:
-    """``argmax`` of each row of the (m, K) block ``P`` (ties to the first), ints.
-
-    K - 1 element-wise passes over the class columns instead of an axis-1
-    argmax, whose inner loop is K elements long. The label is the last class
-    whose column beats the best of the ones before it, i.e. the largest such
-    class: kept as the running maximum of ``c * beats`` in bytes (a masked
-    ``copyto`` of the class, data-dependent branches, measured 2 ms per 1M
-    rows per class on 2026-12-03, against 0.15 ms for the two byte ufuncs).
-    """
-    k = P.shape[1]
-    if k > 255:
-        np.copyto(best, P[:, 0])
-        label[:] = 0
-        for c in range(1, k):
-            np.greater(P[:, c], best, out=gt)
-            np.maximum(best, P[:, c], out=best)
-            np.copyto(label, c, where=gt)
-        return label
-    beats, top = gt.view(np.uint8), np.zeros(len(gt), np.uint8)
-    np.copyto(best, P[:, 0])
-    for c in range(1, k):
-        np.greater(P[:, c], best, out=gt)
-        np.maximum(best, P[:, c], out=best)
-        beats *= c
-        np.maximum(top, beats, out=top)
-    np.copyto(label, top)
-    return label
-
-
-#: Rows per block of the multiclass pass: the block's K class columns, copied
-#: class-major, and its per-row buffers stay in L2 (1M x 3 classes, 2026-12-03,
-#: metrics + AUC, median of 15, two runs: 8192 rows 25-26 ms, 16384 rows 23-29,
-#: 65536 rows 28-30).
-CLASS_BLOCK = 1 << 13
+#: Rows per block of the multiclass pass: few enough blocks that numpy's
+#: per-call cost (~35 calls a block) stays small, its buffers near L2 (1M x 3
+#: classes, 2026-12-03, a 2-core AMD EPYC with 512 KB L2 per core, metrics +
+#: AUC, median of 7, five interleaved rounds: 8192 rows 57.6 ms, 16384 47.6,
+#: 32768 42.5, 65536 41.1, 131072 36.5; 8192 was the best of an earlier
+#: machine, 25-26 ms against 28-30 at 65536).
+CLASS_BLOCK = 1 << 16
+PARALLEL = False
 
 
 def multiclass_live_metrics(
@@ -359,68 +344,45 @@ def multiclass_live_metrics(
     the same AUC and bound to the bit, without reading the probabilities again.
     """
     _check(targets, proba)
+    from . import _jit  # compiled on first use: numba loads only where needed
+
     n, k = proba.shape
     # the session's probabilities are class-major (each class's column
-    # contiguous): read in place; any other layout is copied block by block
-    major = class_major(proba)
-    if not major:
-        proba = np.ascontiguousarray(proba)
+    # contiguous) and read in place; any other layout is copied once
+    P = proba.T if class_major(proba) else np.ascontiguousarray(proba.T)
     w = targets.w
-    assert targets.truth is not None
+    keys = targets.scratch_keys(n) if auc else np.empty((k, 0), np.int64)
     size = min(n, CLASS_BLOCK)
-    cols = np.empty((k, size))
-    true_p, sq, tmp, best = (np.empty(size) for _ in range(4))
-    gt = np.empty(size, bool)
-    label = np.empty(size, np.intp)
-    cm = np.zeros(k * k)
-    keys = targets.scratch_keys(n) if auc else None
-    key_lo = [np.iinfo(np.int64).max] * k
-    key_hi = [np.iinfo(np.int64).min] * k
+
+    def scratch() -> Array:
+        return np.empty(size)
+
+    def step(a: int, b: int, true_p: Array) -> tuple[float, float, Array, Array, Array]:
+        cm, lo, hi = np.zeros(k * k), np.empty(k, np.int64), np.empty(k, np.int64)
+        Y = true_p[: b - a]
+        sq = _jit.block_stats(P, targets.codes, w, a, b, keys, auc, Y, cm, lo, hi)
+        np.log(Y, out=Y)  # numpy's SIMD log (the loop's would be scalar)
+        log_part = float(Y.sum()) if w is None else float(Y @ w[a:b])
+        return log_part, sq, cm, lo, hi
+
+    # each block's sums added in block order: the same bits for any threads
     log_sum = sq_sum = 0.0
-    if major:
-        by_class = proba.T
-        flat, where = by_class.reshape(-1), targets.flat_true_cm
-    else:
-        flat, where = proba.reshape(-1), targets.flat_true
-    for a in range(0, n, CLASS_BLOCK):
-        m = min(a + CLASS_BLOCK, n) - a
-        b = slice(a, a + m)
-        if major:
-            Q = by_class[:, b]
-        else:
-            Q = cols[:, :m]
-            np.copyto(Q, proba[b].T)  # class-major: each class's column contiguous
-        Y, S, T = true_p[:m], sq[:m], tmp[:m]
-        np.take(flat, where[b], out=Y)
-        if w is None:
-            # sum_c (p_c - t_c)^2 = sum_c p_c^2 - 2 p_true + 1 (one-hot t):
-            # K dot products over the block instead of 3K passes
-            sq_sum += sum(float(q @ q) for q in Q) - 2.0 * float(Y.sum()) + m
-        else:
-            for c in range(k):
-                np.subtract(Q[c], targets.truth[c, b], out=T)
-                if c == 0:
-                    np.multiply(T, T, out=S)
-                else:
-                    T *= T
-                    S += T
-            sq_sum += float(S @ w[b])
-        _log_clipped(Y)
-        log_sum += float(Y.sum()) if w is None else float(Y @ w[b])
-        H = _hard_labels(Q.T, best[:m], gt[:m], label[:m])
-        H += targets.cm_offset[b]
-        cm += np.bincount(H, weights=None if w is None else w[b], minlength=k * k)
-        if keys is not None:
-            for c in range(k):
-                row = keys[c, b]
-                np.subtract(1.0, Q[c], out=T)
-                np.subtract(Q[c].view(np.int64), T.view(np.int64), out=row)
-                key_lo[c] = min(key_lo[c], int(row.min()))
-                key_hi[c] = max(key_hi[c], int(row.max()))
+    cm = np.zeros(k * k)
+    key_lo = np.full(k, np.iinfo(np.int64).max)
+    key_hi = np.full(k, np.iinfo(np.int64).min)
+    for log_part, sq_part, counts, lo, hi in map_blocks(n, CLASS_BLOCK, step, scratch):
+        log_sum += log_part
+        sq_sum += sq_part
+        cm += counts
+        np.minimum(key_lo, lo, out=key_lo)
+        np.maximum(key_hi, hi, out=key_hi)
+    if w is None:
+        cm = cm.astype(np.int64)
     out: dict[str, Any] = {}
-    if keys is not None:
+    if auc:
         edges = [
-            ProbabilityBins.from_keys(key_lo[c], key_hi[c], bins) for c in range(k)
+            ProbabilityBins.from_keys(int(key_lo[c]), int(key_hi[c]), bins)
+            for c in range(k)
         ]
         values, bounds = zip(*_aucs_of_keys(keys, edges, targets))
         out["roc_auc"] = float(np.mean(values))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..exceptions import InputError, InputTypeError
 from ._base import Edit
+from ._blocks import map_blocks
 from ._layout import empty_outputs
 from ._links import link_into
 
@@ -51,14 +52,20 @@ def importance(contrib: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if n == 0:
         return np.zeros(t)
     out = np.zeros(t)
+    size = BLOCK * contrib.shape[2]
     for k in range(t):
         flat = np.ravel(contrib[k], order="K")  # a view in either layout
-        size = BLOCK * contrib.shape[2]
-        buf = np.empty(min(len(flat), size))
-        for a in range(0, len(flat), size):
-            b = buf[: min(size, len(flat) - a)]
-            np.abs(flat[a : a + size], out=b)
-            out[k] += b.sum()
+
+        def step(
+            a: int, e: int, buf: npt.NDArray[np.float64], flat: Any = flat
+        ) -> float:
+            b = buf[: e - a]
+            np.abs(flat[a:e], out=b)
+            return float(b.sum())
+
+        # the blocks' sums added in block order, whatever the thread count
+        for part in map_blocks(len(flat), size, step, lambda: np.empty(size)):
+            out[k] += part
     return out / n
 
 
@@ -201,13 +208,15 @@ def tree_sum_into(
     """
     n, block = contrib.shape[1], _tree_block(contrib)
     size = (min(n, block), *contrib.shape[2:])
-    scratch = [empty_outputs(size) for _ in range(_depth(hi - lo))]
     rows = _rows_of(plus, size)
-    for a in range(0, n, block):
-        b = min(a + block, n)
+
+    def step(a: int, b: int, scratch: list[npt.NDArray[np.float64]]) -> None:
         _tree_into(contrib, lo, hi, a, b, out[a:b], scratch)
         if rows is not None:
             out[a:b] += rows[: b - a]
+
+    depth = _depth(hi - lo)
+    map_blocks(n, block, step, lambda: [empty_outputs(size) for _ in range(depth)])
     return out
 
 
@@ -235,15 +244,18 @@ def linear_predictor(
         block = _tree_block(contrib)
         rows = _rows_of(intercept, (min(n, block), *contrib.shape[2:]))
         assert rows is not None
-        for a in range(0, n, block):
-            blk = eta[a : a + block]
+
+        def step(a: int, b: int, _: None) -> None:
+            blk = eta[a:b]
             if t == 0:
                 blk[:] = 0.0
             else:
-                np.copyto(blk, contrib[0, a : a + block])
+                np.copyto(blk, contrib[0, a:b])
             for k in range(1, t):
-                blk += contrib[k, a : a + block]
+                blk += contrib[k, a:b]
             blk += rows[: len(blk)]
+
+        map_blocks(n, block, step)
         return eta
     return tree_sum_into(contrib, 0, t, eta, plus=intercept)
 
@@ -331,12 +343,15 @@ class PartialSums:
         t, n, block = self.term, contrib.shape[1], _tree_block(contrib)
         rows = _rows_of(intercept, (min(n, block), *contrib.shape[2:]))
         assert rows is not None
-        for a in range(0, n, block):
-            blk = out[a : a + block]
-            np.copyto(blk, contrib[t, a : a + block])
-            for lo, _, arr in self.nodes:
-                blk += contrib[lo, a : a + block] if arr is None else arr[a : a + block]
+
+        def step(a: int, b: int, _: None) -> None:
+            blk = out[a:b]
+            np.copyto(blk, contrib[t, a:b])
+            for lo, _hi, arr in self.nodes:
+                blk += contrib[lo, a:b] if arr is None else arr[a:b]
             blk += rows[: len(blk)]
+
+        map_blocks(n, block, step)
         return out
 
 
