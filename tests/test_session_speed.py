@@ -366,7 +366,9 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
 
 
 @pytest.mark.parametrize("n_threads", [2, 3])
-def test_live_numbers_are_the_same_bits_for_any_thread_count(big_sessions, n_threads):
+def test_live_numbers_are_the_same_bits_for_any_thread_count(
+    fitted_regressor, fitted_classifier, n_threads
+):
     # the live path spreads its blocks over threads; the blocks and the order
     # their partial sums are added in are one thread's, so every number is too
     from namwidgets import NAMClassifier
@@ -386,7 +388,14 @@ def test_live_numbers_are_the_same_bits_for_any_thread_count(big_sessions, n_thr
         pd.cut(yb, 3, labels=["low", "mid", "high"]).astype(str),
         sample_weight=w,
     )
-    for s in (three, *big_sessions):
+    Xr, yr = make_additive(n, random_state=6)
+    Xc, yc = make_additive(n, classification=True, random_state=6)
+    sessions = (
+        three,
+        EditSession(fitted_regressor, Xr, yr),
+        EditSession(fitted_classifier[0], Xc, yc, sample_weight=w),
+    )
+    for s in sessions:
         got = {}
         for k in (1, n_threads):
             with threads(k):

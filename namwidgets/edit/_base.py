@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..exceptions import EditError
+from ._blocks import copy_of
 from ._reference import KINDS, FeatureReference
 
 _BOTH = KINDS
@@ -275,7 +276,7 @@ class Edit:
         cols = slice(None) if k is None else slice(k, k + 1)
         out = self._whole(ya) if k is None else None
         if out is None:
-            out = ya.copy(order="K")  # the layout of y (class-major columns)
+            out = copy_of(ya)  # the layout of y (class-major columns)
             self._apply(xa, out, cols, ref)
         if ref.kind == "numeric" and not self.changes_nan_rows:
             # by index: a (n, 1) mask broadcast over the outputs branches per

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ..cpus import available_cpus, cpus_busy
 
 R = TypeVar("R")
@@ -156,3 +158,26 @@ def map_items(count: int, rows: int, fn: Callable[[int], R]) -> list[R]:
     """
     size = max(rows, 1)
     return map_blocks(count * size, size, lambda a, b, s: fn(a // size))
+
+
+#: Rows per block of a threaded copy or element-wise pass.
+COPY_BLOCK = 1 << 16
+
+
+def copy_into(dst: Any, src: Any) -> Any:
+    """``dst[...] = src`` for (rows, ...) arrays, block by block on the threads.
+
+    A 24 MB copy (1M x 3 float64) is bound by memory bandwidth, which one
+    core does not fill: 1.5 ms on one thread, 0.9 on two (2026-12-03).
+    """
+
+    def step(a: int, b: int, _: None) -> None:
+        np.copyto(dst[a:b], src[a:b])
+
+    map_blocks(len(dst), COPY_BLOCK, step)
+    return dst
+
+
+def copy_of(src: Any) -> Any:
+    """A copy of ``src`` in its own layout (``order="K"``), made on the threads."""
+    return copy_into(np.empty_like(src, order="K"), src)

@@ -412,8 +412,13 @@ class SetCategoryValue(Edit):
 
     def _apply(self, x, out, cols, ref) -> None:
         # the level's rows by index: a boolean-mask write of a random third of
-        # 1M rows x 3 outputs branches per row (6.3 ms, 2026-12-03; 3.2 ms so)
-        out[np.flatnonzero(np.asarray(x == self._label(ref))), cols] = self.value
+        # 1M rows x 3 outputs branches per row (6.3 ms, 2026-12-03; 3.2 ms so),
+        # one output column at a time: in the session's class-major layout a
+        # row's outputs lie a column apart (a third of 1M x 3: 4.3 ms all at
+        # once, 3.9 column by column)
+        rows = np.flatnonzero(np.asarray(x == self._label(ref)))
+        for j in range(out.shape[1])[cols]:
+            out[rows, j] = self.value
 
 
 @_register

@@ -23,6 +23,7 @@ from ..explain import ShapeFunction
 from ..protocol import AdditiveModel, check_additive_model, model_classes
 from ._actions import EditActions
 from ._base import Edit
+from ._blocks import copy_into
 from ._edited import EditedModel
 from ._feedback import SessionFeedback
 from ._io import SessionFiles
@@ -463,7 +464,7 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
             self._snapshot_last()
         current = self._writable_current()
         for t in cols:
-            current[t] = cols[t]
+            copy_into(current[t], cols[t])
             self._refs[t] = refs[t]
             self._importance[t] = importance(cols[t][None])[0]
         self._set_eta(set(cols))
