@@ -42,17 +42,6 @@ class LiveTargets:
 
     Attributes
     ----------
-    truth : ndarray of shape (n_classes, n_samples)
-        Multiclass only (None for two classes): class-major one-hot truth as
-        float64, each class's row contiguous.
-    flat_true : ndarray of int, shape (n_samples,)
-        Multiclass only: each row's index of its true class's probability in a
-        C-contiguous (n_samples, n_classes) array (``row * K + code``).
-    flat_true_cm : ndarray of int, shape (n_samples,)
-        The same in a class-major one (each class's column contiguous, the
-        session's layout): ``code * n + row``.
-    cm_offset : ndarray of int, shape (n_samples,)
-        ``code * K``: a row's confusion-matrix cell is this plus its hard label.
     columns : list of ndarray of shape (n_samples,)
         Binary only: per class, its rows' weight (1.0 without weights) and 0.0
         elsewhere, each contiguous. ``truth1``: the positive rows as 1.0.
@@ -60,8 +49,8 @@ class LiveTargets:
         Binary only: scratch for the histogram AUC's bin ids, kept between
         calls (its pages fault in once, not per edit).
     keys : ndarray of int, shape (n_classes, n_samples)
-        Multiclass only: the same for every class's keys, then bin ids, of
-        one pass (8 MB per class per 1M rows).
+        Multiclass only: the same for every class's ``odds_key`` of one pass
+        (8 MB per class per 1M rows).
     """
 
     def __init__(
@@ -72,11 +61,9 @@ class LiveTargets:
         self.n_classes = k = int(n_classes)
         self.w = w = sample_weight
         self.total = float(n) if w is None else float(w.sum())
-        self.truth: Array | None = None
         self.columns: list[Array] = []
-        self.cm_offset = self.codes * k
         self.ids = np.empty(0, np.intp)
-        self.keys = np.empty((0, 0), np.intp)
+        self.keys = np.empty((0, 0), np.int64)
         if k == 2:
             self.truth1 = (self.codes == 1).astype(np.float64)
             pos = self.truth1 if w is None else self.truth1 * w
@@ -84,25 +71,19 @@ class LiveTargets:
             self.columns = [neg, pos]
             self.support = np.array([neg.sum(), pos.sum()])
         else:
-            self.truth = np.zeros((k, n))
-            self.truth[self.codes, np.arange(n)] = 1.0
-            rows = np.arange(n, dtype=np.intp)
-            self.flat_true = rows * k + self.codes
-            self.flat_true_cm = self.codes * n + rows
-            weighted = self.truth if w is None else self.truth * w
-            self.support = weighted.sum(1)
+            self.support = np.bincount(self.codes, weights=w, minlength=k).astype(float)
+
+    def scratch_keys(self, n: int) -> Array:
+        """The kept (n_classes, n) int buffer for the multiclass AUC's keys."""
+        if self.keys.shape != (self.n_classes, n):
+            self.keys = np.empty((self.n_classes, n), np.int64)
+        return self.keys
 
     def scratch_ids(self, n: int) -> Array:
         """The kept n-long int buffer for the AUC's bin ids."""
         if len(self.ids) != n:
             self.ids = np.empty(n, np.intp)
         return self.ids
-
-    def scratch_keys(self, n: int) -> Array:
-        """The kept (n_classes, n) int buffer for the multiclass AUC's keys."""
-        if self.keys.shape != (self.n_classes, n):
-            self.keys = np.empty((self.n_classes, n), np.intp)
-        return self.keys
 
 
 def _check(targets: LiveTargets, proba: Array) -> None:
@@ -170,27 +151,47 @@ def _auc(
     return _auc_of_ids(ids, c, edges, targets)
 
 
+#: Row parts of an unweighted class's histogram (counts: exact in any order),
+#: so that K classes make K * parts tasks that even two threads share evenly.
+HIST_PARTS = 2
+
+
 def _aucs_of_keys(
     keys: Array, edges: list[ProbabilityBins], targets: LiveTargets
 ) -> list[tuple[float, float]]:
-    """As :func:`_auc` per class, from each row's ``odds_key`` per class.
+    """As :func:`_auc` per class, from each row's ``odds_key`` per class (K, n).
 
-    Each class's histogram is one compiled loop over its keys in row order
-    (``_jit.class_histogram``: ``np.bincount`` of the bin ids, to the bit), the
-    classes spread over the live path's threads.
+    Each class's histogram is compiled loops over its keys
+    (``_jit.class_histogram``: ``np.bincount`` of :func:`_auc`'s ids, the
+    bin of each key): unweighted, counts of
+    :data:`HIST_PARTS` row ranges added (exact); weighted, one loop in
+    row order (the weights added as ``bincount`` adds them). The loops run
+    on the live path's threads.
     """
     from . import _jit
 
-    k, n = targets.n_classes, keys.shape[1]
+    k, n = keys.shape
     w = targets.w
+    parts = 1 if w is not None else HIST_PARTS
+    cuts = [n * i // parts for i in range(parts + 1)]
 
-    def one(c: int) -> tuple[float, float]:
-        e = edges[c]
-        hist = np.zeros(e.n_bins * k)
-        _jit.class_histogram(keys[c], targets.codes, w, k, e, hist)
-        return _auc_of_hist(hist if w is not None else hist.astype(np.int64), c, e)
+    def one(task: int) -> Array:
+        c, part = divmod(task, parts)
+        hist = np.zeros(edges[c].n_bins * k)
+        a, b = cuts[part], cuts[part + 1]
+        _jit.class_histogram(keys[c], targets.codes, w, k, edges[c], a, b, hist)
+        return hist
 
-    return map_items(k, n, one)
+    hists = map_items(k * parts, n // parts, one)
+    out = []
+    for c in range(k):
+        hist = hists[c * parts]
+        for more in hists[c * parts + 1 : (c + 1) * parts]:
+            hist += more
+        out.append(
+            _auc_of_hist(hist if w is not None else hist.astype(np.int64), c, edges[c])
+        )
+    return out
 
 
 def _auc_of_ids(
