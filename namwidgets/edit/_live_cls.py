@@ -7,11 +7,14 @@ reduction or ``argmax`` over (n, K) runs an inner loop of K elements per row,
 ``np.clip`` is several ufuncs, and mixed float/bool arithmetic goes through a
 casting loop. So the truth enters as float arrays computed once per session
 (:class:`LiveTargets`), every sum is a dot product or a block sum, a row's log
-loss is one ``log`` of its true class's probability (not one per class), hard
-labels come from K - 1 element-wise comparisons, and the per-row terms are the
-same as scikit-learn's, summed in another order (the tests check 1e-12). AUC
-is read from a histogram of the scores in bins of equal log-odds width, with
-its stated error bound (``_live.auc_from_histogram``, ``ProbabilityBins``).
+loss is one ``log`` of its true class's probability (not one per class), and
+the per-row terms are the same as scikit-learn's, summed in another order
+(the tests check 1e-12). AUC is read from a histogram of the scores in bins
+of equal log-odds width, with its stated error bound
+(``_live.auc_from_histogram``, ``ProbabilityBins``). The multiclass pass is
+compiled loops (``_jit``) over the session's class-major probabilities, on
+the live path's threads: numpy's version needed ~35 calls a block, which
+threads could not share.
 """
 
 from __future__ import annotations
