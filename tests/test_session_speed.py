@@ -455,3 +455,22 @@ def test_an_open_holds_one_contribution_matrix_until_the_first_edit():
     np.testing.assert_array_equal(after[:, 1:], original[:, 1:])
     s.undo()
     np.testing.assert_array_equal(s.contributions(), original)
+
+
+def test_missing_rows_of_a_read_only_column_are_found_once():
+    from namwidgets.edit._base import nan_rows
+
+    x = np.random.default_rng(0).normal(size=100_000)
+    x[::7] = np.nan
+    want = np.flatnonzero(np.isnan(x))
+    writable = nan_rows(x)
+    np.testing.assert_array_equal(writable, want)
+    assert nan_rows(x) is not writable  # a writable array could change: no memo
+    x.flags.writeable = False
+    kept = nan_rows(x)
+    np.testing.assert_array_equal(kept, want)
+    assert nan_rows(x) is kept and not kept.flags.writeable
+    other = x.copy()
+    other.flags.writeable = False
+    assert nan_rows(other) is not kept  # another array, its own answer
+    np.testing.assert_array_equal(nan_rows(other), want)
