@@ -50,7 +50,9 @@ def _bits(typingctx: Any, x: Any) -> Any:
 @njit(cache=True, nogil=True, inline="always")
 def _odds_key(p: float) -> int:
     """``_live.odds_key``: ``bits(p) - bits(1 - p)``, rising with ``p``."""
-    return _bits(p) - _bits(1.0 - p)
+    # numba's intrinsic takes its typing context itself; mypy sees the Python
+    # signature (typingctx, x)
+    return _bits(p) - _bits(1.0 - p)  # type: ignore[call-arg]
 
 
 @njit(cache=True, nogil=True)
