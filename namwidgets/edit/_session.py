@@ -104,7 +104,9 @@ class EditSession(EditActions, SessionFeedback, SessionFiles):
     # ------------------------------------------------------------ set-up
     def _set_base(self, model: Any) -> None:
         # term-major (T, n, C): a term's column is contiguous to rewrite and the
-        # linear predictor is T contiguous adds
+        # linear predictor is T contiguous adds; stored class-major underneath
+        # ((T, C, n) seen through a transpose, _layout.empty_outputs), so each
+        # class's column of a term is contiguous too
         self._base = term_major_contributions(model, self._frame)
         self._base.flags.writeable = False
         self._functions0 = [freeze(sf) for sf in model.term_functions()]
