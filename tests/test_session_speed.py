@@ -292,9 +292,7 @@ def test_recycled_arrays_never_change_under_a_caller(big_sessions):
         if i % 4 == 0:  # a caller keeps some states' arrays
             held.append((pred, pred.copy(), eta, eta.copy()))
         s.metrics(fast=True)
-    for pred, pred0, eta, eta0 in held:
-        np.testing.assert_array_equal(pred, pred0)
-        np.testing.assert_array_equal(eta, eta0)
+    _assert_unchanged(held)
     # the current state's numbers are a plain recomputation's, bit for bit
     eta = linear_predictor(s._current, s._intercept)
     np.testing.assert_array_equal(s.linear_predictor(), eta)
@@ -319,26 +317,43 @@ def test_recycled_arrays_never_change_under_a_caller(big_sessions):
         pass
 
 
+def _three_classes(y):
+    return pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+
+
+@pytest.fixture(scope="module")
+def three_class_model():
+    """A small three-class NAM (its sessions are opened on other, larger data)."""
+    from namwidgets import NAMClassifier
+
+    X, y = make_additive(1_500, random_state=4)
+    return NAMClassifier(
+        random_state=0, hidden_sizes=(16,), max_epochs=3, verbose=0, n_threads=1
+    ).fit(X, _three_classes(y))
+
+
+def _assert_unchanged(held):
+    """Each (array, copy taken then, ...) pair of ``held`` still equal."""
+    for arrays in held:
+        for now, then in zip(arrays[::2], arrays[1::2]):
+            np.testing.assert_array_equal(now, then)
+
+
 def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
-    big_sessions,
+    three_class_model,
 ):
     # a multiclass session keeps each class's column contiguous (its softmax,
     # metrics and region edits then read contiguous memory); the pool hands
     # out views of (C, n) owners, whose reference counts see a caller's views
-    from namwidgets import NAMClassifier
     from namwidgets.edit import _jit
 
     kernels = (_jit._block_stats, _jit._class_histogram, _jit._interp_region)
     _jit.warm()
     warmed = [len(k.signatures) for k in kernels]
-    X, y = make_additive(1_500, random_state=4)
-    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
-    clf = NAMClassifier(
-        random_state=0, hidden_sizes=(16,), max_epochs=3, verbose=0, n_threads=1
-    ).fit(X, labels)
+    clf = three_class_model
     n = max(LIVE_AUC_MAX_ROWS, _SEGMENT_MIN_ROWS) + 4_000
     Xb, yb = make_additive(n, random_state=5)
-    s = EditSession(clf, Xb, pd.cut(yb, 3, labels=["low", "mid", "high"]).astype(str))
+    s = EditSession(clf, Xb, _three_classes(yb))
     assert s._current.shape[2] == 3
     assert s._current[0].T.flags.c_contiguous
     held = []
@@ -350,9 +365,7 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
         if i % 3 == 0:
             held.append((pred, pred.copy(), eta[::2], eta[::2].copy()))
         s.metrics(fast=True)
-    for pred, pred0, eta, eta0 in held:
-        np.testing.assert_array_equal(pred, pred0)
-        np.testing.assert_array_equal(eta, eta0)
+    _assert_unchanged(held)
     eta = linear_predictor(s._current, s._intercept)
     np.testing.assert_array_equal(s.linear_predictor(), eta)
     expected = np.asarray(clf.inverse_link(np.ascontiguousarray(eta)))
@@ -367,27 +380,16 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
 
 @pytest.mark.parametrize("n_threads", [2, 3])
 def test_live_numbers_are_the_same_bits_for_any_thread_count(
-    fitted_regressor, fitted_classifier, n_threads
+    fitted_regressor, fitted_classifier, three_class_model, n_threads
 ):
     # the live path spreads its blocks over threads; the blocks and the order
     # their partial sums are added in are one thread's, so every number is too
-    from namwidgets import NAMClassifier
     from namwidgets.edit._blocks import threads
 
-    X, y = make_additive(1_500, random_state=4)
-    labels = pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
-    clf = NAMClassifier(
-        random_state=0, hidden_sizes=(16,), max_epochs=3, verbose=0, n_threads=1
-    ).fit(X, labels)
     n = 300_000  # past the rows from which a pass is spread (MIN_PARALLEL_ROWS)
     Xb, yb = make_additive(n, random_state=5)
     w = np.random.default_rng(0).uniform(0.5, 2.0, n)
-    three = EditSession(
-        clf,
-        Xb,
-        pd.cut(yb, 3, labels=["low", "mid", "high"]).astype(str),
-        sample_weight=w,
-    )
+    three = EditSession(three_class_model, Xb, _three_classes(yb), sample_weight=w)
     Xr, yr = make_additive(n, random_state=6)
     Xc, yc = make_additive(n, classification=True, random_state=6)
     sessions = (

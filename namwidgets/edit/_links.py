@@ -88,22 +88,31 @@ def softmax_into(eta: Array, out: Array) -> Array:
     zc, top, total = np.empty((k, size)), np.empty(size), np.empty(size)
     for a in range(0, n, LINK_BLOCK):
         m = min(a + LINK_BLOCK, n) - a
-        Z, M, S = zc[:, :m], top[:m], total[:m]
+        Z, S = zc[:, :m], total[:m]
         np.copyto(Z, eta[a : a + m].T)
-        np.maximum(Z[0], Z[1], out=M)
-        for c in range(2, k):
-            np.maximum(M, Z[c], out=M)
-        for c in range(k):
-            np.subtract(Z[c], M, out=Z[c])
-        np.exp(Z, out=Z)  # element-wise on contiguous rows, as the model's
-        # numpy adds a short row left to right: e0 + e1 + e2 is its sum(1)
-        np.add(Z[0], Z[1], out=S)
-        for c in range(2, k):
-            S += Z[c]
+        _exp_shifted(Z, Z, top[:m], S)
         blk = out[a : a + m]
         for c in range(k):
             np.divide(Z[c], S, out=blk[:, c])
     return out
+
+
+def _exp_shifted(E: Array, Z: Array, M: Array, S: Array) -> None:
+    """``Z = exp(E - max)`` and ``S`` its sum per column of (K, m) class rows.
+
+    ``M`` is scratch for the running maximum; ``Z`` may be ``E``. The sum is
+    left to right, ``e0 + e1 + e2``: numpy's ``sum(1)`` of a short row.
+    """
+    k = len(E)
+    np.maximum(E[0], E[1], out=M)
+    for c in range(2, k):
+        np.maximum(M, E[c], out=M)
+    for c in range(k):
+        np.subtract(E[c], M, out=Z[c])
+    np.exp(Z, out=Z)  # element-wise on contiguous rows, as the model's
+    np.add(Z[0], Z[1], out=S)
+    for c in range(2, k):
+        S += Z[c]
 
 
 def _softmax_columns_into(eta: Array, out: Array) -> Array:
@@ -116,16 +125,8 @@ def _softmax_columns_into(eta: Array, out: Array) -> Array:
     k, n = eta.shape
 
     def step(a: int, b: int, buf: tuple[Array, Array]) -> None:
-        E, Z, M, S = eta[:, a:b], out[:, a:b], buf[0][: b - a], buf[1][: b - a]
-        np.maximum(E[0], E[1], out=M)
-        for c in range(2, k):
-            np.maximum(M, E[c], out=M)
-        for c in range(k):
-            np.subtract(E[c], M, out=Z[c])
-        np.exp(Z, out=Z)  # element-wise on contiguous rows, as the model's
-        np.add(Z[0], Z[1], out=S)  # numpy's sum(1) of a short row, left to right
-        for c in range(2, k):
-            S += Z[c]
+        Z, S = out[:, a:b], buf[1][: b - a]
+        _exp_shifted(eta[:, a:b], Z, buf[0][: b - a], S)
         for c in range(k):
             Z[c] /= S
 

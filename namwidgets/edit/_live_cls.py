@@ -299,14 +299,12 @@ def binary_live_metrics(
     return out | _finish(targets, cm, log_sum, sq_sum)
 
 
-#: Rows per block of the multiclass pass: few enough blocks that numpy's
-#: per-call cost (~35 calls a block) stays small, its buffers near L2 (1M x 3
-#: classes, 2026-12-03, a 2-core AMD EPYC with 512 KB L2 per core, metrics +
-#: AUC, median of 7, five interleaved rounds: 8192 rows 57.6 ms, 16384 47.6,
-#: 32768 42.5, 65536 41.1, 131072 36.5; 8192 was the best of an earlier
-#: machine, 25-26 ms against 28-30 at 65536).
+#: Rows per block of the multiclass pass (one compiled call and one numpy
+#: ``log`` a block, on the live path's threads). 65536 was the best of the
+#: numpy pass this replaced (1M x 3, 2026-12-03, 2-core AMD EPYC, 512 KB L2
+#: per core: 8192 rows 57.6 ms, 32768 42.5, 65536 41.1, 131072 36.5, within
+#: the machine's noise); the compiled pass was not tuned again.
 CLASS_BLOCK = 1 << 16
-PARALLEL = False
 
 
 def multiclass_live_metrics(

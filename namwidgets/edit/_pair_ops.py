@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from ..exceptions import EditError
 from ._base import Edit, _register
+from ._blocks import copy_of
 from ._kernels import _CHUNK, _SEGMENT_MIN_ROWS, _in_region, _region_weights
 from ._pairs import PairReference, coords, level_curve, level_position
 from ._reference import FeatureReference
@@ -96,7 +97,7 @@ class LevelEdit(Edit):
         xa, ya = np.asarray(x), np.asarray(y, dtype=np.float64)
         _check_shapes(xa, ya, ref)
         rows, numeric = _level_rows(ref, xa, cat, i)
-        out = ya.copy(order="K")  # the layout of y (class-major columns)
+        out = copy_of(ya)  # the layout of y (class-major columns)
         if len(rows):
             out[rows] = self._plain().apply(numeric, ya[rows], curve)
         return out
