@@ -1,6 +1,7 @@
 """The live path's own sigmoid/softmax and its log-odds AUC bins.
 
-The blocked, in-place links must give the model's ``inverse_link`` bit for bit
+The blocked, in-place links must give the model's ``inverse_link`` (the
+package's ``namwidgets.links``, on its own compiled ``exp``) bit for bit
 (the session uses them only after checking that on its first rows); the
 histogram AUC binned by log-odds must stay within its stated bound of
 scikit-learn's, including where a confident model's probabilities crowd near
@@ -16,8 +17,9 @@ import pytest
 from conftest import FAST
 from sklearn import metrics as skm
 
-from namwidgets import EditSession, NAMClassifier
+from namwidgets import EditSession, NAMClassifier, links
 from namwidgets.datasets import make_additive
+from namwidgets.edit._layout import empty_outputs
 from namwidgets.edit._links import LINK_BLOCK, link_into, matches_model
 from namwidgets.edit._live import ProbabilityBins, auc_from_histogram, odds_key
 from namwidgets.edit._live_cls import (
@@ -29,7 +31,23 @@ from namwidgets.edit._metrics import HISTOGRAM_AUC_TOLERANCE
 
 
 class _Softmax:
-    """The models' softmax as ``NAMClassifier.inverse_link`` writes it."""
+    """The models' softmax (``NAMClassifier.inverse_link``'s)."""
+
+    link = "softmax"
+
+    def inverse_link(self, eta):
+        return links.softmax(eta)
+
+
+class _Sigmoid:
+    link = "logit"
+
+    def inverse_link(self, eta):
+        return links.sigmoid(eta[:, 0])
+
+
+class _NumpySoftmax:
+    """The textbook softmax on numpy's ``exp``: close, not the same bits."""
 
     link = "softmax"
 
@@ -37,14 +55,6 @@ class _Softmax:
         z = eta - eta.max(1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(1, keepdims=True)
-
-
-class _Sigmoid:
-    link = "logit"
-
-    def inverse_link(self, eta):
-        p = 1.0 / (1.0 + np.exp(-eta[:, 0]))
-        return np.column_stack([1.0 - p, p])
 
 
 class _Tempered(_Softmax):
@@ -68,13 +78,57 @@ def test_the_blocked_links_are_the_models_bit_for_bit(k, model):
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 7, 8, 11])
-def test_the_blocked_softmax_sums_a_row_as_numpy_does_for_any_k(k):
-    # numpy adds fewer than 8 numbers left to right, more pairwise; below 8
-    # classes the blocks run class-major (a short last block too)
+def test_the_softmax_is_the_textbook_one_to_rounding_and_the_same_in_any_layout(k):
+    # the session's class-major path, the copied-block path and the model's
+    # give the same bits; against numpy's exp the same to a few ulp
     eta = np.random.default_rng(k).normal(0, 3, (2 * LINK_BLOCK + 5, k))
     expected = _Softmax().inverse_link(eta)
     got = link_into("softmax", eta, np.empty_like(expected))
     np.testing.assert_array_equal(got, expected)
+    major = empty_outputs(eta.shape)
+    major[:] = eta
+    got_major = link_into("softmax", major, empty_outputs(eta.shape))
+    np.testing.assert_array_equal(got_major, expected)
+    np.testing.assert_allclose(expected, _NumpySoftmax().inverse_link(eta), rtol=1e-15)
+    np.testing.assert_allclose(expected.sum(1), 1.0, rtol=4e-16 * k)
+
+
+def test_the_exp_is_within_its_stated_ulp_of_the_exact_value():
+    # against long double (64-bit mantissa): <= 1.2 ulp where numpy's is
+    # <= 0.51, through the subnormals; the special values as the C library's
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            rng.uniform(-745, 709.7, 200_000),
+            rng.normal(0, 1, 100_000),
+            np.linspace(-0.35, 0.35, 10_001),
+            rng.uniform(-745.1, -708, 10_000),
+        ]
+    )
+    got = links.exp(x)
+    exact = np.exp(x.astype(np.longdouble))
+    ulp = np.spacing(exact.astype(np.float64))
+    err = np.abs((got - exact) / ulp).astype(np.float64)
+    assert err.max() <= 1.2
+    assert np.abs(got.view(np.int64) - np.exp(x).view(np.int64)).max() <= 2
+    special = np.array(
+        [-np.inf, np.inf, np.nan, 0.0, -0.0, -746.0, -1e300, 710.0, 1e300]
+    )
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(links.exp(special), np.exp(special))
+    assert links.exp(np.array([-745.0]))[0] == np.exp(-745.0)  # the last subnormal
+
+
+def test_the_classifiers_inverse_link_is_the_packages_links():
+    X, y = make_additive(300, random_state=0)
+    labels = pd.cut(y, [-np.inf, -0.5, 0.5, np.inf], labels=["lo", "mid", "hi"])
+    three = NAMClassifier(random_state=0, **FAST).fit(X, labels)
+    eta = three.decision_function(X)
+    np.testing.assert_array_equal(three.predict_proba(X), links.softmax(eta))
+    two = NAMClassifier(random_state=0, **FAST).fit(X, y > 0)
+    p = two.predict_proba(X)
+    np.testing.assert_array_equal(p, links.sigmoid(two.decision_function(X)))
+    assert p.flags.c_contiguous and p.shape == (300, 2)
 
 
 def test_the_blocked_softmax_of_strided_and_nonfinite_eta_is_the_models():
@@ -96,6 +150,8 @@ def test_the_blocked_softmax_of_strided_and_nonfinite_eta_is_the_models():
 def test_a_link_that_is_not_the_plain_one_keeps_the_models():
     eta = np.random.default_rng(0).normal(size=(500, 3))
     assert not matches_model(_Tempered(), eta)
+    # numpy's exp differs from the package's in the last bit of some rows
+    assert not matches_model(_NumpySoftmax(), eta)
 
     class Identity:
         link = "identity"

@@ -345,9 +345,15 @@ def test_a_three_class_sessions_arrays_are_class_major_and_never_change(
     # a multiclass session keeps each class's column contiguous (its softmax,
     # metrics and region edits then read contiguous memory); the pool hands
     # out views of (C, n) owners, whose reference counts see a caller's views
+    from namwidgets import links
     from namwidgets.edit import _jit
 
-    kernels = (_jit._block_stats, _jit._class_histogram, _jit._interp_region)
+    kernels = [_jit._block_stats, _jit._class_histogram, _jit._interp_region]
+    kernels += [
+        getattr(links, name)
+        for name in dir(links)
+        if hasattr(getattr(links, name), "signatures")
+    ]
     _jit.warm()
     warmed = [len(k.signatures) for k in kernels]
     clf = three_class_model

@@ -285,11 +285,11 @@ class EBMAdapter:
         arr = arr.reshape(len(arr), -1)
         if self.link == "identity":
             return arr[:, 0]
+        from .. import links  # the package's links: a session's, to the bit
+
         if self.link == "logit":
-            p = 1.0 / (1.0 + np.exp(-arr[:, 0]))
-            return np.column_stack([1.0 - p, p])
-        z = np.exp(arr - arr.max(1, keepdims=True))
-        return z / z.sum(1, keepdims=True)
+            return links.sigmoid(arr[:, 0])
+        return links.softmax(arr)
 
     def predict(self, X: Any) -> npt.NDArray[Any]:
         """The EBM's own ``predict`` on X (matched by name)."""

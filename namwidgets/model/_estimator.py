@@ -149,18 +149,19 @@ class NAMClassifier(ClassifierMixin, NAMBase):
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """Class probabilities from the linear predictor.
 
+        A sigmoid (binary) or softmax of ``namwidgets.links``, whose ``exp``
+        is the package's own: an edit session's probabilities are these, bit
+        for bit.
+
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
         eta = np.asarray(eta, dtype=np.float64).reshape(len(eta), -1)
-        if eta.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-eta[:, 0]))
-            return np.column_stack([1.0 - p, p])
-        z = eta - eta.max(1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(1, keepdims=True)
+        from .. import links  # compiled on first use: numba loads only here
+
+        return links.sigmoid(eta[:, 0]) if eta.shape[1] == 1 else links.softmax(eta)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The linear predictor ``intercept_ + sum_j f_j(x_j)``.
