@@ -51,9 +51,9 @@ class LiveTargets:
     ids : ndarray of int, shape (n_samples,)
         Binary only: scratch for the histogram AUC's bin ids, kept between
         calls (its pages fault in once, not per edit).
-    keys : ndarray of int, shape (n_classes, n_samples)
-        Multiclass only: the same for every class's ``odds_key`` of one pass
-        (8 MB per class per 1M rows).
+    eye : ndarray of shape (n_classes * n_classes,)
+        Multiclass only: the identity, flat (the compiled pass reads a row's
+        one-hot truth from it).
     """
 
     def __init__(
@@ -66,7 +66,7 @@ class LiveTargets:
         self.total = float(n) if w is None else float(w.sum())
         self.columns: list[Array] = []
         self.ids = np.empty(0, np.intp)
-        self.keys = np.empty((0, 0), np.int64)
+        self.eye = np.eye(k).ravel()
         if k == 2:
             self.truth1 = (self.codes == 1).astype(np.float64)
             pos = self.truth1 if w is None else self.truth1 * w
@@ -75,12 +75,6 @@ class LiveTargets:
             self.support = np.array([neg.sum(), pos.sum()])
         else:
             self.support = np.bincount(self.codes, weights=w, minlength=k).astype(float)
-
-    def scratch_keys(self, n: int) -> Array:
-        """The kept (n_classes, n) int buffer for the multiclass AUC's keys."""
-        if self.keys.shape != (self.n_classes, n):
-            self.keys = np.empty((self.n_classes, n), np.int64)
-        return self.keys
 
     def scratch_ids(self, n: int) -> Array:
         """The kept n-long int buffer for the AUC's bin ids."""
@@ -157,32 +151,38 @@ def _auc(
 #: Row parts of an unweighted class's histogram (counts: exact in any order),
 #: so that K classes make K * parts tasks that even two threads share evenly.
 HIST_PARTS = 2
+#: Fewer rows than this: an unweighted bin's count fits the low 32 bits of
+#: the packed histogram (``_jit._class_histogram``); beyond, weights of 1.
+_PACKED_ROWS = 1 << 31
 
 
-def _aucs_of_keys(
-    keys: Array, edges: list[ProbabilityBins], targets: LiveTargets
+def _aucs_of_classes(
+    P: Array, edges: list[ProbabilityBins], targets: LiveTargets
 ) -> list[tuple[float, float]]:
-    """As :func:`_auc` per class, from each row's ``odds_key`` per class (K, n).
+    """As :func:`_auc` per class, from the class-major (K, n) probabilities.
 
-    Each class's histogram is compiled loops over its keys
-    (``_jit.class_histogram``: ``np.bincount`` of :func:`_auc`'s ids, the
-    bin of each key): unweighted, counts of
-    :data:`HIST_PARTS` row ranges added (exact); weighted, one loop in
-    row order (the weights added as ``bincount`` adds them). The loops run
-    on the live path's threads.
+    Each class's histogram is a compiled loop over its probabilities
+    (``_jit.class_histogram``, the bin of each row's ``odds_key``):
+    unweighted, packed counts of :data:`HIST_PARTS` row ranges added
+    (exact: :func:`_auc`'s counts); weighted, one loop in row order. The
+    loops run on the live path's threads.
     """
     from . import _jit
 
-    k, n = keys.shape
+    k, n = P.shape
     w = targets.w
+    if w is None and n >= _PACKED_ROWS:
+        w = np.ones(n)
     parts = 1 if w is not None else HIST_PARTS
     cuts = [n * i // parts for i in range(parts + 1)]
 
     def one(task: int) -> Array:
         c, part = divmod(task, parts)
-        hist = np.zeros(edges[c].n_bins * k)
-        a, b = cuts[part], cuts[part + 1]
-        _jit.class_histogram(keys[c], targets.codes, w, k, edges[c], a, b, hist)
+        size = edges[c].n_bins
+        hist = np.zeros(size, np.int64) if w is None else np.zeros(2 * size)
+        _jit.class_histogram(
+            P[c], targets.codes, w, c, edges[c], cuts[part], cuts[part + 1], hist
+        )
         return hist
 
     hists = map_items(k * parts, n // parts, one)
@@ -191,9 +191,12 @@ def _aucs_of_keys(
         hist = hists[c * parts]
         for more in hists[c * parts + 1 : (c + 1) * parts]:
             hist += more
-        out.append(
-            _auc_of_hist(hist if w is not None else hist.astype(np.int64), c, edges[c])
-        )
+        if w is None:
+            pos = hist >> 32
+            neg = (hist & 0xFFFFFFFF) - pos
+        else:
+            neg, pos = hist[0::2], hist[1::2]
+        out.append(auc_from_histogram(pos, neg, edges[c].exact))
     return out
 
 
@@ -332,18 +335,15 @@ def multiclass_live_metrics(
 
     Notes
     -----
-    Each block's class columns are copied once into contiguous class-major
-    buffers (every later step on them is a contiguous ufunc, not one reading
-    a strided column); a row's log loss is ``log`` of its true class's
-    clipped probability, gathered by index (the one non-zero term of
-    scikit-learn's sum over classes): one ``log`` per row, not K. The same
-    pass writes every class's :func:`~._live.odds_key` of every row into the
-    targets' kept (K, n) buffer and takes each class's smallest and largest
-    key: the key rises with the probability, so these are the keys of the
-    class's score range, and its bins (``ProbabilityBins.from_keys``) are the
-    ones its range gives. A second pass turns the keys into bin ids in place,
-    one ``bincount`` per class (as :func:`_auc`): the same histogram, so
-    the same AUC and bound to the bit, without reading the probabilities again.
+    One compiled pass per block of rows (``_jit.block_stats``) reads each
+    row's K probabilities once: hard label, confusion counts, Brier, the
+    true class's clipped probability (its log loss: the one non-zero term of
+    scikit-learn's sum over classes; unweighted, one ``log`` per 16 rows'
+    product) and each class's smallest and largest probability. Those give
+    each class's bins (``ProbabilityBins``: the ones :func:`_auc` takes); a
+    second loop per class bins its probabilities (``_jit.class_histogram``):
+    unweighted, the same counts as :func:`_auc`'s, so the same AUC and bound
+    to the bit.
     """
     _check(targets, proba)
     from . import _jit  # compiled on first use: numba loads only where needed
@@ -353,40 +353,42 @@ def multiclass_live_metrics(
     # contiguous) and read in place; any other layout is copied once
     P = proba.T if class_major(proba) else np.ascontiguousarray(proba.T)
     w = targets.w
-    keys = targets.scratch_keys(n) if auc else np.empty((k, 0), np.int64)
     size = min(n, CLASS_BLOCK)
 
     def scratch() -> Array:
-        return np.empty(size)
+        return np.empty(size if w is not None else 0)
 
     def step(a: int, b: int, true_p: Array) -> tuple[float, float, Array, Array, Array]:
-        cm, lo, hi = np.zeros(k * k), np.empty(k, np.int64), np.empty(k, np.int64)
-        Y = true_p[: b - a]
-        sq = _jit.block_stats(P, targets.codes, w, a, b, keys, auc, Y, cm, lo, hi)
-        np.log(Y, out=Y)  # numpy's SIMD log (the loop's would be scalar)
-        log_part = float(Y.sum()) if w is None else float(Y @ w[a:b])
+        cm, lo, hi = np.zeros(k * k), np.empty(k), np.empty(k)
+        sq, log_part = _jit.block_stats(
+            P, targets.codes, w, a, b, targets.eye, true_p, cm, lo, hi
+        )
+        if w is not None:
+            Y = true_p[: b - a]
+            np.log(Y, out=Y)
+            log_part = float(Y @ w[a:b])
         return log_part, sq, cm, lo, hi
 
     # each block's sums added in block order: the same bits for any threads
     log_sum = sq_sum = 0.0
     cm = np.zeros(k * k)
-    key_lo = np.full(k, np.iinfo(np.int64).max)
-    key_hi = np.full(k, np.iinfo(np.int64).min)
+    p_lo, p_hi = np.full(k, np.inf), np.full(k, -np.inf)
     for log_part, sq_part, counts, lo, hi in map_blocks(n, CLASS_BLOCK, step, scratch):
         log_sum += log_part
         sq_sum += sq_part
         cm += counts
-        np.minimum(key_lo, lo, out=key_lo)
-        np.maximum(key_hi, hi, out=key_hi)
+        np.minimum(p_lo, lo, out=p_lo)
+        np.maximum(p_hi, hi, out=p_hi)
     if w is None:
         cm = cm.astype(np.int64)
     out: dict[str, Any] = {}
-    if auc:
+    if auc and n == 0:
+        out["roc_auc"], out["roc_auc_bound"] = float("nan"), 0.0
+    elif auc:
         edges = [
-            ProbabilityBins.from_keys(int(key_lo[c]), int(key_hi[c]), bins)
-            for c in range(k)
+            ProbabilityBins(float(p_lo[c]), float(p_hi[c]), bins) for c in range(k)
         ]
-        values, bounds = zip(*_aucs_of_keys(keys, edges, targets))
+        values, bounds = zip(*_aucs_of_classes(P, edges, targets))
         out["roc_auc"] = float(np.mean(values))
         out["roc_auc_bound"] = float(max(bounds))
     return out | _finish(targets, cm.reshape(k, k), log_sum, sq_sum)
