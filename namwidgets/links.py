@@ -7,18 +7,24 @@ this module's own, not the C library's or numpy's (whose float64 ``exp`` is a
 scalar call of ~9 ns per value without AVX-512, and a different SIMD code with
 it). Its loops are numba-compiled and vectorised: a 1M x 3 softmax takes
 ~8 ms on one core of a 2-core AMD EPYC (AVX2) where numpy's took ~31 ms
-(2026-12-03).
+(2026-12-03), and 10.8 ms on a 2-core Xeon with AVX-512 (2026-12-04), where
+numpy's 3M-value ``exp`` alone is 1.7 ms against this one's 3.0.
 
 The ``exp``: ``x = k ln 2 + r`` with ``k`` the nearest integer to ``x / ln 2``
 (Cody and Waite's two-part ``ln 2``), ``exp(r)`` its degree-13 Taylor
-polynomial by Horner's rule (truncation < 1e-17 relative on ``|r| <= ln 2 /
-2``), scaled by ``2**k`` as two exact powers of two (so results below
-``2**-1022`` round once into the subnormals). Error <= 1.2 ulp of the exact
-value (the worst of 20M values against extended precision: 1.17; the C
-library's <= 0.51); within 2 ulp of numpy's. ``exp(-inf) = 0``,
-``exp(inf) = inf``, NaN stays NaN.
-Compiled without fast-math, so no fused multiply-add or reordering: the
-vectorised loop and its scalar remainder give the same bits.
+polynomial by Horner's rule in fused multiply-adds (truncation < 1e-17
+relative on ``|r| <= ln 2 / 2``), scaled by ``2**k`` as two exact powers of
+two (so results below ``2**-1022`` round once into the subnormals). Error
+<= 0.95 ulp of the exact value (the worst of 20M values against extended
+precision: 0.91; the C library's <= 0.51); within 1 ulp of numpy's.
+``exp(-inf) = 0``, ``exp(inf) = inf``, NaN stays NaN.
+The fused multiply-adds are LLVM's ``fma``, rounded once by definition (one
+instruction on any x86-64 CPU with FMA3, Haswell and later; a correct but slow
+library call without), and nothing else is fused or reordered (no
+fast-math): the vectorised loop, its scalar remainder and every machine give
+the same bits. Replacing the separate products and sums by them made the
+``exp`` 1.6x faster (3M values, one thread: 4.7 -> 3.0 ms) and its worst
+error 1.15 -> 0.91 ulp.
 
 Compiled on first use and cached on disk (``cache=True``).
 """
@@ -70,31 +76,42 @@ def _float(typingctx: Any, x: Any) -> Any:
     return sig, codegen
 
 
+@intrinsic
+def _fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` rounded once (LLVM's ``fma``: one instruction with FMA3)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
 # numba's intrinsics take their typing context themselves; mypy sees the
 # Python signature (typingctx, x), hence the call-arg ignores below
 @njit(cache=True, nogil=True, inline="always")
 def _exp(x: float) -> float:
-    """``exp(x)`` (see the module's notes: <= 1.2 ulp, no branch)."""
+    """``exp(x)`` (see the module's notes: <= 0.95 ulp, no branch)."""
     x = -_LIMIT if x < -_LIMIT else x  # selects: a NaN passes through both
     x = _LIMIT if x > _LIMIT else x
     t = x * _LOG2E + _MAGIC
     kf = t - _MAGIC
     k: int = _bits(t) - _bits(_MAGIC)  # type: ignore[call-arg]
-    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    r = _fma(-kf, _LN2_LO, _fma(-kf, _LN2_HI, x))
     p = _C13
-    p = p * r + _C12
-    p = p * r + _C11
-    p = p * r + _C10
-    p = p * r + _C9
-    p = p * r + _C8
-    p = p * r + _C7
-    p = p * r + _C6
-    p = p * r + _C5
-    p = p * r + _C4
-    p = p * r + _C3
-    p = p * r + _C2
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _fma(p, r, _C12)
+    p = _fma(p, r, _C11)
+    p = _fma(p, r, _C10)
+    p = _fma(p, r, _C9)
+    p = _fma(p, r, _C8)
+    p = _fma(p, r, _C7)
+    p = _fma(p, r, _C6)
+    p = _fma(p, r, _C5)
+    p = _fma(p, r, _C4)
+    p = _fma(p, r, _C3)
+    p = _fma(p, r, _C2)
+    p = _fma(p, r, 1.0)
+    p = _fma(p, r, 1.0)
     half = k >> 1
     low = _float((half + 1023) << 52)
     high = _float((k - half + 1023) << 52)
