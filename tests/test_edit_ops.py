@@ -32,6 +32,7 @@ from namwidgets.edit import (
     edits_from_json_list,
     edits_to_json_list,
 )
+from namwidgets.edit._layout import empty_outputs
 
 HYP = settings(derandomize=True, max_examples=60, deadline=None)
 
@@ -398,6 +399,35 @@ def test_missing_value_rows(edit):
         "set_nan_value": np.full_like(y[nan], 3.0),
     }.get(edit.kind, y[nan])
     np.testing.assert_array_equal(out[nan], expected)
+
+
+REGION_EDITS = [e for e in NUMERIC_EDITS if e.skips_nan_rows]
+
+
+@pytest.mark.parametrize("rows", [2_000, 70_000], ids=["small", "segments"])
+@pytest.mark.parametrize("edit", REGION_EDITS, ids=ids(REGION_EDITS))
+def test_region_edits_never_write_a_missing_row(edit, rows):
+    # apply() copies no missing row back for these (skips_nan_rows): every
+    # path must leave them alone by itself. 70,000 read-only rows take the
+    # compiled loop on kept segments, writable ones the numpy plan, 2,000 the
+    # plain mask; three outputs in the session's class-major layout and one
+    # class of them
+    assert {type(e).__name__ for e in REGION_EDITS} == {"Flatten", "Monotone", "Smooth"}
+    ref = numeric_ref(3)
+    x, y = numeric_data(ref, n=rows)
+    nan = np.isnan(x)
+    y[nan] = np.random.default_rng(4).normal(size=(nan.sum(), 3))
+    major = empty_outputs(y.shape)
+    major[:] = y
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    for e in (edit, dataclasses.replace(edit, class_index=1)):
+        plain = e.apply(x, y, ref)
+        for xs, ys in ((frozen, major), (frozen, y), (x, major)):
+            out = e.apply(xs, ys, ref)
+            np.testing.assert_array_equal(out[nan], y[nan])
+            np.testing.assert_array_equal(out, plain)
+        assert not np.array_equal(plain[~nan], y[~nan])  # the edit did edit
 
 
 def test_set_nan_value_changes_only_missing_rows():

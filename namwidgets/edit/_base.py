@@ -194,6 +194,10 @@ class Edit:
     feature_kinds: ClassVar[tuple[str, ...]] = _BOTH
     #: Whether the edit changes rows whose numeric ``x`` is NaN.
     changes_nan_rows: ClassVar[bool] = False
+    #: Whether :meth:`_apply` by construction writes no row whose ``x`` is NaN
+    #: (a region's edit: NaN is in no region), so that :meth:`apply` need not
+    #: copy those rows back (1M rows x 3 outputs, 10% missing: ~2 ms).
+    skips_nan_rows: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         owner = type(self).__name__
@@ -303,7 +307,7 @@ class Edit:
         if out is None:
             out = copy_of(ya)  # the layout of y (class-major columns)
             self._apply(xa, out, cols, ref)
-        if ref.kind == "numeric" and not self.changes_nan_rows:
+        if ref.kind == "numeric" and not (self.changes_nan_rows or self.skips_nan_rows):
             # by index: a (n, 1) mask broadcast over the outputs branches per
             # row (1M rows, 10% missing, 3 outputs: 7.0 ms; so 4.2, 2026-12-03)
             rows = nan_rows(xa)

@@ -7,6 +7,7 @@ and ``_add_piecewise_linear`` agrees with it to rounding, both faster on many ro
 from __future__ import annotations
 
 import weakref
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -311,10 +312,16 @@ def _interp_region(
 
 
 class _Region:
-    """Mixin for edits over an x-region ``[x_lo, x_hi]`` of a numeric feature."""
+    """Mixin for edits over an x-region ``[x_lo, x_hi]`` of a numeric feature.
+
+    Every write goes through the region's mask (:func:`_in_region`, or the
+    compiled loop's own test), in which a NaN ``x`` is never inside: so
+    ``skips_nan_rows`` (tested at both paths' sizes).
+    """
 
     x_lo: float | None
     x_hi: float | None
+    skips_nan_rows: ClassVar[bool] = True
 
     def _check_region(self) -> None:
         lo, hi = self.x_lo, self.x_hi
