@@ -134,6 +134,67 @@ def test_the_grid_only_never_more_than_max_cells(fitted):
     assert len(PairView(big).datasets()["pair"]) <= 1200
 
 
+def _pair_on(x, y, kinds, rng):
+    """A PairFunction on the given axes: random values, random row counts."""
+    shape = (len(x), len(y))
+    values = rng.normal(size=shape)
+    return PairFunction(
+        name="a & b", features=("a", "b"), kinds=kinds, x=np.asarray(x),
+        y=np.asarray(y), values=values, lower=values - 0.1, upper=values + 0.1,
+        density=rng.uniform(0, 50, shape), nan_x=None, nan_y=None,
+        importance=1.0, classes=None,
+    )  # fmt: skip
+
+
+def test_a_thinned_heatmap_counts_every_training_row_and_says_it_is_thinned():
+    # a 65 x 65 grid (California's pairs) drawn as 34 x 35 cells: each drawn
+    # cell's "training rows" are those of all the grid points inside its
+    # edges, not its own point's alone; its value is the function at its point
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(0, 10, 65))
+    y = np.cumsum(rng.uniform(0.1, 1.0, 65))  # uneven, as quantile knots
+    pf = _pair_on(x, y, ("numeric", "numeric"), rng)
+    view = PairView(pf)
+    rows = view.datasets()["pair"]
+    assert len(rows) == 34 * 35
+    assert view.key.subtitle.endswith("drawn on 34 x 35 of its 65 x 65 grid points")
+    total = sum(r["density"] for r in rows)
+    assert total == pytest.approx(pf.density.sum(), rel=1e-12)
+    for r in rows[::97]:
+        i, j = list(x).index(r["x"]), list(y).index(r["y"])
+        assert r["value"] == pf.values[i, j]
+        in_x = (x >= r["x0"]) & ((x < r["x1"]) | (r["x1"] == x[-1]))
+        in_y = (y >= r["y0"]) & ((y < r["y1"]) | (r["y1"] == y[-1]))
+        assert r["density"] == pytest.approx(pf.density[np.ix_(in_x, in_y)].sum())
+    own = sum(pf.density[list(x).index(r["x"]), list(y).index(r["y"])] for r in rows)
+    assert total > 3 * own  # a kept point's rows alone: a 3.5th of them
+    assert "drawn on" not in PairView(grid_pair(nx=30, ny=40)).key.subtitle
+
+
+def test_a_categorical_level_is_never_thinned_away():
+    rng = np.random.default_rng(6)
+    levels = [f"L{i}" for i in range(40)]
+    pf = _pair_on(levels, levels, ("categorical", "categorical"), rng)
+    view = PairView(pf)
+    rows = view.datasets()["pair"]
+    assert {(r["x"], r["y"]) for r in rows} == {(a, b) for a in levels for b in levels}
+    assert [r["density"] for r in rows] == pf.density.ravel().tolist()
+    assert "drawn on" not in view.key.subtitle
+
+
+def test_thinned_curves_keep_every_level_and_every_row():
+    rng = np.random.default_rng(7)
+    grid = np.linspace(0, 1, 1000)
+    pf = _pair_on(list("pqr"), grid, ("categorical", "numeric"), rng)
+    view = PairView(pf)
+    rows = view.datasets()["pair"]
+    assert len(rows) == 3 * 400
+    assert view.key.subtitle.endswith("drawn on 400 of its 1000 grid points")
+    for lv, want in zip("pqr", pf.density.sum(1), strict=True):
+        got = sum(r["density"] for r in rows if r["level"] == lv)
+        assert got == pytest.approx(want, rel=1e-12)
+
+
 # ------------------------------------------------ heatmap
 def test_numeric_heatmap_cells_span_the_midpoints():
     pf = grid_pair(nx=3, ny=2)
