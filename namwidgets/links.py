@@ -55,8 +55,12 @@ _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = _C[2:]
 
 
 @intrinsic
-def _bits(typingctx: Any, x: Any) -> Any:
-    """The int64 of a float64's bits."""
+def float_bits(typingctx: Any, x: Any) -> Any:
+    """The int64 of a float64's bits (``np.float64(x).view(np.int64)``).
+
+    For numba-compiled code (the live metrics' loops use it too); called
+    there as ``float_bits(x)``.
+    """
     sig = types.int64(types.float64)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
@@ -96,7 +100,7 @@ def _exp(x: float) -> float:
     x = _LIMIT if x > _LIMIT else x
     t = x * _LOG2E + _MAGIC
     kf = t - _MAGIC
-    k: int = _bits(t) - _bits(_MAGIC)  # type: ignore[call-arg]
+    k: int = float_bits(t) - float_bits(_MAGIC)  # type: ignore[call-arg]
     r = _fma(-kf, _LN2_LO, _fma(-kf, _LN2_HI, x))
     p = _C13
     p = _fma(p, r, _C12)

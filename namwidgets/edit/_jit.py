@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from ..links import float_bits
 
 Array = npt.NDArray[Any]
 
@@ -39,23 +40,12 @@ _SUB = 256  # rows summed in order before their sum joins the block's
 _RUN = 16  # rows whose clipped probabilities are multiplied before one log
 
 
-@intrinsic
-def _bits(typingctx: Any, x: Any) -> Any:
-    """The int64 of a float64's bits (``np.float64(x).view(np.int64)``)."""
-    sig = types.int64(types.float64)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-
-    return sig, codegen
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _odds_key(p: float) -> int:
     """``_live.odds_key``: ``bits(p) - bits(1 - p)``, rising with ``p``."""
     # numba's intrinsic takes its typing context itself; mypy sees the Python
     # signature (typingctx, x)
-    return _bits(p) - _bits(1.0 - p)  # type: ignore[call-arg]
+    return float_bits(p) - float_bits(1.0 - p)  # type: ignore[call-arg]
 
 
 @njit(cache=True, nogil=True)
@@ -162,9 +152,7 @@ def _class_histogram(  # noqa: PLR0913
     """
     last = n_bins - 1
     for i in range(a, b):
-        pi = p[i]
-        key: int = _bits(pi) - _bits(1.0 - pi)  # type: ignore[call-arg]
-        j = min(max((key - origin) >> shift, 0), last)
+        j = min(max((_odds_key(p[i]) - origin) >> shift, 0), last)
         positive = np.int64(codes[i] == c)
         if weighted:
             hist[2 * j + positive] += w[i]
