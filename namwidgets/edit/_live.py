@@ -86,21 +86,7 @@ class ProbabilityBins:
     """
 
     def __init__(self, lo: float, hi: float, bins: int) -> None:
-        self._set(int(odds_key(lo)), int(odds_key(hi)), bins)
-
-    @classmethod
-    def from_keys(cls, g_lo: int, g_hi: int, bins: int) -> ProbabilityBins:
-        """The bins between two :func:`odds_key` values (the smallest and largest).
-
-        ``ProbabilityBins(lo, hi, bins)`` is ``from_keys(odds_key(lo),
-        odds_key(hi), bins)``: the key rises with the probability, so the
-        smallest key of a set of probabilities is the key of the smallest one.
-        """
-        out = cls.__new__(cls)
-        out._set(int(g_lo), int(g_hi), bins)
-        return out
-
-    def _set(self, g_lo: int, g_hi: int, bins: int) -> None:
+        g_lo, g_hi = int(odds_key(lo)), int(odds_key(hi))
         self.clip_lo, self.clip_hi = g_lo < -_ODDS_LIMIT, g_hi > _ODDS_LIMIT
         self.origin = max(g_lo, -_ODDS_LIMIT)
         span = max(min(g_hi, _ODDS_LIMIT) - self.origin, 0)
