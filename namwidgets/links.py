@@ -213,11 +213,12 @@ def _one_minus(v: np.ndarray, out: np.ndarray) -> None:
         out[i] = 1.0 - v[i]
 
 
-def _readonly(a: Array) -> Array:
-    """A read-only view of ``a``.
+def readonly(a: Array) -> Array:
+    """A read-only view of ``a``, for a numba-compiled loop's inputs.
 
     numba compiles a read-only array as a type of its own: every input goes in
-    read-only, so one compiled version serves all callers.
+    read-only, so one compiled version serves whoever owns the array (the
+    live metrics' loops pass theirs through this too).
     """
     view = a.view()
     view.flags.writeable = False
@@ -228,7 +229,7 @@ def exp(x: npt.ArrayLike) -> Array:
     """The package's ``exp`` of a float64 array (any shape), as a new array."""
     arr = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(arr)
-    _exp_into(_readonly(arr.reshape(-1)), out.reshape(-1))
+    _exp_into(readonly(arr.reshape(-1)), out.reshape(-1))
     return out
 
 
@@ -237,12 +238,12 @@ def softmax_columns(E: Array, P: Array, a: int, b: int, M: Array) -> None:
 
     ``M`` is a float64 scratch row at least ``b - a`` long; ``P`` is written.
     """
-    _softmax_columns(_readonly(E), P, a, b, M)
+    _softmax_columns(readonly(E), P, a, b, M)
 
 
 def sigmoid_rows(x: Array, p0: Array, p1: Array, a: int, b: int) -> None:
     """``p1 = 1 / (1 + exp(-x))``, ``p0 = 1 - p1`` on rows ``[a, b)`` (1-D arrays)."""
-    _sigmoid_rows(_readonly(x), p0, p1, a, b)
+    _sigmoid_rows(readonly(x), p0, p1, a, b)
 
 
 def softmax(eta: npt.ArrayLike) -> Array:

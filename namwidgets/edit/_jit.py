@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ..links import float_bits
+from ..links import float_bits, readonly
 
 Array = npt.NDArray[Any]
 
@@ -194,17 +194,6 @@ def _interp_region(  # noqa: PLR0913
             target[c, i] = slopes[c, j] * off + values[c, j]
 
 
-def _readonly(a: Array) -> Array:
-    """A read-only view of ``a``.
-
-    numba compiles a read-only array as a type of its own: every input goes in
-    read-only, so one compiled version serves whoever owns the array.
-    """
-    view = a.view()
-    view.flags.writeable = False
-    return view
-
-
 def block_stats(
     P: Array,
     codes: Array,
@@ -219,9 +208,9 @@ def block_stats(
 ) -> tuple[float, float]:
     """:func:`_block_stats` of the (K, n) C-contiguous ``P``; ``w`` None: unweighted."""
     sq, logs = _block_stats(
-        _readonly(P), _readonly(codes),
-        _readonly(np.empty(0) if w is None else w), w is not None, a, b,
-        _readonly(eye), true_p, cm, p_lo, p_hi,
+        readonly(P), readonly(codes),
+        readonly(np.empty(0) if w is None else w), w is not None, a, b,
+        readonly(eye), true_p, cm, p_lo, p_hi,
     )  # fmt: skip
     return float(sq), float(logs)
 
@@ -242,8 +231,8 @@ def class_histogram(
     ``bins.n_bins`` unweighted, float64 of ``2 * bins.n_bins`` weighted.
     """
     _class_histogram(
-        _readonly(p), _readonly(codes),
-        _readonly(np.empty(0) if w is None else w), w is not None, c,
+        readonly(p), readonly(codes),
+        readonly(np.empty(0) if w is None else w), w is not None, c,
         bins.origin, bins.shift, bins.n_bins, a, b, hist,
     )  # fmt: skip
 
@@ -264,8 +253,8 @@ def interp_region(
 ) -> None:
     """:func:`_interp_region`; ``lo`` / ``hi`` None: unbounded."""
     _interp_region(
-        _readonly(x), _readonly(seg), _readonly(offset), shift, m,
-        _readonly(slopes), _readonly(values), target,
+        readonly(x), readonly(seg), readonly(offset), shift, m,
+        readonly(slopes), readonly(values), target,
         np.nan if lo is None else float(lo), np.nan if hi is None else float(hi),
         a, b,
     )  # fmt: skip
