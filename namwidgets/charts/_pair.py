@@ -225,12 +225,6 @@ class PairView(ChartView):
         )
 
     @cached_property
-    def _numeric_grid(self) -> npt.NDArray[np.float64]:
-        """A curve layout's numeric axis (the grid its lines are drawn on)."""
-        p = self.pair
-        return np.asarray(p.x if p.kinds[0] == "numeric" else p.y, np.float64)
-
-    @cached_property
     def _kept(self) -> tuple[npt.NDArray[np.intp], ...]:
         """The grid indices drawn: (x, y) for a heatmap, (numeric,) for curves.
 
@@ -269,7 +263,7 @@ class PairView(ChartView):
         if self.edited_importance is not None and not self.live:
             subtitle = f"importance: original {p.importance:.3g}"
         drawn = [len(i) for i in self._kept]
-        full = [len(self._numeric_grid)] if lines else [len(p.x), len(p.y)]
+        full = [len(p.y if x_levels else p.x)] if lines else [len(p.x), len(p.y)]
         if drawn != full:  # thinned: said, never silent
             subtitle += (
                 f" · drawn on {' x '.join(map(str, drawn))} of its "
@@ -324,8 +318,6 @@ class PairView(ChartView):
         ix, iy = self._kept
         if k.x_levels is None:  # numeric x numeric: the drawn cells' rows
             density = _pooled(p.y, iy, _pooled(p.x, ix, density, 0), 1)
-        else:
-            density = density[np.ix_(ix, iy)]
         xs = [str(p.x[i]) for i in ix] if k.x_levels else floats(np.asarray(p.x)[ix])
         ys = [str(p.y[j]) for j in iy] if k.y_levels else floats(np.asarray(p.y)[iy])
         cols: dict[str, list[Any]] = {
